@@ -1,0 +1,50 @@
+"""journeykit: typed buyer journeys and exact marketing + sales attribution.
+
+Marketing talks to many buyers at once, sales to one at a time; both touch the same buyers on the
+way to a deal. journeykit models that world with typed, validated records and tells which touches
+won the deals.
+"""
+
+from journeykit._version import __version__
+from journeykit.buyers import Account, Buyer
+from journeykit.content import AssetKind, ContentAsset, FunnelStage
+from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
+from journeykit.errors import (
+    IntegrityError,
+    JourneykitError,
+    ModelError,
+    RecordNotFoundError,
+    SchemaError,
+    UnknownModelError,
+    ValidationError,
+)
+from journeykit.milestones import Milestone
+from journeykit.personas import Persona
+from journeykit.records import Records
+from journeykit.touchpoints import Reach, Team, Touchpoint
+
+__all__ = [
+    "Account",
+    "AssetKind",
+    "Buyer",
+    "ContentAsset",
+    "Deal",
+    "DealBuyer",
+    "FunnelStage",
+    "IntegrityError",
+    "JourneykitError",
+    "Milestone",
+    "ModelError",
+    "Outcome",
+    "Persona",
+    "Reach",
+    "RecordNotFoundError",
+    "Records",
+    "SchemaError",
+    "StageChange",
+    "Team",
+    "Touchpoint",
+    "UnknownModelError",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,299 @@
+"""The one JSON boundary: domain objects and :class:`~journeykit.Records` to and from documents.
+
+Domain classes never learn JSON; this module owns a strict cattrs converter. A document is a JSON
+object with ``schema_version`` and ``type`` beside the record's fields. Times are ISO-8601
+strings with their offset, enums their values, sets sorted lists. Unknown keys, wrong types and
+invalid records are rejected together, each problem with its path in the document.
+
+Examples
+--------
+>>> from datetime import datetime, timezone
+>>> import journeykit as jk
+>>> from journeykit.io import dumps, loads
+>>> touch = jk.Touchpoint("t-1", "b-1", datetime(2024, 3, 1, 9, tzinfo=timezone.utc), "call",
+...                       jk.Reach.ONE_TO_ONE)
+>>> text = dumps(touch)
+>>> text[:80]
+'{"schema_version": 1, "type": "touchpoint", "id": "t-1", "buyer": "b-1", "time":'
+>>> loads(text) == touch
+True
+>>> loads('{"schema_version": 1, "type": "records", "touchpoints": [{"id": "t-1", "buyer": 5, '
+...       '"time": "2024-03-01T09:00:00", "reach": "one_to_one", "colour": 1}]}')
+Traceback (most recent call last):
+...
+journeykit.errors.SchemaError: 3 problems:
+  - buyer must be a string (got 5) @ $.touchpoints[0].buyer
+  - channel is required @ $.touchpoints[0].channel
+  - colour is not a known key @ $.touchpoints[0].colour
+>>> loads('{"schema_version": 1, "type": "touchpoint", "id": "t-1", "buyer": "b-1", '
+...       '"time": "2024-03-01T09:00:00", "channel": "call", "reach": "one_to_one"}')
+Traceback (most recent call last):
+...
+journeykit.errors.SchemaError: Touchpoint 't-1': time must be timezone-aware ... @ $.time
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import typing
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final, TypeVar, cast
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+from journeykit._frozenmap import FrozenMap
+from journeykit.buyers import Account, Buyer
+from journeykit.content import ContentAsset
+from journeykit.deals import Deal, DealBuyer, StageChange
+from journeykit.errors import IntegrityError, Problem, SchemaError, ValidationError
+from journeykit.personas import Persona
+from journeykit.records import Records
+from journeykit.touchpoints import Touchpoint
+
+__all__ = ["SCHEMA_VERSION", "dumps", "loads", "structure", "unstructure"]
+
+SCHEMA_VERSION: Final = 1
+"""The version of the document format this journeykit writes and reads."""
+
+T = TypeVar("T")
+
+_KINDS: Final[dict[str, type[Any]]] = {
+    "persona": Persona,
+    "content_asset": ContentAsset,
+    "account": Account,
+    "buyer": Buyer,
+    "touchpoint": Touchpoint,
+    "deal": Deal,
+    "stage_change": StageChange,
+    "deal_buyer": DealBuyer,
+    "records": Records,
+}
+_KIND_OF: Final = {cls: kind for kind, cls in _KINDS.items()}
+_META: Final = ("schema_version", "type")
+
+
+class _MismatchError(Exception):
+    """A JSON value of the wrong type; the message follows the key name."""
+
+
+def _strict(kind: type[Any], label: str) -> Any:
+    def hook(value: Any, _type: Any) -> Any:
+        if isinstance(value, bool) and kind is not bool:
+            raise _MismatchError(f"must be {label} (got {value!r})")
+        if kind is float and isinstance(value, int):
+            return float(value)
+        if not isinstance(value, kind):
+            raise _MismatchError(f"must be {label} (got {value!r})")
+        return value
+
+    return hook
+
+
+def _structure_time(value: Any, _type: Any) -> datetime:
+    if not isinstance(value, str):
+        raise _MismatchError(f"must be an ISO-8601 time string (got {value!r})")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise _MismatchError(f"is not an ISO-8601 time (got {value!r})") from None
+
+
+def _structure_frozenmap(value: Any, _type: Any) -> FrozenMap:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _MismatchError(f"must be an object of strings (got {value!r})")
+    return FrozenMap(value)
+
+
+def _structure_enum(value: Any, kind: type[enum.Enum]) -> enum.Enum:
+    for member in kind:
+        if member.value == value:
+            return member
+    choices = ", ".join(repr(m.value) for m in kind)
+    raise _MismatchError(f"must be one of {choices} (got {value!r})")
+
+
+def _origin(annotation: Any) -> Any:
+    """``frozenset`` for ``frozenset[str]``; the annotation itself when it is not generic."""
+    return typing.get_origin(annotation) or annotation
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_structure_hook(datetime, _structure_time)
+    conv.register_structure_hook(str, _strict(str, "a string"))
+    conv.register_structure_hook(float, _strict(float, "a number"))
+    conv.register_structure_hook(int, _strict(int, "a whole number"))
+    conv.register_structure_hook(bool, _strict(bool, "true or false"))
+    conv.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
+    )
+    # Sets are written sorted, so equal objects give equal documents.
+    conv.register_unstructure_hook_func(lambda t: _origin(t) in (frozenset, set), sorted)
+    conv.register_unstructure_hook_func(
+        lambda t: _origin(t) is tuple, lambda t: [conv.unstructure(x) for x in t]
+    )
+    conv.register_unstructure_hook(FrozenMap, dict)
+    conv.register_structure_hook(FrozenMap, _structure_frozenmap)
+
+    # Records: its look-up index is derived state, never part of a document.
+    fields = [f.name for f in attrs.fields(Records) if f.init]
+
+    def unstructure_records(records: Records) -> dict[str, Any]:
+        return {name: conv.unstructure(getattr(records, name)) for name in fields}
+
+    conv.register_unstructure_hook(Records, unstructure_records)
+    return conv
+
+
+_CONVERTER: Final = _make_converter()
+
+
+def unstructure(obj: Any) -> dict[str, Any]:
+    """Turn a domain object or :class:`~journeykit.Records` into a JSON-ready document.
+
+    Parameters
+    ----------
+    obj : Persona, ContentAsset, Account, Buyer, Touchpoint, Deal, StageChange, DealBuyer or Records
+
+    Returns
+    -------
+    dict
+        ``{"schema_version": 1, "type": ..., **fields}`` with only JSON types inside.
+
+    Examples
+    --------
+    >>> import journeykit as jk
+    >>> unstructure(jk.Persona("cto", "CTO"))
+    {'schema_version': 1, 'type': 'persona', 'id': 'cto', 'name': 'CTO', 'role': None, \
+'industry': None, 'company_size': None, 'pains': []}
+    """
+    kind = _KIND_OF.get(type(obj))
+    if kind is None:
+        known = ", ".join(c.__name__ for c in _KIND_OF)
+        msg = f"cannot write a {type(obj).__name__}; expected one of {known}"
+        raise TypeError(msg)
+    body = cast("dict[str, Any]", _CONVERTER.unstructure(obj))
+    return {"schema_version": SCHEMA_VERSION, "type": kind, **body}
+
+
+def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
+    """Read a document written by :func:`unstructure` (or by hand) back into an object.
+
+    Parameters
+    ----------
+    document : mapping
+        The document; ``schema_version`` is required, ``type`` is required unless ``cls`` is given
+        (and must agree with it when both are).
+    cls : type, optional
+        The expected type, e.g. :class:`~journeykit.Records`.
+
+    Raises
+    ------
+    SchemaError
+        Listing every problem with its path (``$.touchpoints[3].time``): unknown or missing keys,
+        values of the wrong type, unsupported schema versions, and invalid records.
+    IntegrityError
+        The records are individually valid but do not fit together (dangling references, ...).
+    """
+    if not isinstance(document, Mapping):
+        raise SchemaError(
+            [
+                Problem(
+                    "", "", f"a document must be a JSON object (got {type(document).__name__})", "$"
+                )
+            ]
+        )
+    version = document.get("schema_version")
+    if version != SCHEMA_VERSION:
+        message = f"must be {SCHEMA_VERSION} (got {version!r})"
+        raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
+    kind = document.get("type")
+    target: type[Any]
+    if cls is None:
+        if kind not in _KINDS:
+            choices = ", ".join(repr(k) for k in _KINDS)
+            raise SchemaError(
+                [Problem("", "type", f"must be one of {choices} (got {kind!r})", "$.type")]
+            )
+        target = _KINDS[kind]
+    else:
+        target = cls
+        if cls not in _KIND_OF:
+            msg = f"cannot read a {cls.__name__}"
+            raise TypeError(msg)
+        if kind is not None and kind != _KIND_OF[cls]:
+            message = f"is {kind!r} but a {_KIND_OF[cls]!r} was expected"
+            raise SchemaError([Problem("", "type", message, "$.type")])
+    body = {k: v for k, v in document.items() if k not in _META}
+    try:
+        return cast("T", _CONVERTER.structure(body, target))
+    except (ClassValidationError, IterableValidationError, ValidationError) as exc:
+        # cattrs wraps what Records.__init__ raises; records that do not fit together are an
+        # IntegrityError named by record, not a problem of the document's shape.
+        inner = exc.exceptions if isinstance(exc, ClassValidationError) else ()
+        if len(inner) == 1 and isinstance(inner[0], IntegrityError):
+            raise inner[0] from None
+        problems: list[Problem] = []
+        _collect(exc, "$", problems)
+        raise SchemaError(problems) from None
+
+
+def dumps(obj: Any, *, indent: int | None = None) -> str:
+    """Write a domain object or :class:`~journeykit.Records` as a JSON document string."""
+    return json.dumps(unstructure(obj), indent=indent, allow_nan=False, ensure_ascii=False)
+
+
+def loads(text: str | bytes, cls: type[T] | None = None) -> T:
+    """Read a JSON document string (see :func:`structure`)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            [
+                Problem(
+                    "",
+                    "",
+                    f"is not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})",
+                    "$",
+                )
+            ]
+        ) from None
+    return structure(document, cls)
+
+
+def _collect(exc: BaseException, path: str, out: list[Problem]) -> None:
+    """Flatten cattrs' exception groups into problems with JSON paths."""
+    if isinstance(exc, IntegrityError):
+        out.extend(exc.problems)
+    elif isinstance(exc, ValidationError):
+        out.extend(
+            attrs.evolve(p, path=f"{path}.{p.field}" if p.field else path) for p in exc.problems
+        )
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        out.extend(
+            Problem("", key, "is not a known key", f"{path}.{key}")
+            for key in sorted(exc.extra_fields)
+        )
+    elif isinstance(exc, ClassValidationError | IterableValidationError):
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            name = getattr(note, "name", None)
+            step = f".{name}" if name is not None else f"[{getattr(note, 'index', '?')}]"
+            if isinstance(sub, KeyError) and name is not None:
+                out.append(Problem("", str(name), "is required", f"{path}{step}"))
+            else:
+                _collect(sub, f"{path}{step}", out)
+        for sub in without:
+            _collect(sub, path, out)
+    elif isinstance(exc, _MismatchError):
+        key = path.rsplit(".", 1)[-1] if "." in path else ""
+        out.append(Problem("", key, str(exc), path))
+    else:
+        out.append(Problem("", "", f"is invalid ({type(exc).__name__}: {exc})", path))

@@ -1,0 +1,67 @@
+"""The README's one test command also runs the static checks, so CI and newcomers run the same."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.slow
+def test_mypy_strict() -> None:
+    result = run("mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_ruff_lint() -> None:
+    result = run("ruff", "check", "src", "tests", "benchmarks", "docs")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_ruff_format() -> None:
+    result = run("ruff", "format", "--check", "src", "tests", "benchmarks")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_stays_light() -> None:
+    code = (
+        "import sys, journeykit, journeykit.io\n"
+        "heavy = {'pandas', 'polars', 'pyarrow', 'matplotlib', 'hypothesis', 'dask'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_public_modules_have_literal_all() -> None:
+    import ast  # noqa: PLC0415
+
+    for path in (ROOT / "src" / "journeykit").rglob("*.py"):
+        if path.name.startswith("_") and path.name != "__init__.py":
+            continue
+        tree = ast.parse(path.read_text())
+        assigned = [
+            node
+            for node in tree.body
+            if isinstance(node, ast.Assign | ast.AnnAssign)
+            and any(
+                isinstance(t, ast.Name) and t.id == "__all__"
+                for t in getattr(node, "targets", [getattr(node, "target", None)])
+            )
+        ]
+        assert assigned, f"{path} has no __all__"
+        assert isinstance(assigned[0].value, ast.List), f"{path}: __all__ must be a literal list"
