@@ -5,7 +5,9 @@ way to a deal. journeykit models that world with typed, validated records and te
 won the deals.
 """
 
+from journeykit import models
 from journeykit._version import __version__
+from journeykit.attribution import Attribution, Comparison, Credit, Tags, attribute, compare
 from journeykit.buyers import Account, Buyer
 from journeykit.content import AssetKind, ContentAsset, FunnelStage
 from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
@@ -18,6 +20,8 @@ from journeykit.errors import (
     UnknownModelError,
     ValidationError,
 )
+from journeykit.io import from_events, read_paths
+from journeykit.journeys import Column, Journeys
 from journeykit.milestones import Milestone
 from journeykit.personas import Persona
 from journeykit.records import Records
@@ -26,13 +30,18 @@ from journeykit.touchpoints import Reach, Team, Touchpoint
 __all__ = [
     "Account",
     "AssetKind",
+    "Attribution",
     "Buyer",
+    "Column",
+    "Comparison",
+    "Credit",
     "ContentAsset",
     "Deal",
     "DealBuyer",
     "FunnelStage",
     "IntegrityError",
     "JourneykitError",
+    "Journeys",
     "Milestone",
     "ModelError",
     "Outcome",
@@ -42,9 +51,15 @@ __all__ = [
     "Records",
     "SchemaError",
     "StageChange",
+    "Tags",
     "Team",
     "Touchpoint",
     "UnknownModelError",
     "ValidationError",
     "__version__",
+    "attribute",
+    "compare",
+    "from_events",
+    "models",
+    "read_paths",
 ]

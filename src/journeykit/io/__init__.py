@@ -1,5 +1,7 @@
-"""Input and output: the JSON boundary for CRMs (more readers arrive with the columnar engine)."""
+"""Input and output: events and path tables in, the JSON boundary for CRMs."""
 
+from journeykit.io.frames import from_events
+from journeykit.io.paths import read_paths
 from journeykit.io.serde import SCHEMA_VERSION, dumps, loads, structure, unstructure
 
-__all__ = ["SCHEMA_VERSION", "dumps", "loads", "structure", "unstructure"]
+__all__ = ["SCHEMA_VERSION", "dumps", "from_events", "loads", "read_paths", "structure", "unstructure"]

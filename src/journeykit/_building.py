@@ -1,0 +1,121 @@
+"""Turn unsorted per-row touch arrays into :class:`~journeykit.Journeys` (events and records)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from journeykit.errors import Problem, ValidationError
+from journeykit.journeys import NAT, Column, Journeys
+from journeykit.milestones import Milestone
+
+AfterConversion = Literal["split", "error"]
+
+
+def build_journeys(
+    *,
+    journey: Column,
+    time: NDArray[np.int64],
+    columns: Mapping[str, Column],
+    converted: NDArray[np.bool_],
+    value: NDArray[np.float64] | None,
+    milestones: NDArray[np.uint8] | None = None,
+    cost: NDArray[np.float64] | None = None,
+    after_conversion: AfterConversion = "split",
+) -> Journeys:
+    """Sort rows by (journey, time), split each journey after every conversion, and build.
+
+    Rows with equal journey and time keep their input order (the sort is stable). A journey
+    converts at its converted rows: each converted row ends one journey (conversions 1, value of
+    that row, goal time of that row) and the touches after it start the next journey with the same
+    ID; the touches after the last conversion form a non-converting journey. With
+    ``after_conversion="error"`` a converted row that is not the last of its journey is an error.
+    ``value`` ``None`` means every conversion is worth 1.
+    """
+    order = np.lexsort((time, journey.codes))
+    jcodes = journey.codes[order]
+    times = time[order]
+    flags = converted[order]
+    n_rows = order.size
+    new_id = np.ones(n_rows, dtype=np.bool_)
+    new_id[1:] = jcodes[1:] != jcodes[:-1]
+    if after_conversion == "error":
+        last_of_id = np.ones(n_rows, dtype=np.bool_)
+        last_of_id[:-1] = new_id[1:]
+        early = flags & ~last_of_id
+        if np.any(early):
+            rows = order[np.flatnonzero(early)]
+            problems = [
+                Problem(f"row {int(r)}", "converted", f"journey {journey.labels[jcodes[i]]!r} has touches after this conversion")
+                for r, i in zip(rows[:20].tolist(), np.flatnonzero(early)[:20].tolist(), strict=True)
+            ]
+            raise ValidationError(problems)
+    starts = new_id.copy()
+    starts[1:] |= flags[:-1]
+    start_rows = np.flatnonzero(starts)
+    offsets = np.append(start_rows, n_rows).astype(np.int64)
+    last_rows = offsets[1:] - 1
+    conversions = flags[last_rows].astype(np.float64) if n_rows else np.zeros(0)
+    if value is None:
+        values = conversions.copy()
+    else:
+        values = np.where(conversions > 0, value[order][last_rows], 0.0) if n_rows else np.zeros(0)
+    goal = np.where(conversions > 0, times[last_rows], NAT) if n_rows else np.zeros(0, np.int64)
+    marks = np.zeros(n_rows, dtype=np.uint8) if milestones is None else milestones[order].astype(np.uint8)
+    marks[start_rows] |= Milestone.FIRST_TOUCH.bit
+    marks[last_rows[conversions > 0]] |= Milestone.CLOSED_WON.bit
+    return Journeys(
+        offsets=offsets,
+        time=times,
+        columns={name: column.take(order) for name, column in columns.items()},
+        journey=Column(jcodes[start_rows], journey.labels),
+        conversions=conversions,
+        nulls=1.0 - conversions,
+        value=values,
+        goal_time=goal,
+        milestones=marks,
+        cost=None if cost is None else cost[order],
+    )
+
+
+def journeys_from_paths(
+    lengths: NDArray[np.int64],
+    channel: Column,
+    conversions: NDArray[np.float64],
+    nulls: NDArray[np.float64],
+    value: NDArray[np.float64],
+    ids: Column,
+) -> Journeys:
+    """Build journeys from aggregated paths (no times): first and conversion touches flagged."""
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    n_touches = int(offsets[-1])
+    marks = np.zeros(n_touches, dtype=np.uint8)
+    nonempty = lengths > 0
+    marks[offsets[:-1][nonempty]] |= Milestone.FIRST_TOUCH.bit
+    marks[offsets[1:][nonempty & (conversions > 0)] - 1] |= Milestone.CLOSED_WON.bit
+    return Journeys(
+        offsets=offsets,
+        time=np.full(n_touches, NAT, dtype=np.int64),
+        columns={"channel": channel},
+        journey=ids,
+        conversions=conversions,
+        nulls=nulls,
+        value=value,
+        goal_time=np.full(lengths.size, NAT, dtype=np.int64),
+        milestones=marks,
+    )
+
+
+def labels_of(values: Any) -> tuple[str, ...]:
+    """Labels as strings (IDs typed as numbers by an export become their text)."""
+    return tuple(v if isinstance(v, str) else _text(v) for v in values)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

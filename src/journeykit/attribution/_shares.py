@@ -1,0 +1,100 @@
+"""Vectorised building blocks for per-touch shares over the CSR layout (no Python loops)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from journeykit.journeys import Journeys
+
+
+def per_journey_sum(journeys: Journeys, weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sum of ``weights`` over each journey's touches."""
+    return np.bincount(journeys.journey_of_touch, weights=weights, minlength=journeys.n_journeys)
+
+
+def normalise(journeys: Journeys, weights: NDArray[Any]) -> NDArray[np.float64]:
+    """Scale ``weights`` so each converting journey's shares sum to 1; others get 0.
+
+    A converting journey whose weights are all zero gets equal shares (never silently nothing).
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    totals = per_journey_sum(journeys, weights)
+    flat = (totals == 0) & (journeys.lengths > 0)
+    if np.any(flat):
+        weights = np.where(flat[journeys.journey_of_touch], 1.0, weights)
+        totals = np.where(flat, journeys.lengths.astype(np.float64), totals)
+    scale = np.divide(journeys.converting, totals, out=np.zeros(journeys.n_journeys), where=totals > 0)
+    return weights * scale[journeys.journey_of_touch]
+
+
+def first_positions(journeys: Journeys) -> NDArray[np.int64]:
+    """Index of each non-empty journey's first touch (-1 for empty journeys)."""
+    return np.where(journeys.lengths > 0, journeys.offsets[:-1], -1)
+
+
+def last_positions(journeys: Journeys) -> NDArray[np.int64]:
+    """Index of each non-empty journey's last touch (-1 for empty journeys)."""
+    return np.where(journeys.lengths > 0, journeys.offsets[1:] - 1, -1)
+
+
+def first_flagged(journeys: Journeys, flagged: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Index of each journey's earliest flagged touch (-1 where none is flagged)."""
+    touches = np.flatnonzero(flagged)
+    owners = journeys.journey_of_touch[touches]
+    first = np.ones(touches.size, dtype=np.bool_)
+    first[1:] = owners[1:] != owners[:-1]
+    out = np.full(journeys.n_journeys, -1, dtype=np.int64)
+    out[owners[first]] = touches[first]
+    return out
+
+
+def last_flagged(journeys: Journeys, flagged: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Index of each journey's latest flagged touch (-1 where none is flagged)."""
+    touches = np.flatnonzero(flagged)
+    owners = journeys.journey_of_touch[touches]
+    last = np.ones(touches.size, dtype=np.bool_)
+    last[:-1] = owners[1:] != owners[:-1]
+    out = np.full(journeys.n_journeys, -1, dtype=np.int64)
+    out[owners[last]] = touches[last]
+    return out
+
+
+def anchored_shares(
+    journeys: Journeys, anchors: list[tuple[NDArray[np.int64], float]], rest: float
+) -> NDArray[np.float64]:
+    """Shares of a position model: weight on anchor touches, ``rest`` spread over the others.
+
+    ``anchors`` pairs, per journey, the anchor touch index (-1 when the journey lacks it) with the
+    anchor's weight. The rules, for each converting journey:
+
+    - anchors that fall on the same touch add up on that touch;
+    - a missing anchor's weight is spread over the present anchors in proportion to theirs;
+    - ``rest`` is shared equally by the touches that anchor nothing; when every touch is an
+      anchor, the anchors share everything in proportion to their weights;
+    - when every present anchor weighs 0, the non-anchor touches share everything (and with none,
+      all touches share equally).
+    """
+    n_touches, n_journeys = journeys.n_touches, journeys.n_journeys
+    raw = np.zeros(n_touches)
+    present_weight = np.zeros(n_journeys)
+    is_anchor = np.zeros(n_touches, dtype=np.bool_)
+    for where, weight in anchors:
+        present = where >= 0
+        raw += np.bincount(where[present], minlength=n_touches) * weight
+        is_anchor[where[present]] = True
+        present_weight += present * weight
+    anchor_count = np.bincount(journeys.journey_of_touch[is_anchor], minlength=n_journeys)
+    others = journeys.lengths - anchor_count
+    has_others = others > 0
+    anchor_scale = np.divide(
+        np.where(has_others, 1.0 - rest, 1.0), present_weight, out=np.zeros(n_journeys), where=present_weight > 0
+    )
+    middle = np.divide(
+        np.where(present_weight > 0, rest, 1.0), others, out=np.zeros(n_journeys), where=has_others
+    )
+    journey = journeys.journey_of_touch
+    weights = np.where(is_anchor, raw * anchor_scale[journey], middle[journey])
+    return normalise(journeys, weights)

@@ -1,0 +1,298 @@
+"""The result of attribution: credit per touch, rolled up by any dimension with one ``bincount``."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from journeykit.errors import ModelError
+from journeykit.journeys import Journeys
+
+__all__ = ["Attribution", "Credit"]
+
+Measure = Literal["conversions", "value", "cents"]
+Key = str | tuple[str, ...]
+_MEASURES = ("conversions", "value", "cents")
+
+
+def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: str) -> Any:
+    """A data frame of ``backend`` ("pandas", "polars" or "pyarrow") from columns."""
+    if backend not in ("pandas", "polars", "pyarrow"):
+        msg = f"backend must be 'pandas', 'polars' or 'pyarrow' (got {backend!r})"
+        raise ValueError(msg)
+    import narwhals.stable.v2 as nw  # noqa: PLC0415  # frames are optional
+
+    columns = {name: list(values) if not isinstance(values, np.ndarray) else values for name, values in data.items()}
+    return nw.from_dict(columns, backend=backend).to_native()
+
+
+class Credit(Mapping[Any, float]):
+    """Credit rolled up by a dimension: a read-only mapping ordered by credit, largest first.
+
+    Keys are labels (``None`` for touches without one); tuples of labels for several dimensions.
+
+    Examples
+    --------
+    >>> import journeykit as jk
+    >>> paths = jk.read_paths([{"path": "a > b", "total_conversions": 2, "total_conversion_value": 50}])
+    >>> credit = jk.attribute(paths, "linear").by("channel", measure="value")
+    >>> credit["a"], credit.total
+    (25.0, 50.0)
+    """
+
+    __slots__ = ("_items", "dimension", "measure")
+
+    def __init__(self, items: Sequence[tuple[Any, float]], dimension: Key, measure: str) -> None:
+        self._items = dict(items)
+        self.dimension = dimension
+        self.measure = measure
+
+    def __getitem__(self, key: Any) -> float:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def total(self) -> float:
+        """The sum of all credit."""
+        return float(sum(self._items.values()))
+
+    def share(self) -> dict[Any, float]:
+        """Each key's fraction of the total (empty when the total is 0)."""
+        total = self.total
+        return {k: v / total for k, v in self._items.items()} if total else {}
+
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """The credit as a data frame: one column per dimension, then the measure."""
+        names = [self.dimension] if isinstance(self.dimension, str) else list(self.dimension)
+        keys = [k if isinstance(k, tuple) else (k,) for k in self._items]
+        data: dict[str, Any] = {name: [k[i] for k in keys] for i, name in enumerate(names)}
+        data[self.measure] = list(self._items.values())
+        return to_frame(data, backend)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{_label(k)}={v:.6g}" for k, v in list(self._items.items())[:12])
+        more = f", ... {len(self) - 12} more" if len(self) > 12 else ""
+        return f"Credit({_label(self.dimension)}, {self.measure}: {shown}{more})"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(_label(k))}</td><td style='text-align:right'>{v:,.4f}</td></tr>"
+            for k, v in self._items.items()
+        )
+        head = f"<tr><th>{html.escape(_label(self.dimension))}</th><th>{html.escape(self.measure)}</th></tr>"
+        return f"<table>{head}{rows}</table>"
+
+
+def _label(key: Any) -> str:
+    if isinstance(key, tuple):
+        return "(" + ", ".join(_label(k) for k in key) + ")"
+    return "(none)" if key is None else str(key)
+
+
+@attrs.frozen(eq=False, repr=False)
+class Attribution:
+    """Credit of every touch under one model, with roll-ups by any dimension.
+
+    Use :func:`journeykit.attribute` to make one. ``shares`` come from the model; the credit of a
+    touch is its share times its journey's conversions (measure ``"conversions"``) or value
+    (measure ``"value"``, from ``value_shares`` when the model weighs value differently).
+
+    Converting journeys with no touch (all filtered out) cannot be attributed: their conversions
+    and value are reported in :attr:`unattributed`, never silently dropped.
+    """
+
+    journeys: Journeys
+    shares: NDArray[np.float64]
+    model: Any
+    name: str
+    value_shares: NDArray[np.float64] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        for label, array in (("shares", self.shares), ("value_shares", self.value_shares)):
+            if array is None:
+                continue
+            if array.shape != (self.journeys.n_touches,):
+                msg = f"{self.name}: {label} must have one entry per touch ({self.journeys.n_touches}), got {array.shape}"
+                raise ModelError(msg)
+            if not np.all(np.isfinite(array)):
+                msg = f"{self.name}: {label} must be finite (touch {int(np.flatnonzero(~np.isfinite(array))[0])})"
+                raise ModelError(msg)
+
+    # -- per touch ---------------------------------------------------------------------------------
+    @property
+    def credit(self) -> NDArray[np.float64]:
+        """Credited conversions per touch."""
+        return self.shares * self.journeys.conversions[self.journeys.journey_of_touch]
+
+    @property
+    def value_credit(self) -> NDArray[np.float64]:
+        """Credited value per touch."""
+        shares = self.shares if self.value_shares is None else self.value_shares
+        return shares * self.journeys.value[self.journeys.journey_of_touch]
+
+    def _measure(self, measure: str) -> NDArray[Any]:
+        if measure == "conversions":
+            return self.credit
+        if measure == "value":
+            return self.value_credit
+        if measure == "cents":
+            return self.to_cents()
+        msg = f"measure must be one of {', '.join(map(repr, _MEASURES))} (got {measure!r})"
+        raise ValueError(msg)
+
+    # -- totals ------------------------------------------------------------------------------------
+    @property
+    def total(self) -> float:
+        """Credited conversions in all."""
+        return float(self.credit.sum())
+
+    @property
+    def total_value(self) -> float:
+        """Credited value in all."""
+        return float(self.value_credit.sum())
+
+    @property
+    def unattributed(self) -> dict[str, float]:
+        """Conversions and value of converting journeys that have no touch to credit."""
+        empty = self.journeys.converting & (self.journeys.lengths == 0)
+        return {
+            "journeys": float(empty.sum()),
+            "conversions": float(self.journeys.conversions[empty].sum()),
+            "value": float(self.journeys.value[empty].sum()),
+        }
+
+    # -- roll-ups ----------------------------------------------------------------------------------
+    def by(self, key: Key = "channel", *, measure: Measure = "conversions") -> Credit:
+        """Roll credit up by a touch column, or a tuple of them, e.g. ``("team", "channel")``.
+
+        Dimensions are the journeys' columns (``channel`` always; ``team``, ``reach``, ``asset``,
+        ``campaign``, ``persona``, ``buyer``, ``account`` and others when present) and
+        ``"journey"``. Keys are ordered by credit, largest first (ties by label).
+
+        Examples
+        --------
+        >>> import journeykit as jk
+        >>> paths = jk.read_paths([{"path": "a > b > a", "total_conversions": 3}])
+        >>> jk.attribute(paths, "linear").by("channel")
+        Credit(channel, conversions: a=2, b=1)
+        >>> jk.attribute(paths, "linear").by("journey")
+        Credit(journey, conversions: 0=3)
+        """
+        names = (key,) if isinstance(key, str) else tuple(key)
+        if not names:
+            msg = "by() needs at least one dimension"
+            raise ValueError(msg)
+        columns = [self.journeys.column(name) for name in names]
+        sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
+        combined = np.zeros(self.journeys.n_touches, dtype=np.int64)
+        for column, size in zip(columns, sizes, strict=True):
+            combined = combined * size + (column.codes.astype(np.int64) + 1)
+        amounts = self._measure(measure).astype(np.float64)
+        if int(np.prod(sizes, dtype=np.float64)) <= 4 * combined.size + 1024:
+            totals = np.bincount(combined, weights=amounts, minlength=int(np.prod(sizes)))
+            used = np.flatnonzero(np.bincount(combined, minlength=totals.size))
+            keys, sums = used, totals[used]
+        else:  # many sparse combinations (e.g. journey x buyer): group only the ones present
+            keys, inverse = np.unique(combined, return_inverse=True)
+            sums = np.bincount(inverse, weights=amounts, minlength=keys.size)
+        items: list[tuple[Any, float]] = []
+        for code, amount in zip(keys.tolist(), sums.tolist(), strict=True):
+            parts: list[str | None] = []
+            for column, size in zip(reversed(columns), reversed(sizes), strict=True):
+                code, slot = divmod(code, size)
+                parts.append(None if slot == 0 else column.labels[slot - 1])
+            parts.reverse()
+            label = parts[0] if len(parts) == 1 else tuple(parts)
+            items.append((label, round(amount) if measure == "cents" else amount))
+        items.sort(key=lambda kv: (-kv[1], _label(kv[0])))
+        return Credit(items, key if isinstance(key, str) else names, measure)
+
+    def share(self, key: Key = "channel", *, measure: Measure = "conversions") -> dict[Any, float]:
+        """Each key's fraction of the credited total."""
+        return self.by(key, measure=measure).share()
+
+    # -- money -------------------------------------------------------------------------------------
+    def to_cents(self) -> NDArray[np.int64]:
+        """Credited value per touch in whole cents, adding up exactly.
+
+        Each journey's value is rounded to the cent (half to even); for models that conserve per
+        journey, each journey's touch cents then add up to it exactly by largest-remainder
+        rounding, so every journey, every roll-up and the grand total add up to the cent. For
+        models that only conserve totals, the largest-remainder rounding runs over all touches
+        against the rounded grand total.
+        """
+        journeys = self.journeys
+        exact = self.value_credit * 100.0
+        floors = np.floor(exact)
+        remainder = exact - floors
+        cents = floors.astype(np.int64)
+        if self._conserves_per_journey():
+            target = np.rint(journeys.value * 100.0).astype(np.int64)
+            target = np.where(journeys.converting & (journeys.lengths > 0), target, 0)
+            deficit = target - np.bincount(journeys.journey_of_touch, weights=cents, minlength=journeys.n_journeys).astype(np.int64)
+            # Within each journey, touches by largest remainder first (ties: earlier touch first).
+            order = np.lexsort((np.arange(cents.size), -remainder, journeys.journey_of_touch))
+            rank = np.empty(cents.size, dtype=np.int64)
+            rank[order] = np.arange(cents.size) - journeys.offsets[:-1][journeys.journey_of_touch[order]]
+            cents += (rank < deficit[journeys.journey_of_touch]).astype(np.int64)
+        else:
+            target_total = int(np.rint(exact.sum()))
+            deficit_total = target_total - int(cents.sum())
+            order = np.lexsort((np.arange(cents.size), -remainder))
+            cents[order[: max(deficit_total, 0)]] += 1
+        return cents
+
+    def _conserves_per_journey(self) -> bool:
+        tags = getattr(self.model, "tags", None)
+        return getattr(tags, "conserves", "journey") == "journey" and self.value_shares is None
+
+    # -- tables ------------------------------------------------------------------------------------
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row per touch: journey, position, every column, share, credit and value credit."""
+        journeys = self.journeys
+        data: dict[str, Any] = {
+            "journey": journeys.column("journey").values(),
+            "position": journeys.position,
+        }
+        for name, column in journeys.columns.items():
+            data[name] = column.values()
+        data["share"] = self.shares
+        data["conversions"] = self.credit
+        data["value"] = self.value_credit
+        return to_frame(data, backend)
+
+    def __repr__(self) -> str:
+        top = self.by("channel")
+        lost = self.unattributed
+        note = f", unattributed={lost['conversions']:g}" if lost["journeys"] else ""
+        return (
+            f"Attribution(model={self.name!r}, journeys={self.journeys.n_journeys}, "
+            f"conversions={self.total:.6g}, value={self.total_value:.6g}{note}, by channel: "
+            + ", ".join(f"{_label(k)}={v:.4g}" for k, v in list(top.items())[:6])
+            + (", ..." if len(top) > 6 else "")
+            + ")"
+        )
+
+    def _repr_html_(self) -> str:
+        credit = self.by("channel")
+        value = self.by("channel", measure="value")
+        rows = "".join(
+            f"<tr><td>{html.escape(_label(k))}</td><td style='text-align:right'>{v:,.4f}</td>"
+            f"<td style='text-align:right'>{value[k]:,.2f}</td></tr>"
+            for k, v in credit.items()
+        )
+        return (
+            f"<p><b>{html.escape(self.name)}</b>: {self.journeys.n_journeys:,} journeys, "
+            f"{self.total:,.4g} conversions, value {self.total_value:,.2f}</p>"
+            f"<table><tr><th>channel</th><th>conversions</th><th>value</th></tr>{rows}</table>"
+        )

@@ -1,0 +1,316 @@
+"""Read columns of pandas, polars or pyarrow tables (through narwhals) or of lists of dicts.
+
+Every failure names the row (0-based, in input order) and the column, and nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from journeykit._building import labels_of
+from journeykit._rows import resolve_tz
+from journeykit.errors import Problem, SchemaError
+from journeykit.journeys import Column, smallest_code_dtype, to_micros
+
+_SHOWN = 20
+
+
+class Table(Protocol):
+    """What the readers need of a table."""
+
+    names: Sequence[str]
+    n_rows: int
+
+    def nulls(self, name: str) -> NDArray[np.bool_]: ...
+    def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]: ...
+    def numbers(self, name: str) -> NDArray[np.float64]: ...
+    def objects(self, name: str) -> list[Any]: ...
+    def native_times(self, name: str, tz: tzinfo | None) -> NDArray[np.int64] | None: ...
+
+
+def fail_rows(rows: NDArray[np.intp] | Sequence[int], column: str, message: str) -> SchemaError:
+    """An error naming the first rows that fail (all of them are counted)."""
+    listed = [int(r) for r in list(rows)[:_SHOWN]]
+    problems = [Problem(f"row {r}", column, message) for r in listed]
+    if len(rows) > _SHOWN:
+        problems.append(Problem(f"{len(rows) - _SHOWN} more rows", column, message))
+    return SchemaError(problems)
+
+
+def open_table(source: Any) -> Table:
+    """Wrap a data frame (pandas, polars, pyarrow, anything narwhals reads) or a list of dicts."""
+    if isinstance(source, Mapping):
+        return _RowsTable([dict(zip(source, values, strict=True)) for values in zip(*source.values(), strict=True)])
+    if isinstance(source, Sequence | Iterable) and not hasattr(source, "__dataframe__") and not _is_frame(source):
+        rows = list(source)
+        if all(isinstance(r, Mapping) for r in rows):
+            return _RowsTable(rows)
+        bad = next(i for i, r in enumerate(rows) if not isinstance(r, Mapping))
+        raise SchemaError([Problem(f"row {bad}", "", f"must be a mapping of column to value (got {type(rows[bad]).__name__})")])
+    return _FrameTable(source)
+
+
+def _is_frame(source: Any) -> bool:
+    module = type(source).__module__.split(".")[0]
+    return module in {"pandas", "polars", "pyarrow", "modin", "cudf", "dask", "duckdb", "ibis"}
+
+
+def require(table: Table, names: Iterable[str]) -> None:
+    """Fail with every missing column at once, listing the ones there are."""
+    missing = [n for n in names if n not in table.names]
+    if missing:
+        available = ", ".join(repr(n) for n in table.names) or "none"
+        raise SchemaError([Problem("table", m, f"is a missing column (columns: {available})") for m in missing])
+
+
+def no_nulls(table: Table, name: str) -> None:
+    """Fail naming the rows where ``name`` is empty."""
+    rows = np.flatnonzero(table.nulls(name))
+    if rows.size:
+        raise fail_rows(rows, name, "is empty")
+
+
+def category(table: Table, name: str, *, allow_missing: bool = False) -> Column:
+    """A categorical column (labels as text); empty cells are missing values when allowed."""
+    if not allow_missing:
+        no_nulls(table, name)
+    codes, labels = table.codes(name)
+    text = labels_of(labels)
+    if len(set(text)) != len(text):
+        # Distinct raw values with the same text (1 and "1"): merge them under one label.
+        merged = sorted(set(text))
+        index = {label: i for i, label in enumerate(merged)}
+        remap = np.array([index[t] for t in text] + [-1], dtype=np.int64)
+        codes, text = remap[codes], tuple(merged)
+    dtype = smallest_code_dtype(len(text))
+    return Column(codes.astype(dtype), text)
+
+
+def numbers(table: Table, name: str, *, what: str = "a number") -> NDArray[np.float64]:
+    """A numeric column; empty cells, NaN, infinities and negatives fail with their rows."""
+    no_nulls(table, name)
+    values = table.numbers(name)
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if bad.size:
+        raise fail_rows(bad, name, f"must be {what}, finite and >= 0 (got {values[bad[0]]!r} in row {bad[0]})")
+    return values
+
+
+def flags(table: Table, name: str) -> NDArray[np.bool_]:
+    """A boolean column: booleans, 0/1, or true/false/yes/no text."""
+    no_nulls(table, name)
+    codes, labels = table.codes(name)
+    truth: list[bool | None] = [_truth(label) for label in labels]
+    bad_labels = [i for i, t in enumerate(truth) if t is None]
+    if bad_labels:
+        rows = np.flatnonzero(np.isin(codes, bad_labels))
+        raise fail_rows(rows, name, f"must be true/false or 1/0 (got {labels[bad_labels[0]]!r})")
+    lookup = np.array([bool(t) for t in truth] + [False], dtype=np.bool_)
+    return lookup[codes]
+
+
+def _truth(value: Any) -> bool | None:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}.get(value.strip().lower())
+    return None
+
+
+def times(table: Table, name: str, tz: tzinfo | str | None) -> NDArray[np.int64]:
+    """A time column as int64 microseconds since the epoch (UTC).
+
+    Accepts timezone-aware datetime columns, ISO-8601 strings with offsets and Python datetimes.
+    Naive times are an error unless ``tz`` says where they were recorded; mixing naive and aware
+    values is an error naming the rows.
+    """
+    no_nulls(table, name)
+    zone = resolve_tz(tz)
+    native = table.native_times(name, zone)
+    if native is not None:
+        return native
+    codes, labels = table.codes(name)
+    parsed: list[int | None] = []
+    naive: list[int] = []
+    aware: list[int] = []
+    unparseable: list[int] = []
+    for i, value in enumerate(labels):
+        moment = _parse_moment(value)
+        if moment is None:
+            unparseable.append(i)
+            parsed.append(None)
+            continue
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            naive.append(i)
+            if zone is not None:
+                moment = moment.replace(tzinfo=zone)
+        else:
+            aware.append(i)
+        parsed.append(to_micros(moment) if moment.tzinfo is not None else None)
+    if unparseable:
+        rows = np.flatnonzero(np.isin(codes, unparseable))
+        raise fail_rows(rows, name, f"is not a time (got {labels[unparseable[0]]!r}; use ISO-8601 with an offset)")
+    if naive and aware:
+        rows = np.flatnonzero(np.isin(codes, naive))
+        raise fail_rows(rows, name, "mixes timezone-naive times with timezone-aware ones in other rows")
+    if naive and zone is None:
+        rows = np.flatnonzero(np.isin(codes, naive))
+        raise fail_rows(rows, name, "is timezone-naive; pass tz= (e.g. tz='UTC') to say where it was recorded")
+    lookup = np.array([p if p is not None else 0 for p in parsed], dtype=np.int64)
+    return lookup[codes]
+
+
+def _parse_moment(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+    if isinstance(value, np.datetime64):
+        return None  # a naive numpy time has no zone: reported as naive by the caller's check
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+class _RowsTable:
+    """A list of dicts (rows may lack keys: those cells are empty)."""
+
+    def __init__(self, rows: list[Mapping[str, Any]]) -> None:
+        self.rows = rows
+        names: dict[str, None] = {}
+        for row in rows:
+            names.update(dict.fromkeys(row))
+        self.names = list(names)
+        self.n_rows = len(rows)
+
+    def _values(self, name: str) -> list[Any]:
+        return [row.get(name) for row in self.rows]
+
+    def nulls(self, name: str) -> NDArray[np.bool_]:
+        return np.array([_empty(v) for v in self._values(name)], dtype=np.bool_)
+
+    def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
+        values = self._values(name)
+        present = sorted({v for v in values if not _empty(v)}, key=_sort_key)
+        index = {v: i for i, v in enumerate(present)}
+        return np.array([-1 if _empty(v) else index[v] for v in values], dtype=np.int64), tuple(present)
+
+    def numbers(self, name: str) -> NDArray[np.float64]:
+        out = np.empty(self.n_rows)
+        bad: list[int] = []
+        for i, v in enumerate(self._values(name)):
+            if _empty(v):
+                out[i] = math.nan
+            elif isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+                try:
+                    out[i] = float(v) if isinstance(v, str) else math.nan
+                except ValueError:
+                    out[i] = math.nan
+                if math.isnan(out[i]):
+                    bad.append(i)
+            else:
+                out[i] = float(v)
+        if bad:
+            raise fail_rows(bad, name, f"must be a number (got {self.rows[bad[0]].get(name)!r})")
+        return out
+
+    def objects(self, name: str) -> list[Any]:
+        return self._values(name)
+
+    def native_times(self, name: str, tz: tzinfo | None) -> NDArray[np.int64] | None:
+        return None
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip())
+
+
+def _sort_key(value: Any) -> tuple[str, Any]:
+    # Values of mixed types still sort deterministically: by type name, then value.
+    return (type(value).__name__, value)
+
+
+class _FrameTable:
+    """A data frame read through narwhals (pandas, polars, pyarrow and more)."""
+
+    def __init__(self, frame: Any) -> None:
+        import narwhals.stable.v2 as nw  # noqa: PLC0415  # only frame users pay for it
+
+        self.nw = nw
+        try:
+            self.frame = nw.from_native(frame, eager_only=True)
+        except TypeError:
+            msg = f"cannot read a {type(frame).__name__}: pass a pandas, polars or pyarrow table, a list of dicts or a dict of columns"
+            raise SchemaError([Problem("table", "", msg)]) from None
+        self.names = list(self.frame.columns)
+        self.n_rows = len(self.frame)
+
+    def _series(self, name: str) -> Any:
+        return self.frame.get_column(name)
+
+    def nulls(self, name: str) -> NDArray[np.bool_]:
+        series = self._series(name)
+        mask = np.asarray(series.is_null().to_numpy(), dtype=np.bool_)
+        if series.dtype.is_float():
+            mask |= np.asarray(series.is_nan().fill_null(False).to_numpy(), dtype=np.bool_)
+        return mask
+
+    def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
+        nw = self.nw
+        series = self._series(name)
+        uniques = series.drop_nulls().unique()
+        try:
+            labels = uniques.sort().to_list()
+        except Exception:  # noqa: BLE001  # unorderable mixed objects: order by type and value
+            labels = sorted(uniques.to_list(), key=_sort_key)
+        codes = series.replace_strict(labels, list(range(len(labels))), return_dtype=nw.Int64)
+        return np.asarray(codes.fill_null(-1).to_numpy(), dtype=np.int64), tuple(labels)
+
+    def numbers(self, name: str) -> NDArray[np.float64]:
+        series = self._series(name)
+        if series.dtype.is_numeric() or series.dtype == self.nw.Boolean:
+            return np.asarray(series.cast(self.nw.Float64).to_numpy(), dtype=np.float64)
+        values = series.to_list()
+        out = np.empty(len(values))
+        bad: list[int] = []
+        for i, v in enumerate(values):
+            if _empty(v):
+                out[i] = math.nan
+                continue
+            try:
+                out[i] = float(v)
+            except (TypeError, ValueError):
+                bad.append(i)
+        if bad:
+            raise fail_rows(bad, name, f"must be a number (got {values[bad[0]]!r})")
+        return out
+
+    def objects(self, name: str) -> list[Any]:
+        return list(self._series(name).to_list())
+
+    def native_times(self, name: str, tz: tzinfo | None) -> NDArray[np.int64] | None:
+        series = self._series(name)
+        dtype = series.dtype
+        if dtype == self.nw.Date:
+            raise SchemaError([Problem("table", name, "holds dates, not times: convert it to timezone-aware datetimes")])
+        if not isinstance(dtype, self.nw.Datetime):
+            return None
+        if dtype.time_zone is None:
+            if tz is None:
+                raise SchemaError(
+                    [Problem("table", name, "holds timezone-naive times; pass tz= (e.g. tz='UTC') to say where they were recorded")]
+                )
+            zone_name = getattr(tz, "key", None) or tz.tzname(None)
+            if zone_name is None:
+                raise SchemaError([Problem("table", name, f"naive times need a named timezone, not {tz!r}")])
+            series = series.dt.replace_time_zone(zone_name)
+        return np.asarray(series.dt.timestamp("us").to_numpy(), dtype=np.int64)

@@ -1,0 +1,192 @@
+"""``from_events``: journeys from a long table of touch events (one row per touch)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from journeykit._building import AfterConversion, build_journeys
+from journeykit._rows import ParseError, enum_parser
+from journeykit.io._table import Table, category, fail_rows, flags, numbers, open_table, require, times
+from journeykit.journeys import Column, Journeys
+from journeykit.milestones import Milestone
+from journeykit.touchpoints import Reach, Team
+
+__all__ = ["from_events"]
+
+
+def from_events(
+    frame: Any,
+    *,
+    journey: str = "journey_id",
+    time: str = "timestamp",
+    channel: str = "channel",
+    converted: str = "converted",
+    value: str | None = "value",
+    team: str | None = None,
+    reach: str | None = None,
+    asset: str | None = None,
+    campaign: str | None = None,
+    persona: str | None = None,
+    buyer: str | None = None,
+    account: str | None = None,
+    cost: str | None = None,
+    milestone: str | None = None,
+    columns: Sequence[str] = (),
+    tz: tzinfo | str | None = None,
+    after_conversion: AfterConversion = "split",
+) -> Journeys:
+    """Build journeys from touch events: one row per touch, in any order.
+
+    Parameters
+    ----------
+    frame : pandas, polars or pyarrow table, list of dicts, or dict of columns
+        The events. Data frames are read through narwhals without importing pandas or polars
+        yourself.
+    journey, time, channel, converted : str
+        Column names. ``time`` holds timezone-aware datetimes or ISO-8601 strings with offsets
+        (naive times need ``tz``); ``converted`` is true on the touch at which the journey
+        converted (booleans, 1/0 or true/false text).
+    value : str or None
+        Column with the value of each conversion, read on converted rows only (it must be empty or
+        0 on the others, so nothing is silently ignored). ``None``: every conversion is worth 1.
+    team, reach, asset, campaign, persona, buyer, account : str, optional
+        Optional categorical columns to carry into the journeys, so credit can be rolled up by
+        them. ``team`` and ``reach`` take their enum values (``"marketing"``, ``"one_to_one"``,
+        any case); with ``reach`` but no ``team`` the team defaults from the reach.
+    cost : str, optional
+        Cost per touch (finite, >= 0).
+    milestone : str, optional
+        Milestones reached at each touch (``"lead_created"``, ``"opportunity_created"``, several
+        separated by ``;``), for the W-shaped and full-path models.
+    columns : sequence of str
+        Any further categorical columns to carry.
+    tz : tzinfo or str, optional
+        Where naive times were recorded (e.g. ``"UTC"``, ``"Europe/Paris"``).
+    after_conversion : {"split", "error"}
+        What happens to touches after a conversion. ``"split"`` (default): every converted row
+        ends one journey and the touches after it start a new journey with the same ID (the
+        touches after the last conversion form a non-converting journey), so a journey ID with
+        two conversions gives two converting journeys and nothing is dropped. ``"error"``: touches
+        after a conversion are an error naming the rows.
+
+    Returns
+    -------
+    Journeys
+        Touches sorted by (journey, time); rows with equal journey and time keep their input order.
+        Journeys are ordered by their ID.
+
+    Raises
+    ------
+    SchemaError
+        Naming the rows and columns at fault: missing columns, empty cells, unparseable times,
+        naive times without ``tz``, mixed naive and aware times, negative or NaN values, value on
+        rows that did not convert, unknown team or reach values.
+
+    Examples
+    --------
+    >>> import journeykit as jk
+    >>> events = [
+    ...     {"journey_id": "u1", "timestamp": "2024-03-02T10:00:00+00:00", "channel": "email",
+    ...      "converted": True, "value": 120.0},
+    ...     {"journey_id": "u1", "timestamp": "2024-03-01T09:00:00+00:00", "channel": "ad",
+    ...      "converted": False, "value": None},
+    ...     {"journey_id": "u2", "timestamp": "2024-03-01T12:00:00+00:00", "channel": "ad",
+    ...      "converted": False, "value": None},
+    ... ]
+    >>> journeys = jk.from_events(events)
+    >>> journeys
+    Journeys(n_journeys=2, n_touches=3, conversions=1, value=120, channels=2, columns=[])
+    >>> journeys[0].channels, journeys[0].value, journeys[1].conversions
+    (('ad', 'email'), 120.0, 0.0)
+    """
+    table = open_table(frame)
+    optional = {"team": team, "reach": reach, "asset": asset, "campaign": campaign,
+                "persona": persona, "buyer": buyer, "account": account}
+    extra = {name: name for name in columns}
+    wanted = [journey, time, channel, converted, value, cost, milestone, *optional.values(), *extra]
+    require(table, [w for w in wanted if w is not None])
+    journey_column = category(table, journey)
+    moments = times(table, time, tz)
+    is_conversion = flags(table, converted)
+    values = None
+    if value is not None:
+        values = _conversion_values(table, value, is_conversion)
+    touch_columns: dict[str, Column] = {"channel": category(table, channel)}
+    for name, source in (optional | extra).items():
+        if source is not None:
+            touch_columns[name] = category(table, source, allow_missing=True)
+    if "reach" in touch_columns:
+        touch_columns["reach"] = _enum_column(touch_columns["reach"], Reach, reach or "reach")
+    if "team" in touch_columns:
+        touch_columns["team"] = _enum_column(touch_columns["team"], Team, team or "team")
+    elif "reach" in touch_columns:
+        touch_columns["team"] = _team_from_reach(touch_columns["reach"])
+    return build_journeys(
+        journey=journey_column,
+        time=moments,
+        columns=touch_columns,
+        converted=is_conversion,
+        value=values,
+        milestones=None if milestone is None else _milestone_bits(table, milestone),
+        cost=None if cost is None else numbers(table, cost),
+        after_conversion=after_conversion,
+    )
+
+
+def _conversion_values(table: Table, name: str, is_conversion: NDArray[np.bool_]) -> NDArray[np.float64]:
+    empty = table.nulls(name)
+    missing = np.flatnonzero(is_conversion & empty)
+    if missing.size:
+        raise fail_rows(missing, name, "is empty on a converted row")
+    raw = np.where(empty, 0.0, table.numbers(name))
+    bad = np.flatnonzero(~np.isfinite(raw) | (raw < 0))
+    if bad.size:
+        raise fail_rows(bad, name, f"must be finite and >= 0 (got {raw[bad[0]]!r})")
+    stray = np.flatnonzero(~is_conversion & (raw != 0))
+    if stray.size:
+        raise fail_rows(stray, name, "has a value on a row that did not convert (leave it empty or 0)")
+    return raw
+
+
+def _enum_column(column: Column, kind: type[Reach] | type[Team], name: str) -> Column:
+    parse = enum_parser(kind)
+    members = list(kind)
+    mapping: list[int] = []
+    for label in column.labels:
+        try:
+            mapping.append(members.index(parse(label, None)))
+        except ParseError as exc:
+            rows = np.flatnonzero(column.codes == column.labels.index(label))
+            raise fail_rows(rows, name, str(exc)) from None
+    lookup = np.array([*mapping, -1], dtype=np.int8)
+    return Column(lookup[column.codes], [m.value for m in members])
+
+
+def _team_from_reach(reach_column: Column) -> Column:
+    teams = list(Team)
+    lookup = np.array([teams.index(Reach(label).default_team) for label in reach_column.labels] + [-1], dtype=np.int8)
+    return Column(lookup[reach_column.codes], [t.value for t in teams])
+
+
+def _milestone_bits(table: Table, name: str) -> NDArray[np.uint8]:
+    column = category(table, name, allow_missing=True)
+    parse = enum_parser(Milestone)
+    bits: list[int] = []
+    for label in column.labels:
+        total = 0
+        for part in label.split(";"):
+            if not part.strip():
+                continue
+            try:
+                total |= parse(part, None).bit
+            except ParseError as exc:
+                rows = np.flatnonzero(column.codes == column.labels.index(label))
+                raise fail_rows(rows, name, str(exc)) from None
+        bits.append(total)
+    lookup = np.array([*bits, 0], dtype=np.uint8)
+    return lookup[column.codes]

@@ -1,0 +1,123 @@
+"""``read_paths``: journeys from the aggregated path format other attribution tools use."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from typing import Any
+
+import numpy as np
+
+from journeykit._building import journeys_from_paths
+from journeykit.errors import Problem, SchemaError
+from journeykit.io._table import fail_rows, no_nulls, numbers, open_table, require
+from journeykit.journeys import Column, Journeys, smallest_code_dtype
+
+__all__ = ["read_paths"]
+
+
+def read_paths(
+    source: Any,
+    *,
+    path: str = "path",
+    conversions: str = "total_conversions",
+    value: str | None = "total_conversion_value",
+    nulls: str | None = "total_null",
+    sep: str = ">",
+) -> Journeys:
+    """Read aggregated paths: one row per distinct path with its conversion and null counts.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, file object, data frame or list of dicts
+        A CSV file (path or open text file), or a pandas/polars/pyarrow table, or rows.
+    path : str
+        Column of channel sequences such as ``"search > email > email"``; spaces around the
+        separator and around channels are ignored, an empty step is an error.
+    conversions : str
+        Column of conversions per path (a non-negative weight; fractional counts allowed).
+    value : str or None
+        Column of total conversion value per path. Optional: when ``None`` or absent, every
+        conversion is worth 1.
+    nulls : str or None
+        Column of non-converting journeys per path. Optional: when ``None`` or absent, 0.
+    sep : str
+        The separator between channels.
+
+    Returns
+    -------
+    Journeys
+        One journey per row, in file order, with no touch times (so models that need time, like
+        ``time_decay``, refuse them). The first touch carries ``FIRST_TOUCH`` and the last touch of
+        a path with conversions ``CLOSED_WON``. Journey IDs are the row numbers.
+
+    Examples
+    --------
+    >>> import io
+    >>> import journeykit as jk
+    >>> csv_text = "path,total_conversions,total_conversion_value,total_null\\n"
+    >>> csv_text += "search > email,3,30.0,2\\ndirect,2,25.5,1\\n"
+    >>> journeys = jk.read_paths(io.StringIO(csv_text))
+    >>> journeys
+    Journeys(n_journeys=2, n_touches=3, conversions=5, value=55.5, channels=3, columns=[])
+    >>> journeys[0].channels, journeys[0].nulls
+    (('search', 'email'), 2.0)
+    """
+    if not sep:
+        msg = "sep must be a non-empty string"
+        raise ValueError(msg)
+    table = open_table(_rows_of_csv(source) if _is_csv(source) else source)
+    require(table, [path, conversions])
+    no_nulls(table, path)
+    raw_paths = [str(p) for p in table.objects(path)]
+    conv = numbers(table, conversions, what="a count")
+    value_array = numbers(table, value) if value is not None and value in table.names else conv.copy()
+    null_array = numbers(table, nulls, what="a count") if nulls is not None and nulls in table.names else np.zeros(table.n_rows)
+    lengths, channel = _split_paths(raw_paths, sep, path)
+    ids = Column(np.arange(table.n_rows, dtype=smallest_code_dtype(table.n_rows)), [str(i) for i in range(table.n_rows)])
+    return journeys_from_paths(lengths, channel, conv, null_array, value_array, ids)
+
+
+def _is_csv(source: Any) -> bool:
+    return isinstance(source, str | os.PathLike) or hasattr(source, "read")
+
+
+def _rows_of_csv(source: Any) -> dict[str, list[str]]:
+    try:
+        if hasattr(source, "read"):
+            text = source.read()
+            handle = io.StringIO(text.decode() if isinstance(text, bytes) else text)
+        else:
+            handle = open(source, newline="", encoding="utf-8")  # noqa: SIM115, PTH123  # closed below
+    except OSError as exc:
+        raise SchemaError([Problem(str(source), "", f"cannot be read ({exc.strerror})")]) from None
+    with handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise SchemaError([Problem(str(getattr(source, "name", source)), "", "is empty: no header row")])
+        columns: dict[str, list[str]] = {name.strip(): [] for name in header}
+        names = list(columns)
+        for number, record in enumerate(reader):
+            if len(record) != len(names):
+                message = f"has {len(record)} fields but the header has {len(names)}"
+                raise SchemaError([Problem(f"row {number}", "", message)])
+            for name, cell in zip(names, record, strict=True):
+                columns[name].append(cell)
+    return columns
+
+
+def _split_paths(raw_paths: list[str], sep: str, column: str) -> tuple[np.ndarray[Any, Any], Column]:
+    # One C-level join and split over all rows, then a dict lookup per step.
+    tokens = [t.strip() for t in sep.join(raw_paths).split(sep)]
+    lengths = np.array([p.count(sep) + 1 for p in raw_paths], dtype=np.int64)
+    if "" in tokens:
+        row_of_token = np.repeat(np.arange(len(raw_paths)), lengths)
+        empty = np.array([t == "" for t in tokens], dtype=np.bool_)
+        rows = np.unique(row_of_token[empty])
+        raise fail_rows(rows, column, f"has an empty step (got {raw_paths[int(rows[0])]!r})")
+    labels = sorted(set(tokens))
+    index = {label: i for i, label in enumerate(labels)}
+    codes = np.fromiter((index[t] for t in tokens), dtype=np.int64, count=len(tokens))
+    return lengths, Column(codes.astype(smallest_code_dtype(len(labels))), labels)

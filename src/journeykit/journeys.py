@@ -1,0 +1,493 @@
+"""Journeys: the one columnar, immutable table every model and analytic runs on.
+
+Touches are stored sorted by (journey, time) in CSR form: the touches of journey ``j`` are rows
+``offsets[j]:offsets[j + 1]``. Categorical touch columns are integer codes into a tuple of labels
+(``-1`` for a missing value), times are int64 microseconds since the Unix epoch in UTC
+(:data:`NAT` where unknown, as in path tables). Per journey there are conversions (a float
+weight), non-conversions sharing the same path (``nulls``), the value, the goal time and an ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import attrs
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from journeykit.errors import Problem, SchemaError, ValidationError
+from journeykit.milestones import Milestone
+
+__all__ = ["NAT", "Column", "JourneyView", "Journeys"]
+
+NAT: Final = np.iinfo(np.int64).min
+"""The int64 time of an unknown instant (numpy's NaT)."""
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_TOUCH_CATEGORIES: Final = ("team", "reach", "asset", "campaign", "persona", "buyer", "account")
+
+
+def smallest_code_dtype(n_labels: int) -> np.dtype[Any]:
+    """The narrowest signed integer type that holds codes ``-1 .. n_labels - 1``."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_labels <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def readonly(array: ArrayLike, dtype: Any = None) -> NDArray[Any]:
+    """A read-only view (a copy only when the dtype changes)."""
+    out = np.asarray(array, dtype=dtype)
+    if out.flags.writeable:
+        out = out.view()
+        out.flags.writeable = False
+    return out
+
+
+def to_micros(moment: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime | None:
+    """The aware UTC datetime of an int64 time, or ``None`` for :data:`NAT`."""
+    return None if micros == NAT else _EPOCH + timedelta(microseconds=int(micros))
+
+
+@attrs.frozen(eq=False)
+class Column:
+    """A categorical column: integer ``codes`` into ``labels``; code ``-1`` is a missing value.
+
+    Examples
+    --------
+    >>> c = Column.from_values(["email", "ad", None, "email"])
+    >>> c.labels, c.codes.tolist()
+    (('ad', 'email'), [1, 0, -1, 1])
+    >>> c.values()
+    ['email', 'ad', None, 'email']
+    """
+
+    codes: NDArray[np.signedinteger[Any]] = attrs.field(converter=readonly)
+    labels: tuple[str, ...] = attrs.field(converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if self.codes.ndim != 1 or self.codes.dtype.kind != "i":
+            msg = f"codes must be a 1-d integer array (got {self.codes.dtype}, ndim {self.codes.ndim})"
+            raise TypeError(msg)
+        if self.codes.size and (self.codes.min() < -1 or self.codes.max() >= len(self.labels)):
+            msg = f"codes must lie in -1 .. {len(self.labels) - 1}"
+            raise ValueError(msg)
+
+    @classmethod
+    def from_values(cls, values: Sequence[str | None]) -> Column:
+        """Code a sequence of labels (``None`` is missing); labels come out sorted."""
+        labels = sorted({v for v in values if v is not None})
+        index = {label: i for i, label in enumerate(labels)}
+        dtype = smallest_code_dtype(len(labels))
+        return cls(np.array([-1 if v is None else index[v] for v in values], dtype=dtype), labels)
+
+    def take(self, index: NDArray[np.intp] | NDArray[np.bool_]) -> Column:
+        """The rows at ``index`` (same labels)."""
+        return Column(self.codes[index], self.labels)
+
+    def values(self) -> list[str | None]:
+        """The labels row by row (``None`` for missing): for debugging, not for hot paths."""
+        return [None if c < 0 else self.labels[c] for c in self.codes.tolist()]
+
+    def codes_of(self, wanted: str | Collection[str]) -> NDArray[np.intp]:
+        """The codes of the given labels; labels the column does not have are skipped."""
+        names = [wanted] if isinstance(wanted, str) else list(wanted)
+        index = {label: i for i, label in enumerate(self.labels)}
+        return np.array([index[n] for n in names if n in index], dtype=np.intp)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the codes."""
+        return int(self.codes.nbytes)
+
+
+@attrs.frozen
+class JourneyView:
+    """One journey as plain Python values, for debugging and doctests (never on a hot path)."""
+
+    id: str
+    channels: tuple[str, ...]
+    times: tuple[datetime | None, ...]
+    conversions: float
+    nulls: float
+    value: float
+    goal_time: datetime | None
+    touches: tuple[dict[str, Any], ...] = attrs.field(repr=False)
+
+
+@attrs.frozen(eq=False, repr=False)
+class Journeys:
+    """The immutable columnar table of journeys (see the module docstring for the layout).
+
+    Build it with :func:`journeykit.from_events`, :func:`journeykit.read_paths` or
+    :func:`journeykit.assemble`; the constructor validates shapes and values.
+
+    Parameters
+    ----------
+    offsets : array of int64, shape (n_journeys + 1,)
+        CSR offsets: non-decreasing, starting at 0 and ending at the number of touches.
+    time : array of int64, shape (n_touches,)
+        Microseconds since the epoch (UTC), :data:`NAT` where unknown; non-decreasing within
+        each journey where known.
+    columns : mapping of str to Column
+        Categorical touch columns; ``"channel"`` is required, ``team``, ``reach``, ``asset``,
+        ``campaign``, ``persona``, ``buyer``, ``account`` and any others are optional.
+    journey : Column
+        Per journey, its ID (several journeys may share one, e.g. the segments of an event stream
+        split at its conversions).
+    conversions, nulls, value : array of float64, shape (n_journeys,)
+        Conversions (a weight), non-conversions sharing the path, and the converted value.
+    goal_time : array of int64, shape (n_journeys,), optional
+        When the journey converted (:data:`NAT` when unknown or not converted).
+    milestones : array of uint8, shape (n_touches,), optional
+        Bit flags of :class:`~journeykit.Milestone` per touch (``Milestone.bit``).
+    cost : array of float64, shape (n_touches,), optional
+        Cost per touch.
+    """
+
+    offsets: NDArray[np.int64] = attrs.field(converter=lambda a: readonly(a, np.int64))
+    time: NDArray[np.int64] = attrs.field(converter=lambda a: readonly(a, np.int64))
+    columns: Mapping[str, Column] = attrs.field(converter=dict)
+    journey: Column
+    conversions: NDArray[np.float64] = attrs.field(converter=lambda a: readonly(a, np.float64))
+    nulls: NDArray[np.float64] = attrs.field(converter=lambda a: readonly(a, np.float64))
+    value: NDArray[np.float64] = attrs.field(converter=lambda a: readonly(a, np.float64))
+    goal_time: NDArray[np.int64] | None = attrs.field(
+        default=None, converter=lambda a: None if a is None else readonly(a, np.int64)
+    )
+    milestones: NDArray[np.uint8] | None = attrs.field(
+        default=None, converter=lambda a: None if a is None else readonly(a, np.uint8)
+    )
+    cost: NDArray[np.float64] | None = attrs.field(
+        default=None, converter=lambda a: None if a is None else readonly(a, np.float64)
+    )
+    _cache: dict[str, Any] = attrs.field(init=False, factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = []
+
+        def fail(field: str, message: str) -> None:
+            problems.append(Problem("Journeys", field, message))
+
+        offsets = self.offsets
+        n_journeys = offsets.size - 1
+        if offsets.ndim != 1 or offsets.size < 1 or offsets[0] != 0:
+            fail("offsets", "must be a 1-d array starting at 0")
+            raise ValidationError(problems)
+        n_touches = int(offsets[-1])
+        if np.any(np.diff(offsets) < 0):
+            fail("offsets", "must be non-decreasing")
+        if self.time.shape != (n_touches,):
+            fail("time", f"must have one entry per touch ({n_touches}), got shape {self.time.shape}")
+        if "channel" not in self.columns:
+            fail("columns", "must include 'channel'")
+        for name, column in self.columns.items():
+            if not isinstance(column, Column) or column.codes.shape != (n_touches,):
+                fail(f"columns[{name!r}]", f"must be a Column with one code per touch ({n_touches})")
+        if self.journey.codes.shape != (n_journeys,):
+            fail("journey", f"must have one code per journey ({n_journeys})")
+        for name in ("conversions", "nulls", "value"):
+            array = getattr(self, name)
+            if array.shape != (n_journeys,):
+                fail(name, f"must have one entry per journey ({n_journeys}), got shape {array.shape}")
+            elif not np.all(np.isfinite(array)) or np.any(array < 0):
+                bad = int(np.flatnonzero(~np.isfinite(array) | (array < 0))[0])
+                fail(name, f"must be finite and >= 0 (journey {bad} has {array[bad]})")
+        for name, size in (("goal_time", n_journeys), ("milestones", n_touches), ("cost", n_touches)):
+            array = getattr(self, name)
+            if array is not None and array.shape != (size,):
+                fail(name, f"must have shape ({size},), got {array.shape}")
+        if self.cost is not None and self.cost.shape == (n_touches,):
+            if not np.all(np.isfinite(self.cost)) or np.any(self.cost < 0):
+                fail("cost", "must be finite and >= 0")
+        if problems:
+            raise ValidationError(problems)
+        known = self.time != NAT
+        same_journey = np.diff(self.journey_of_touch) == 0
+        backwards = same_journey & known[1:] & known[:-1] & (np.diff(self.time) < 0)
+        if np.any(backwards):
+            touch = int(np.flatnonzero(backwards)[0]) + 1
+            fail("time", f"must be in time order within a journey (touch {touch} goes back in time)")
+            raise ValidationError(problems)
+
+    # -- shape -----------------------------------------------------------------------------------
+    @property
+    def n_journeys(self) -> int:
+        """Number of journeys."""
+        return int(self.offsets.size - 1)
+
+    @property
+    def n_touches(self) -> int:
+        """Number of touches."""
+        return int(self.offsets[-1])
+
+    def __len__(self) -> int:
+        return self.n_journeys
+
+    @property
+    def lengths(self) -> NDArray[np.int64]:
+        """Touches per journey."""
+        return self._cached("lengths", lambda: readonly(np.diff(self.offsets)))
+
+    @property
+    def journey_of_touch(self) -> NDArray[np.int64]:
+        """For each touch, the index of its journey."""
+        return self._cached(
+            "journey_of_touch",
+            lambda: readonly(np.repeat(np.arange(self.n_journeys, dtype=np.int64), self.lengths)),
+        )
+
+    @property
+    def position(self) -> NDArray[np.int64]:
+        """For each touch, its 0-based position within its journey."""
+        return self._cached(
+            "position",
+            lambda: readonly(np.arange(self.n_touches, dtype=np.int64) - self.offsets[:-1][self.journey_of_touch]),
+        )
+
+    @property
+    def channel(self) -> Column:
+        """The channel column."""
+        return self.columns["channel"]
+
+    @property
+    def converting(self) -> NDArray[np.bool_]:
+        """Per journey, whether it has any conversions."""
+        return self._cached("converting", lambda: readonly(self.conversions > 0))
+
+    @property
+    def has_times(self) -> bool:
+        """Whether every touch has a known time."""
+        return bool(np.all(self.time != NAT))
+
+    @property
+    def total_conversions(self) -> float:
+        """Sum of conversions over all journeys."""
+        return float(self.conversions.sum())
+
+    @property
+    def total_value(self) -> float:
+        """Sum of value over all journeys."""
+        return float(self.value.sum())
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the table's arrays (touch and journey columns, not caches)."""
+        arrays = [self.offsets, self.time, self.conversions, self.nulls, self.value]
+        arrays += [a for a in (self.goal_time, self.milestones, self.cost) if a is not None]
+        return sum(int(a.nbytes) for a in arrays) + sum(c.nbytes for c in self.columns.values()) + self.journey.nbytes
+
+    def column(self, name: str) -> Column:
+        """A categorical touch column by name, with an error that lists the ones there are."""
+        if name == "journey":
+            return Column(self.journey.codes[self.journey_of_touch], self.journey.labels)
+        try:
+            return self.columns[name]
+        except KeyError:
+            available = ", ".join(["journey", *self.columns])
+            message = f"is not a column of these journeys (available: {available})"
+            raise SchemaError([Problem("Journeys", name, message)]) from None
+
+    def _cached(self, key: str, build: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    # -- views -----------------------------------------------------------------------------------
+    def __getitem__(self, index: int) -> JourneyView:
+        if not -self.n_journeys <= index < self.n_journeys:
+            msg = f"journey index {index} out of range for {self.n_journeys} journeys"
+            raise IndexError(msg)
+        j = index % self.n_journeys
+        lo, hi = int(self.offsets[j]), int(self.offsets[j + 1])
+        names = list(self.columns)
+        rows = []
+        for t in range(lo, hi):
+            row: dict[str, Any] = {"time": from_micros(int(self.time[t]))}
+            for name in names:
+                code = int(self.columns[name].codes[t])
+                row[name] = None if code < 0 else self.columns[name].labels[code]
+            if self.milestones is not None:
+                row["milestones"] = tuple(m.value for m in Milestone if self.milestones[t] & m.bit)
+            if self.cost is not None:
+                row["cost"] = float(self.cost[t])
+            rows.append(row)
+        code = int(self.journey.codes[j])
+        return JourneyView(
+            id=self.journey.labels[code] if code >= 0 else "",
+            channels=tuple(r["channel"] for r in rows),
+            times=tuple(r["time"] for r in rows),
+            conversions=float(self.conversions[j]),
+            nulls=float(self.nulls[j]),
+            value=float(self.value[j]),
+            goal_time=None if self.goal_time is None else from_micros(int(self.goal_time[j])),
+            touches=tuple(rows),
+        )
+
+    def __iter__(self) -> Iterator[JourneyView]:
+        return (self[j] for j in range(self.n_journeys))
+
+    def __repr__(self) -> str:
+        extra = [n for n in self.columns if n != "channel"]
+        return (
+            f"Journeys(n_journeys={self.n_journeys}, n_touches={self.n_touches}, "
+            f"conversions={self.total_conversions:g}, value={self.total_value:g}, "
+            f"channels={len(self.channel.labels)}, columns={extra})"
+        )
+
+    # -- derived tables ---------------------------------------------------------------------------
+    def select(self, index: ArrayLike) -> Journeys:
+        """The journeys at ``index`` (integer positions, in that order, or a boolean mask).
+
+        Examples
+        --------
+        >>> import journeykit as jk
+        >>> paths = jk.read_paths([{"path": "a > b", "total_conversions": 1, "total_null": 0},
+        ...                        {"path": "c", "total_conversions": 0, "total_null": 2}])
+        >>> paths.select([1]).n_touches, paths.select([True, False])[0].channels
+        (1, ('a', 'b'))
+        """
+        chosen = np.asarray(index)
+        if chosen.dtype == np.bool_:
+            if chosen.shape != (self.n_journeys,):
+                msg = f"a boolean mask needs one entry per journey ({self.n_journeys})"
+                raise ValueError(msg)
+            chosen = np.flatnonzero(chosen)
+        chosen = chosen.astype(np.int64, copy=False)
+        if chosen.size and (chosen.min() < 0 or chosen.max() >= self.n_journeys):
+            msg = f"journey index out of range for {self.n_journeys} journeys"
+            raise IndexError(msg)
+        lengths = self.lengths[chosen]
+        offsets = np.zeros(chosen.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        touches = np.repeat(self.offsets[:-1][chosen] - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return self._derive(offsets, touches, chosen)
+
+    def filter(self, mask: ArrayLike | None = None, **conditions: str | Collection[str]) -> Journeys:
+        """Keep the touches that satisfy every condition; journeys themselves are all kept.
+
+        A journey can end up with no touches: it keeps its conversions and value, and attribution
+        reports them as unattributed rather than dropping them.
+
+        Parameters
+        ----------
+        mask : array of bool, shape (n_touches,), optional
+            Touches to keep.
+        **conditions : str or collection of str
+            Column name to the label (or labels) to keep, e.g. ``team="sales"`` or
+            ``channel=["email", "webinar"]``.
+
+        Examples
+        --------
+        >>> import journeykit as jk
+        >>> paths = jk.read_paths([{"path": "ad > email > ad", "total_conversions": 1}])
+        >>> paths.filter(channel="ad")[0].channels
+        ('ad', 'ad')
+        """
+        keep = np.ones(self.n_touches, dtype=np.bool_)
+        if mask is not None:
+            given = np.asarray(mask, dtype=np.bool_)
+            if given.shape != (self.n_touches,):
+                msg = f"mask needs one entry per touch ({self.n_touches}), got shape {given.shape}"
+                raise ValueError(msg)
+            keep &= given
+        for name, wanted in conditions.items():
+            column = self.column(name)
+            keep &= np.isin(column.codes, column.codes_of(wanted))
+        return self._keep_touches(keep)
+
+    def lookback(self, duration: timedelta | None = None, *, steps: int | None = None) -> Journeys:
+        """Keep only the touches inside a window before each journey's goal.
+
+        Parameters
+        ----------
+        duration : timedelta, optional
+            Keep touches at most this long before the goal time (the last touch's time for
+            journeys without one). The window is closed: a touch exactly ``duration`` before
+            the goal stays.
+        steps : int, optional
+            Keep at most this many last touches per journey.
+
+        Examples
+        --------
+        >>> import journeykit as jk
+        >>> paths = jk.read_paths([{"path": "a > b > c", "total_conversions": 1}])
+        >>> paths.lookback(steps=2)[0].channels
+        ('b', 'c')
+        """
+        keep = np.ones(self.n_touches, dtype=np.bool_)
+        if steps is not None:
+            if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+                msg = f"steps must be a whole number >= 1 (got {steps!r})"
+                raise ValueError(msg)
+            keep &= self.position >= (self.lengths - steps)[self.journey_of_touch]
+        if duration is not None:
+            if not isinstance(duration, timedelta) or duration < timedelta(0):
+                msg = f"duration must be a non-negative timedelta (got {duration!r})"
+                raise ValueError(msg)
+            if not self.has_times:
+                msg = "a lookback duration needs touch times; these journeys have none (a path table?)"
+                raise ValueError(msg)
+            reference = self._reference_times()
+            window = duration // timedelta(microseconds=1)
+            keep &= reference[self.journey_of_touch] - self.time <= window
+        return self._keep_touches(keep)
+
+    def _reference_times(self) -> NDArray[np.int64]:
+        """Per journey, its goal time, or its last touch's time when it has none."""
+        last = np.full(self.n_journeys, NAT, dtype=np.int64)
+        nonempty = self.lengths > 0
+        last[nonempty] = self.time[self.offsets[1:][nonempty] - 1]
+        if self.goal_time is None:
+            return last
+        return np.where(self.goal_time != NAT, self.goal_time, last)
+
+    def _keep_touches(self, keep: NDArray[np.bool_]) -> Journeys:
+        kept = np.bincount(self.journey_of_touch[keep], minlength=self.n_journeys)
+        offsets = np.zeros(self.n_journeys + 1, dtype=np.int64)
+        np.cumsum(kept, out=offsets[1:])
+        return self._derive(offsets, np.flatnonzero(keep), None)
+
+    def _derive(
+        self, offsets: NDArray[np.int64], touches: NDArray[Any], journeys: NDArray[np.int64] | None
+    ) -> Journeys:
+        def per_journey(array: NDArray[Any] | None) -> NDArray[Any] | None:
+            if array is None or journeys is None:
+                return array
+            return array[journeys]
+
+        return Journeys(
+            offsets=offsets,
+            time=self.time[touches],
+            columns={name: column.take(touches) for name, column in self.columns.items()},
+            journey=self.journey if journeys is None else self.journey.take(journeys),
+            conversions=per_journey(self.conversions),
+            nulls=per_journey(self.nulls),
+            value=per_journey(self.value),
+            goal_time=per_journey(self.goal_time),
+            milestones=None if self.milestones is None else self.milestones[touches],
+            cost=None if self.cost is None else self.cost[touches],
+        )
+
+    def with_values(
+        self,
+        *,
+        conversions: ArrayLike | None = None,
+        nulls: ArrayLike | None = None,
+        value: ArrayLike | None = None,
+    ) -> Journeys:
+        """A copy with other per-journey conversions, nulls or values (touches shared)."""
+        return attrs.evolve(
+            self,
+            conversions=self.conversions if conversions is None else conversions,
+            nulls=self.nulls if nulls is None else nulls,
+            value=self.value if value is None else value,
+        )
