@@ -49,8 +49,14 @@ def build_journeys(
         if np.any(early):
             rows = order[np.flatnonzero(early)]
             problems = [
-                Problem(f"row {int(r)}", "converted", f"journey {journey.labels[jcodes[i]]!r} has touches after this conversion")
-                for r, i in zip(rows[:20].tolist(), np.flatnonzero(early)[:20].tolist(), strict=True)
+                Problem(
+                    f"row {int(r)}",
+                    "converted",
+                    f"journey {journey.labels[jcodes[i]]!r} has touches after this conversion",
+                )
+                for r, i in zip(
+                    rows[:20].tolist(), np.flatnonzero(early)[:20].tolist(), strict=True
+                )
             ]
             raise ValidationError(problems)
     starts = new_id.copy()
@@ -64,7 +70,11 @@ def build_journeys(
     else:
         values = np.where(conversions > 0, value[order][last_rows], 0.0) if n_rows else np.zeros(0)
     goal = np.where(conversions > 0, times[last_rows], NAT) if n_rows else np.zeros(0, np.int64)
-    marks = np.zeros(n_rows, dtype=np.uint8) if milestones is None else milestones[order].astype(np.uint8)
+    marks = (
+        np.zeros(n_rows, dtype=np.uint8)
+        if milestones is None
+        else milestones[order].astype(np.uint8)
+    )
     marks[start_rows] |= Milestone.FIRST_TOUCH.bit
     marks[last_rows[conversions > 0]] |= Milestone.CLOSED_WON.bit
     return Journeys(
@@ -82,6 +92,7 @@ def build_journeys(
 
 
 def journeys_from_paths(
+    *,
     lengths: NDArray[np.int64],
     channel: Column,
     conversions: NDArray[np.float64],

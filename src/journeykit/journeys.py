@@ -9,9 +9,9 @@ weight), non-conversions sharing the same path (``nulls``), the value, the goal 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 import numpy as np
@@ -20,7 +20,10 @@ from numpy.typing import ArrayLike, NDArray
 from journeykit.errors import Problem, SchemaError, ValidationError
 from journeykit.milestones import Milestone
 
-__all__ = ["NAT", "Column", "JourneyView", "Journeys"]
+__all__ = ["NAT", "Column", "JourneyView", "Journeys", "concat"]
+
+_T = TypeVar("_T")
+_A = TypeVar("_A", bound=np.generic)
 
 NAT: Final = np.iinfo(np.int64).min
 """The int64 time of an unknown instant (numpy's NaT)."""
@@ -57,6 +60,34 @@ def from_micros(micros: int) -> datetime | None:
     return None if micros == NAT else _EPOCH + timedelta(microseconds=int(micros))
 
 
+def _labels(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def _int64(values: ArrayLike) -> NDArray[np.int64]:
+    return readonly(values, np.int64)
+
+
+def _float64(values: ArrayLike) -> NDArray[np.float64]:
+    return readonly(values, np.float64)
+
+
+def _optional_int64(values: ArrayLike | None) -> NDArray[np.int64] | None:
+    return None if values is None else readonly(values, np.int64)
+
+
+def _optional_uint8(values: ArrayLike | None) -> NDArray[np.uint8] | None:
+    return None if values is None else readonly(values, np.uint8)
+
+
+def _optional_float64(values: ArrayLike | None) -> NDArray[np.float64] | None:
+    return None if values is None else readonly(values, np.float64)
+
+
+def _column_map(columns: Mapping[str, Column]) -> dict[str, Column]:
+    return dict(columns)
+
+
 @attrs.frozen(eq=False)
 class Column:
     """A categorical column: integer ``codes`` into ``labels``; code ``-1`` is a missing value.
@@ -71,11 +102,11 @@ class Column:
     """
 
     codes: NDArray[np.signedinteger[Any]] = attrs.field(converter=readonly)
-    labels: tuple[str, ...] = attrs.field(converter=tuple)
+    labels: tuple[str, ...] = attrs.field(converter=_labels)
 
     def __attrs_post_init__(self) -> None:
         if self.codes.ndim != 1 or self.codes.dtype.kind != "i":
-            msg = f"codes must be a 1-d integer array (got {self.codes.dtype}, ndim {self.codes.ndim})"
+            msg = f"codes must be a 1-d integer array (got {self.codes.dtype}, {self.codes.ndim}-d)"
             raise TypeError(msg)
         if self.codes.size and (self.codes.min() < -1 or self.codes.max() >= len(self.labels)):
             msg = f"codes must lie in -1 .. {len(self.labels) - 1}"
@@ -153,61 +184,27 @@ class Journeys:
         Cost per touch.
     """
 
-    offsets: NDArray[np.int64] = attrs.field(converter=lambda a: readonly(a, np.int64))
-    time: NDArray[np.int64] = attrs.field(converter=lambda a: readonly(a, np.int64))
-    columns: Mapping[str, Column] = attrs.field(converter=dict)
+    offsets: NDArray[np.int64] = attrs.field(converter=_int64)
+    time: NDArray[np.int64] = attrs.field(converter=_int64)
+    columns: Mapping[str, Column] = attrs.field(converter=_column_map)
     journey: Column
-    conversions: NDArray[np.float64] = attrs.field(converter=lambda a: readonly(a, np.float64))
-    nulls: NDArray[np.float64] = attrs.field(converter=lambda a: readonly(a, np.float64))
-    value: NDArray[np.float64] = attrs.field(converter=lambda a: readonly(a, np.float64))
-    goal_time: NDArray[np.int64] | None = attrs.field(
-        default=None, converter=lambda a: None if a is None else readonly(a, np.int64)
-    )
-    milestones: NDArray[np.uint8] | None = attrs.field(
-        default=None, converter=lambda a: None if a is None else readonly(a, np.uint8)
-    )
-    cost: NDArray[np.float64] | None = attrs.field(
-        default=None, converter=lambda a: None if a is None else readonly(a, np.float64)
-    )
+    conversions: NDArray[np.float64] = attrs.field(converter=_float64)
+    nulls: NDArray[np.float64] = attrs.field(converter=_float64)
+    value: NDArray[np.float64] = attrs.field(converter=_float64)
+    goal_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
+    milestones: NDArray[np.uint8] | None = attrs.field(default=None, converter=_optional_uint8)
+    cost: NDArray[np.float64] | None = attrs.field(default=None, converter=_optional_float64)
     _cache: dict[str, Any] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        problems: list[Problem] = []
-
-        def fail(field: str, message: str) -> None:
-            problems.append(Problem("Journeys", field, message))
-
         offsets = self.offsets
-        n_journeys = offsets.size - 1
         if offsets.ndim != 1 or offsets.size < 1 or offsets[0] != 0:
-            fail("offsets", "must be a 1-d array starting at 0")
-            raise ValidationError(problems)
-        n_touches = int(offsets[-1])
-        if np.any(np.diff(offsets) < 0):
-            fail("offsets", "must be non-decreasing")
-        if self.time.shape != (n_touches,):
-            fail("time", f"must have one entry per touch ({n_touches}), got shape {self.time.shape}")
-        if "channel" not in self.columns:
-            fail("columns", "must include 'channel'")
-        for name, column in self.columns.items():
-            if not isinstance(column, Column) or column.codes.shape != (n_touches,):
-                fail(f"columns[{name!r}]", f"must be a Column with one code per touch ({n_touches})")
-        if self.journey.codes.shape != (n_journeys,):
-            fail("journey", f"must have one code per journey ({n_journeys})")
-        for name in ("conversions", "nulls", "value"):
-            array = getattr(self, name)
-            if array.shape != (n_journeys,):
-                fail(name, f"must have one entry per journey ({n_journeys}), got shape {array.shape}")
-            elif not np.all(np.isfinite(array)) or np.any(array < 0):
-                bad = int(np.flatnonzero(~np.isfinite(array) | (array < 0))[0])
-                fail(name, f"must be finite and >= 0 (journey {bad} has {array[bad]})")
-        for name, size in (("goal_time", n_journeys), ("milestones", n_touches), ("cost", n_touches)):
-            array = getattr(self, name)
-            if array is not None and array.shape != (size,):
-                fail(name, f"must have shape ({size},), got {array.shape}")
-        if self.cost is not None and self.cost.shape == (n_touches,):
-            if not np.all(np.isfinite(self.cost)) or np.any(self.cost < 0):
-                fail("cost", "must be finite and >= 0")
+            raise ValidationError(
+                [Problem("Journeys", "offsets", "must be a 1-d array starting at 0")]
+            )
+        problems = [
+            Problem("Journeys", field, message) for field, message in self._shape_problems()
+        ]
         if problems:
             raise ValidationError(problems)
         known = self.time != NAT
@@ -215,8 +212,39 @@ class Journeys:
         backwards = same_journey & known[1:] & known[:-1] & (np.diff(self.time) < 0)
         if np.any(backwards):
             touch = int(np.flatnonzero(backwards)[0]) + 1
-            fail("time", f"must be in time order within a journey (touch {touch} goes back in time)")
-            raise ValidationError(problems)
+            message = f"must be in time order within a journey (touch {touch} goes back in time)"
+            raise ValidationError([Problem("Journeys", "time", message)])
+
+    def _shape_problems(self) -> Iterator[tuple[str, str]]:
+        n_journeys = self.offsets.size - 1
+        n_touches = int(self.offsets[-1])
+        if np.any(np.diff(self.offsets) < 0):
+            yield "offsets", "must be non-decreasing"
+        if "channel" not in self.columns:
+            yield "columns", "must include 'channel'"
+        for name, column in self.columns.items():
+            if not isinstance(column, Column) or column.codes.shape != (n_touches,):
+                yield (
+                    f"columns[{name!r}]",
+                    f"must be a Column with one code per touch ({n_touches})",
+                )
+        if self.journey.codes.shape != (n_journeys,):
+            yield "journey", f"must have one code per journey ({n_journeys})"
+        sized: list[tuple[str, NDArray[Any] | None, int, str]] = [
+            ("time", self.time, n_touches, "touch"),
+            ("conversions", self.conversions, n_journeys, "journey"),
+            ("nulls", self.nulls, n_journeys, "journey"),
+            ("value", self.value, n_journeys, "journey"),
+            ("goal_time", self.goal_time, n_journeys, "journey"),
+            ("milestones", self.milestones, n_touches, "touch"),
+            ("cost", self.cost, n_touches, "touch"),
+        ]
+        for name, array, size, unit in sized:
+            if array is not None and array.shape != (size,):
+                yield name, f"must have one entry per {unit} ({size}), got shape {array.shape}"
+            elif array is not None and array.dtype.kind == "f" and not _finite_non_negative(array):
+                bad = int(np.flatnonzero(~np.isfinite(array) | (array < 0))[0])
+                yield name, f"must be finite and >= 0 (entry {bad} is {array[bad]})"
 
     # -- shape -----------------------------------------------------------------------------------
     @property
@@ -250,7 +278,9 @@ class Journeys:
         """For each touch, its 0-based position within its journey."""
         return self._cached(
             "position",
-            lambda: readonly(np.arange(self.n_touches, dtype=np.int64) - self.offsets[:-1][self.journey_of_touch]),
+            lambda: readonly(
+                np.arange(self.n_touches, dtype=np.int64) - self.offsets[:-1][self.journey_of_touch]
+            ),
         )
 
     @property
@@ -281,9 +311,14 @@ class Journeys:
     @property
     def nbytes(self) -> int:
         """Bytes held by the table's arrays (touch and journey columns, not caches)."""
-        arrays = [self.offsets, self.time, self.conversions, self.nulls, self.value]
+        arrays: list[NDArray[Any]] = [self.offsets, self.time, self.conversions, self.nulls]
+        arrays.append(self.value)
         arrays += [a for a in (self.goal_time, self.milestones, self.cost) if a is not None]
-        return sum(int(a.nbytes) for a in arrays) + sum(c.nbytes for c in self.columns.values()) + self.journey.nbytes
+        return (
+            sum(int(a.nbytes) for a in arrays)
+            + sum(c.nbytes for c in self.columns.values())
+            + self.journey.nbytes
+        )
 
     def column(self, name: str) -> Column:
         """A categorical touch column by name, with an error that lists the ones there are."""
@@ -296,10 +331,10 @@ class Journeys:
             message = f"is not a column of these journeys (available: {available})"
             raise SchemaError([Problem("Journeys", name, message)]) from None
 
-    def _cached(self, key: str, build: Any) -> Any:
+    def _cached(self, key: str, build: Callable[[], _T]) -> _T:
         if key not in self._cache:
             self._cache[key] = build()
-        return self._cache[key]
+        return cast("_T", self._cache[key])
 
     # -- views -----------------------------------------------------------------------------------
     def __getitem__(self, index: int) -> JourneyView:
@@ -368,10 +403,14 @@ class Journeys:
         lengths = self.lengths[chosen]
         offsets = np.zeros(chosen.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        touches = np.repeat(self.offsets[:-1][chosen] - offsets[:-1], lengths) + np.arange(offsets[-1])
+        touches = np.repeat(self.offsets[:-1][chosen] - offsets[:-1], lengths) + np.arange(
+            offsets[-1]
+        )
         return self._derive(offsets, touches, chosen)
 
-    def filter(self, mask: ArrayLike | None = None, **conditions: str | Collection[str]) -> Journeys:
+    def filter(
+        self, mask: ArrayLike | None = None, **conditions: str | Collection[str]
+    ) -> Journeys:
         """Keep the touches that satisfy every condition; journeys themselves are all kept.
 
         A journey can end up with no touches: it keeps its conversions and value, and attribution
@@ -434,7 +473,7 @@ class Journeys:
                 msg = f"duration must be a non-negative timedelta (got {duration!r})"
                 raise ValueError(msg)
             if not self.has_times:
-                msg = "a lookback duration needs touch times; these journeys have none (a path table?)"
+                msg = "a lookback duration needs touch times; these journeys have none (paths?)"
                 raise ValueError(msg)
             reference = self._reference_times()
             window = duration // timedelta(microseconds=1)
@@ -459,11 +498,10 @@ class Journeys:
     def _derive(
         self, offsets: NDArray[np.int64], touches: NDArray[Any], journeys: NDArray[np.int64] | None
     ) -> Journeys:
-        def per_journey(array: NDArray[Any] | None) -> NDArray[Any] | None:
-            if array is None or journeys is None:
-                return array
-            return array[journeys]
+        def per_journey(array: NDArray[_A]) -> NDArray[_A]:
+            return array if journeys is None else array[journeys]
 
+        goal_time = None if self.goal_time is None else per_journey(self.goal_time)
         return Journeys(
             offsets=offsets,
             time=self.time[touches],
@@ -472,7 +510,7 @@ class Journeys:
             conversions=per_journey(self.conversions),
             nulls=per_journey(self.nulls),
             value=per_journey(self.value),
-            goal_time=per_journey(self.goal_time),
+            goal_time=goal_time,
             milestones=None if self.milestones is None else self.milestones[touches],
             cost=None if self.cost is None else self.cost[touches],
         )
@@ -491,3 +529,66 @@ class Journeys:
             nulls=self.nulls if nulls is None else nulls,
             value=self.value if value is None else value,
         )
+
+
+def _finite_non_negative(array: NDArray[np.float64]) -> bool:
+    return bool(np.all(np.isfinite(array)) and not np.any(array < 0))
+
+
+def concat(parts: Sequence[Journeys]) -> Journeys:
+    """Stack journeys tables (same columns) into one; labels are merged and codes recoded.
+
+    Examples
+    --------
+    >>> import journeykit as jk
+    >>> a = jk.read_paths([{"path": "x > y", "total_conversions": 1}])
+    >>> b = jk.read_paths([{"path": "z", "total_conversions": 2}])
+    >>> both = concat([a, b])
+    >>> both.n_journeys, both.channel.labels, both[1].channels
+    (2, ('x', 'y', 'z'), ('z',))
+    """
+    if not parts:
+        msg = "concat() needs at least one Journeys"
+        raise ValueError(msg)
+    names = list(parts[0].columns)
+    for part in parts[1:]:
+        if list(part.columns) != names:
+            msg = f"concat() needs the same columns in every part ({names} vs {list(part.columns)})"
+            raise ValueError(msg)
+    lengths = np.concatenate([p.lengths for p in parts])
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+
+    def optional(name: str, fill: Any, size: str) -> NDArray[Any] | None:
+        arrays = [getattr(p, name) for p in parts]
+        if all(a is None for a in arrays):
+            return None
+        sized = [
+            a if a is not None else np.full(p.n_touches if size == "touch" else p.n_journeys, fill)
+            for a, p in zip(arrays, parts, strict=True)
+        ]
+        return np.concatenate(sized)
+
+    return Journeys(
+        offsets=offsets,
+        time=np.concatenate([p.time for p in parts]),
+        columns={name: _concat_columns([p.columns[name] for p in parts]) for name in names},
+        journey=_concat_columns([p.journey for p in parts]),
+        conversions=np.concatenate([p.conversions for p in parts]),
+        nulls=np.concatenate([p.nulls for p in parts]),
+        value=np.concatenate([p.value for p in parts]),
+        goal_time=optional("goal_time", NAT, "journey"),
+        milestones=optional("milestones", 0, "touch"),
+        cost=optional("cost", 0.0, "touch"),
+    )
+
+
+def _concat_columns(columns: Sequence[Column]) -> Column:
+    labels = sorted({label for c in columns for label in c.labels})
+    index = {label: i for i, label in enumerate(labels)}
+    dtype = smallest_code_dtype(len(labels))
+    recoded = []
+    for column in columns:
+        lookup = np.array([index[label] for label in column.labels] + [-1], dtype=dtype)
+        recoded.append(lookup[column.codes])
+    return Column(np.concatenate(recoded) if recoded else np.zeros(0, dtype), labels)

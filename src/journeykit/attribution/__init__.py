@@ -5,4 +5,14 @@ from journeykit.attribution._api import Comparison, attribute, compare
 from journeykit.attribution._protocol import Fitted, Model, Tags
 from journeykit.attribution.result import Attribution, Credit
 
-__all__ = ["Attribution", "Comparison", "Credit", "Fitted", "Model", "Tags", "attribute", "compare", "rules"]
+__all__ = [
+    "Attribution",
+    "Comparison",
+    "Credit",
+    "Fitted",
+    "Model",
+    "Tags",
+    "attribute",
+    "compare",
+    "rules",
+]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from journeykit.attribution._registry import get, name_of
-from journeykit.attribution.result import Attribution, Credit, Key, Measure, to_frame
+from journeykit.attribution.result import Attribution, Backend, Credit, Key, Measure, to_frame
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 
@@ -45,7 +45,8 @@ def attribute(journeys: Journeys, model: str | Any = "linear", /, **params: Any)
     5.0
     """
     if not isinstance(journeys, Journeys):
-        msg = f"attribute() needs Journeys (from from_events, read_paths or assemble), got {type(journeys).__name__}"
+        got = type(journeys).__name__
+        msg = f"attribute() needs Journeys (from from_events, read_paths or assemble), got {got}"
         raise TypeError(msg)
     spec = get(model, **params)
     fitted = spec.fit(journeys)
@@ -72,8 +73,12 @@ class Comparison(Mapping[str, Attribution]):
     >>> import journeykit as jk
     >>> paths = jk.read_paths([{"path": "a > b", "total_conversions": 4}])
     >>> table = jk.compare(paths, ["first_touch", "last_touch", "linear"])
-    >>> table.table()
-    {'a': {'first_touch': 4.0, 'last_touch': 0.0, 'linear': 2.0}, 'b': {'first_touch': 0.0, 'last_touch': 4.0, 'linear': 2.0}}
+    >>> table.table()["a"]
+    {'first_touch': 4.0, 'last_touch': 0.0, 'linear': 2.0}
+    >>> table
+    channel       first_touch        last_touch            linear
+    a                       4                 0                 2
+    b                       0                 4                 2
     """
 
     def __init__(self, results: Mapping[str, Attribution]) -> None:
@@ -88,15 +93,24 @@ class Comparison(Mapping[str, Attribution]):
     def __len__(self) -> int:
         return len(self._results)
 
-    def table(self, key: Key = "channel", *, measure: Measure = "conversions") -> dict[Any, dict[str, float]]:
-        """``{label: {model: credit}}``: labels in order of first appearance, 0 where a model gave none."""
-        credits: dict[str, Credit] = {name: r.by(key, measure=measure) for name, r in self._results.items()}
+    def table(
+        self, key: Key = "channel", *, measure: Measure = "conversions"
+    ) -> dict[Any, dict[str, float]]:
+        """``{label: {model: credit}}``, labels sorted, 0 where a model gave a label nothing."""
+        by_model: dict[str, Credit] = {
+            name: r.by(key, measure=measure) for name, r in self._results.items()
+        }
         labels: dict[Any, None] = {}
-        for credit in credits.values():
+        for credit in by_model.values():
             labels.update(dict.fromkeys(credit))
-        return {label: {name: float(c.get(label, 0.0)) for name, c in credits.items()} for label in sorted(labels, key=str)}
+        return {
+            label: {name: float(c.get(label, 0.0)) for name, c in by_model.items()}
+            for label in sorted(labels, key=str)
+        }
 
-    def to_frame(self, key: Key = "channel", *, measure: Measure = "conversions", backend: str = "pandas") -> Any:
+    def to_frame(
+        self, key: Key = "channel", *, measure: Measure = "conversions", backend: Backend = "pandas"
+    ) -> Any:
         """The :meth:`table` as a data frame: one row per label, one column per model."""
         table = self.table(key, measure=measure)
         dimension = key if isinstance(key, str) else "/".join(key)
@@ -110,7 +124,10 @@ class Comparison(Mapping[str, Attribution]):
         names = list(self._results)
         width = max([len("channel"), *(len(str(k)) for k in table)])
         lines = ["channel".ljust(width) + "".join(f"  {n:>16}" for n in names)]
-        lines += [str(k).ljust(width) + "".join(f"  {row[n]:>16.6g}" for n in names) for k, row in table.items()]
+        lines += [
+            str(k).ljust(width) + "".join(f"  {row[n]:>16.6g}" for n in names)
+            for k, row in table.items()
+        ]
         return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from journeykit.errors import ModelError, UnknownModelError
 
-__all__ = ["available", "get", "name_of", "register"]
+__all__ = ["available", "get", "model_class", "name_of", "register"]
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _MODELS: dict[str, type[Any]] = {}
@@ -40,7 +40,8 @@ def register(name: str) -> Callable[[C], C]:
     def decorate(cls: C) -> C:
         existing = _MODELS.get(name)
         if existing is not None and existing.__qualname__ != cls.__qualname__:
-            msg = f"a model is already registered as {name!r} ({existing.__module__}.{existing.__qualname__})"
+            where = f"{existing.__module__}.{existing.__qualname__}"
+            msg = f"a model is already registered as {name!r} ({where})"
             raise ValueError(msg)
         _MODELS[name] = cls
         _NAMES[cls] = name
@@ -65,6 +66,16 @@ def available() -> list[str]:
     return sorted(_MODELS)
 
 
+def model_class(name: str) -> type[Any]:
+    """The class registered under ``name``."""
+    _load_entry_points()
+    try:
+        return _MODELS[name]
+    except KeyError:
+        msg = f"no attribution model named {name!r} (available: {', '.join(sorted(_MODELS))})"
+        raise UnknownModelError(msg) from None
+
+
 def get(model: str | Any, /, **params: Any) -> Any:
     """A model instance from a name and parameters, or the instance itself.
 
@@ -76,18 +87,15 @@ def get(model: str | Any, /, **params: Any) -> Any:
     """
     if not isinstance(model, str):
         if params:
-            msg = f"parameters {sorted(params)} were given with a model instance; set them on the instance"
+            msg = (
+                f"parameters {sorted(params)} came with a model instance; set them on the instance"
+            )
             raise ModelError(msg)
         if not callable(getattr(model, "fit", None)):
             msg = f"{model!r} is not a model: it has no fit(journeys) method"
             raise ModelError(msg)
         return model
-    _load_entry_points()
-    try:
-        cls = _MODELS[model]
-    except KeyError:
-        msg = f"no attribution model named {model!r} (available: {', '.join(sorted(_MODELS))})"
-        raise UnknownModelError(msg) from None
+    cls = model_class(model)
     try:
         return cls(**params)
     except TypeError as exc:

@@ -12,7 +12,8 @@ from journeykit.journeys import Journeys
 
 def per_journey_sum(journeys: Journeys, weights: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum of ``weights`` over each journey's touches."""
-    return np.bincount(journeys.journey_of_touch, weights=weights, minlength=journeys.n_journeys)
+    sums = np.bincount(journeys.journey_of_touch, weights=weights, minlength=journeys.n_journeys)
+    return sums.astype(np.float64, copy=False)
 
 
 def normalise(journeys: Journeys, weights: NDArray[Any]) -> NDArray[np.float64]:
@@ -26,7 +27,9 @@ def normalise(journeys: Journeys, weights: NDArray[Any]) -> NDArray[np.float64]:
     if np.any(flat):
         weights = np.where(flat[journeys.journey_of_touch], 1.0, weights)
         totals = np.where(flat, journeys.lengths.astype(np.float64), totals)
-    scale = np.divide(journeys.converting, totals, out=np.zeros(journeys.n_journeys), where=totals > 0)
+    scale = np.divide(
+        journeys.converting, totals, out=np.zeros(journeys.n_journeys), where=totals > 0
+    )
     return weights * scale[journeys.journey_of_touch]
 
 
@@ -90,7 +93,10 @@ def anchored_shares(
     others = journeys.lengths - anchor_count
     has_others = others > 0
     anchor_scale = np.divide(
-        np.where(has_others, 1.0 - rest, 1.0), present_weight, out=np.zeros(n_journeys), where=present_weight > 0
+        np.where(has_others, 1.0 - rest, 1.0),
+        present_weight,
+        out=np.zeros(n_journeys),
+        where=present_weight > 0,
     )
     middle = np.divide(
         np.where(present_weight > 0, rest, 1.0), others, out=np.zeros(n_journeys), where=has_others

@@ -20,14 +20,20 @@ Key = str | tuple[str, ...]
 _MEASURES = ("conversions", "value", "cents")
 
 
-def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: str) -> Any:
+Backend = Literal["pandas", "polars", "pyarrow"]
+
+
+def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: Backend) -> Any:
     """A data frame of ``backend`` ("pandas", "polars" or "pyarrow") from columns."""
     if backend not in ("pandas", "polars", "pyarrow"):
         msg = f"backend must be 'pandas', 'polars' or 'pyarrow' (got {backend!r})"
         raise ValueError(msg)
     import narwhals.stable.v2 as nw  # noqa: PLC0415  # frames are optional
 
-    columns = {name: list(values) if not isinstance(values, np.ndarray) else values for name, values in data.items()}
+    columns = {
+        name: list(values) if not isinstance(values, np.ndarray) else values
+        for name, values in data.items()
+    }
     return nw.from_dict(columns, backend=backend).to_native()
 
 
@@ -39,7 +45,8 @@ class Credit(Mapping[Any, float]):
     Examples
     --------
     >>> import journeykit as jk
-    >>> paths = jk.read_paths([{"path": "a > b", "total_conversions": 2, "total_conversion_value": 50}])
+    >>> paths = jk.read_paths([{"path": "a > b", "total_conversions": 2,
+    ...                         "total_conversion_value": 50}])
     >>> credit = jk.attribute(paths, "linear").by("channel", measure="value")
     >>> credit["a"], credit.total
     (25.0, 50.0)
@@ -48,7 +55,7 @@ class Credit(Mapping[Any, float]):
     __slots__ = ("_items", "dimension", "measure")
 
     def __init__(self, items: Sequence[tuple[Any, float]], dimension: Key, measure: str) -> None:
-        self._items = dict(items)
+        self._items: dict[Any, float] = dict(items)
         self.dimension = dimension
         self.measure = measure
 
@@ -71,7 +78,7 @@ class Credit(Mapping[Any, float]):
         total = self.total
         return {k: v / total for k, v in self._items.items()} if total else {}
 
-    def to_frame(self, backend: str = "pandas") -> Any:
+    def to_frame(self, backend: Backend = "pandas") -> Any:
         """The credit as a data frame: one column per dimension, then the measure."""
         names = [self.dimension] if isinstance(self.dimension, str) else list(self.dimension)
         keys = [k if isinstance(k, tuple) else (k,) for k in self._items]
@@ -89,7 +96,8 @@ class Credit(Mapping[Any, float]):
             f"<tr><td>{html.escape(_label(k))}</td><td style='text-align:right'>{v:,.4f}</td></tr>"
             for k, v in self._items.items()
         )
-        head = f"<tr><th>{html.escape(_label(self.dimension))}</th><th>{html.escape(self.measure)}</th></tr>"
+        dimension, measure = html.escape(_label(self.dimension)), html.escape(self.measure)
+        head = f"<tr><th>{dimension}</th><th>{measure}</th></tr>"
         return f"<table>{head}{rows}</table>"
 
 
@@ -122,10 +130,13 @@ class Attribution:
             if array is None:
                 continue
             if array.shape != (self.journeys.n_touches,):
-                msg = f"{self.name}: {label} must have one entry per touch ({self.journeys.n_touches}), got {array.shape}"
+                expected = self.journeys.n_touches
+                got = array.shape
+                msg = f"{self.name}: {label} must have one entry per touch ({expected}), got {got}"
                 raise ModelError(msg)
             if not np.all(np.isfinite(array)):
-                msg = f"{self.name}: {label} must be finite (touch {int(np.flatnonzero(~np.isfinite(array))[0])})"
+                touch = int(np.flatnonzero(~np.isfinite(array))[0])
+                msg = f"{self.name}: {label} must be finite (touch {touch} is not)"
                 raise ModelError(msg)
 
     # -- per touch ---------------------------------------------------------------------------------
@@ -206,8 +217,9 @@ class Attribution:
             keys, inverse = np.unique(combined, return_inverse=True)
             sums = np.bincount(inverse, weights=amounts, minlength=keys.size)
         items: list[tuple[Any, float]] = []
-        for code, amount in zip(keys.tolist(), sums.tolist(), strict=True):
+        for combined_code, amount in zip(keys.tolist(), sums.tolist(), strict=True):
             parts: list[str | None] = []
+            code = combined_code
             for column, size in zip(reversed(columns), reversed(sizes), strict=True):
                 code, slot = divmod(code, size)
                 parts.append(None if slot == 0 else column.labels[slot - 1])
@@ -239,11 +251,15 @@ class Attribution:
         if self._conserves_per_journey():
             target = np.rint(journeys.value * 100.0).astype(np.int64)
             target = np.where(journeys.converting & (journeys.lengths > 0), target, 0)
-            deficit = target - np.bincount(journeys.journey_of_touch, weights=cents, minlength=journeys.n_journeys).astype(np.int64)
+            deficit = target - np.bincount(
+                journeys.journey_of_touch, weights=cents, minlength=journeys.n_journeys
+            ).astype(np.int64)
             # Within each journey, touches by largest remainder first (ties: earlier touch first).
             order = np.lexsort((np.arange(cents.size), -remainder, journeys.journey_of_touch))
             rank = np.empty(cents.size, dtype=np.int64)
-            rank[order] = np.arange(cents.size) - journeys.offsets[:-1][journeys.journey_of_touch[order]]
+            rank[order] = (
+                np.arange(cents.size) - journeys.offsets[:-1][journeys.journey_of_touch[order]]
+            )
             cents += (rank < deficit[journeys.journey_of_touch]).astype(np.int64)
         else:
             target_total = int(np.rint(exact.sum()))
@@ -257,7 +273,7 @@ class Attribution:
         return getattr(tags, "conserves", "journey") == "journey" and self.value_shares is None
 
     # -- tables ------------------------------------------------------------------------------------
-    def to_frame(self, backend: str = "pandas") -> Any:
+    def to_frame(self, backend: Backend = "pandas") -> Any:
         """One row per touch: journey, position, every column, share, credit and value credit."""
         journeys = self.journeys
         data: dict[str, Any] = {

@@ -47,7 +47,8 @@ _RULE = Tags()
 
 def _fraction(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        msg = f"{type(instance).__name__}: {attribute.name} must be a number in [0, 1] (got {value!r})"
+        owner = type(instance).__name__
+        msg = f"{owner}: {attribute.name} must be a number in [0, 1] (got {value!r})"
         raise ModelError(msg)
 
 
@@ -56,7 +57,7 @@ class _Rule:
 
     tags: ClassVar[Tags] = _RULE
 
-    def fit(self, journeys: Journeys) -> Any:  # noqa: ARG002  # the contract passes journeys
+    def fit(self, journeys: Journeys) -> Any:  # the contract passes journeys
         """Return the model itself: a rule needs no fitting."""
         return self
 
@@ -86,7 +87,9 @@ class LastTouch(_Rule):
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""
-        return normalise(journeys, journeys.position == journeys.lengths[journeys.journey_of_touch] - 1)
+        return normalise(
+            journeys, journeys.position == journeys.lengths[journeys.journey_of_touch] - 1
+        )
 
 
 def _channel_set(values: Iterable[str] | str) -> frozenset[str]:
@@ -215,7 +218,11 @@ class TimeDecay(_Rule):
             raise ModelError(msg)
         # Ages are measured from each journey's last touch: the common offset to the conversion
         # cancels out in the normalisation, and the newest touch weighs 1, so nothing underflows.
-        last = journeys.time[np.maximum(last_positions(journeys), 0)] if journeys.n_touches else journeys.time
+        last = (
+            journeys.time[np.maximum(last_positions(journeys), 0)]
+            if journeys.n_touches
+            else journeys.time
+        )
         age = (last[journeys.journey_of_touch] - journeys.time).astype(np.float64)
         half_life = self.half_life / timedelta(microseconds=1)
         return normalise(journeys, np.exp2(-age / half_life))
@@ -249,7 +256,8 @@ class PositionBased(_Rule):
 
     def __attrs_post_init__(self) -> None:
         if self.first + self.last > 1 + 1e-12:
-            msg = f"{type(self).__name__}: first + last must be at most 1 (got {self.first} + {self.last})"
+            owner = type(self).__name__
+            msg = f"{owner}: first + last must be at most 1 (got {self.first} + {self.last})"
             raise ModelError(msg)
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
@@ -393,7 +401,7 @@ class FullPath(_Rule):
 
 
 def _rest(spec: Any) -> float:
-    return max(1.0 - sum(attrs.astuple(spec)), 0.0)
+    return max(1.0 - float(sum(attrs.astuple(spec))), 0.0)
 
 
 def _check_at_most_one(spec: Any) -> None:
@@ -401,4 +409,3 @@ def _check_at_most_one(spec: Any) -> None:
     if total > 1 + 1e-12:
         msg = f"{type(spec).__name__}: the milestone weights must sum to at most 1 (got {total:g})"
         raise ModelError(msg)
-

@@ -4,4 +4,12 @@ from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
 from journeykit.io.serde import SCHEMA_VERSION, dumps, loads, structure, unstructure
 
-__all__ = ["SCHEMA_VERSION", "dumps", "from_events", "loads", "read_paths", "structure", "unstructure"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "dumps",
+    "from_events",
+    "loads",
+    "read_paths",
+    "structure",
+    "unstructure",
+]

@@ -24,8 +24,10 @@ _SHOWN = 20
 class Table(Protocol):
     """What the readers need of a table."""
 
-    names: Sequence[str]
-    n_rows: int
+    @property
+    def names(self) -> Sequence[str]: ...
+    @property
+    def n_rows(self) -> int: ...
 
     def nulls(self, name: str) -> NDArray[np.bool_]: ...
     def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]: ...
@@ -46,13 +48,30 @@ def fail_rows(rows: NDArray[np.intp] | Sequence[int], column: str, message: str)
 def open_table(source: Any) -> Table:
     """Wrap a data frame (pandas, polars, pyarrow, anything narwhals reads) or a list of dicts."""
     if isinstance(source, Mapping):
-        return _RowsTable([dict(zip(source, values, strict=True)) for values in zip(*source.values(), strict=True)])
-    if isinstance(source, Sequence | Iterable) and not hasattr(source, "__dataframe__") and not _is_frame(source):
+        return _RowsTable(
+            [
+                dict(zip(source, values, strict=True))
+                for values in zip(*source.values(), strict=True)
+            ]
+        )
+    if (
+        isinstance(source, Sequence | Iterable)
+        and not hasattr(source, "__dataframe__")
+        and not _is_frame(source)
+    ):
         rows = list(source)
         if all(isinstance(r, Mapping) for r in rows):
             return _RowsTable(rows)
         bad = next(i for i, r in enumerate(rows) if not isinstance(r, Mapping))
-        raise SchemaError([Problem(f"row {bad}", "", f"must be a mapping of column to value (got {type(rows[bad]).__name__})")])
+        raise SchemaError(
+            [
+                Problem(
+                    f"row {bad}",
+                    "",
+                    f"must be a mapping of column to value (got {type(rows[bad]).__name__})",
+                )
+            ]
+        )
     return _FrameTable(source)
 
 
@@ -66,7 +85,9 @@ def require(table: Table, names: Iterable[str]) -> None:
     missing = [n for n in names if n not in table.names]
     if missing:
         available = ", ".join(repr(n) for n in table.names) or "none"
-        raise SchemaError([Problem("table", m, f"is a missing column (columns: {available})") for m in missing])
+        raise SchemaError(
+            [Problem("table", m, f"is a missing column (columns: {available})") for m in missing]
+        )
 
 
 def no_nulls(table: Table, name: str) -> None:
@@ -98,7 +119,9 @@ def numbers(table: Table, name: str, *, what: str = "a number") -> NDArray[np.fl
     values = table.numbers(name)
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if bad.size:
-        raise fail_rows(bad, name, f"must be {what}, finite and >= 0 (got {values[bad[0]]!r} in row {bad[0]})")
+        raise fail_rows(
+            bad, name, f"must be {what}, finite and >= 0 (got {values[bad[0]]!r} in row {bad[0]})"
+        )
     return values
 
 
@@ -121,7 +144,9 @@ def _truth(value: Any) -> bool | None:
     if isinstance(value, int | float | np.integer | np.floating) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        return {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}.get(value.strip().lower())
+        return {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}.get(
+            value.strip().lower()
+        )
     return None
 
 
@@ -157,13 +182,21 @@ def times(table: Table, name: str, tz: tzinfo | str | None) -> NDArray[np.int64]
         parsed.append(to_micros(moment) if moment.tzinfo is not None else None)
     if unparseable:
         rows = np.flatnonzero(np.isin(codes, unparseable))
-        raise fail_rows(rows, name, f"is not a time (got {labels[unparseable[0]]!r}; use ISO-8601 with an offset)")
+        raise fail_rows(
+            rows,
+            name,
+            f"is not a time (got {labels[unparseable[0]]!r}; use ISO-8601 with an offset)",
+        )
     if naive and aware:
         rows = np.flatnonzero(np.isin(codes, naive))
-        raise fail_rows(rows, name, "mixes timezone-naive times with timezone-aware ones in other rows")
+        raise fail_rows(
+            rows, name, "mixes timezone-naive times with timezone-aware ones in other rows"
+        )
     if naive and zone is None:
         rows = np.flatnonzero(np.isin(codes, naive))
-        raise fail_rows(rows, name, "is timezone-naive; pass tz= (e.g. tz='UTC') to say where it was recorded")
+        raise fail_rows(
+            rows, name, "is timezone-naive; pass tz= (e.g. tz='UTC') to say where it was recorded"
+        )
     lookup = np.array([p if p is not None else 0 for p in parsed], dtype=np.int64)
     return lookup[codes]
 
@@ -202,7 +235,9 @@ class _RowsTable:
         values = self._values(name)
         present = sorted({v for v in values if not _empty(v)}, key=_sort_key)
         index = {v: i for i, v in enumerate(present)}
-        return np.array([-1 if _empty(v) else index[v] for v in values], dtype=np.int64), tuple(present)
+        return np.array([-1 if _empty(v) else index[v] for v in values], dtype=np.int64), tuple(
+            present
+        )
 
     def numbers(self, name: str) -> NDArray[np.float64]:
         out = np.empty(self.n_rows)
@@ -231,7 +266,11 @@ class _RowsTable:
 
 
 def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:
@@ -249,7 +288,10 @@ class _FrameTable:
         try:
             self.frame = nw.from_native(frame, eager_only=True)
         except TypeError:
-            msg = f"cannot read a {type(frame).__name__}: pass a pandas, polars or pyarrow table, a list of dicts or a dict of columns"
+            msg = (
+                f"cannot read a {type(frame).__name__}: pass a pandas, polars or pyarrow table, "
+                "a list of dicts or a dict of columns"
+            )
             raise SchemaError([Problem("table", "", msg)]) from None
         self.names = list(self.frame.columns)
         self.n_rows = len(self.frame)
@@ -261,7 +303,7 @@ class _FrameTable:
         series = self._series(name)
         mask = np.asarray(series.is_null().to_numpy(), dtype=np.bool_)
         if series.dtype.is_float():
-            mask |= np.asarray(series.is_nan().fill_null(False).to_numpy(), dtype=np.bool_)
+            mask |= np.asarray(series.is_nan().fill_null(value=False).to_numpy(), dtype=np.bool_)
         return mask
 
     def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
@@ -270,7 +312,7 @@ class _FrameTable:
         uniques = series.drop_nulls().unique()
         try:
             labels = uniques.sort().to_list()
-        except Exception:  # noqa: BLE001  # unorderable mixed objects: order by type and value
+        except Exception:  # unorderable mixed objects: order by type and value
             labels = sorted(uniques.to_list(), key=_sort_key)
         codes = series.replace_strict(labels, list(range(len(labels))), return_dtype=nw.Int64)
         return np.asarray(codes.fill_null(-1).to_numpy(), dtype=np.int64), tuple(labels)
@@ -301,16 +343,25 @@ class _FrameTable:
         series = self._series(name)
         dtype = series.dtype
         if dtype == self.nw.Date:
-            raise SchemaError([Problem("table", name, "holds dates, not times: convert it to timezone-aware datetimes")])
+            raise SchemaError(
+                [
+                    Problem(
+                        "table",
+                        name,
+                        "holds dates, not times: convert it to timezone-aware datetimes",
+                    )
+                ]
+            )
         if not isinstance(dtype, self.nw.Datetime):
             return None
         if dtype.time_zone is None:
             if tz is None:
-                raise SchemaError(
-                    [Problem("table", name, "holds timezone-naive times; pass tz= (e.g. tz='UTC') to say where they were recorded")]
-                )
+                message = "holds timezone-naive times; pass tz= (e.g. tz='UTC') to say where"
+                raise SchemaError([Problem("table", name, f"{message} they were recorded")])
             zone_name = getattr(tz, "key", None) or tz.tzname(None)
             if zone_name is None:
-                raise SchemaError([Problem("table", name, f"naive times need a named timezone, not {tz!r}")])
+                raise SchemaError(
+                    [Problem("table", name, f"naive times need a named timezone, not {tz!r}")]
+                )
             series = series.dt.replace_time_zone(zone_name)
         return np.asarray(series.dt.timestamp("us").to_numpy(), dtype=np.int64)

@@ -11,7 +11,16 @@ from numpy.typing import NDArray
 
 from journeykit._building import AfterConversion, build_journeys
 from journeykit._rows import ParseError, enum_parser
-from journeykit.io._table import Table, category, fail_rows, flags, numbers, open_table, require, times
+from journeykit.io._table import (
+    Table,
+    category,
+    fail_rows,
+    flags,
+    numbers,
+    open_table,
+    require,
+    times,
+)
 from journeykit.journeys import Column, Journeys
 from journeykit.milestones import Milestone
 from journeykit.touchpoints import Reach, Team
@@ -105,8 +114,15 @@ def from_events(
     (('ad', 'email'), 120.0, 0.0)
     """
     table = open_table(frame)
-    optional = {"team": team, "reach": reach, "asset": asset, "campaign": campaign,
-                "persona": persona, "buyer": buyer, "account": account}
+    optional = {
+        "team": team,
+        "reach": reach,
+        "asset": asset,
+        "campaign": campaign,
+        "persona": persona,
+        "buyer": buyer,
+        "account": account,
+    }
     extra = {name: name for name in columns}
     wanted = [journey, time, channel, converted, value, cost, milestone, *optional.values(), *extra]
     require(table, [w for w in wanted if w is not None])
@@ -138,7 +154,9 @@ def from_events(
     )
 
 
-def _conversion_values(table: Table, name: str, is_conversion: NDArray[np.bool_]) -> NDArray[np.float64]:
+def _conversion_values(
+    table: Table, name: str, is_conversion: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     empty = table.nulls(name)
     missing = np.flatnonzero(is_conversion & empty)
     if missing.size:
@@ -149,7 +167,9 @@ def _conversion_values(table: Table, name: str, is_conversion: NDArray[np.bool_]
         raise fail_rows(bad, name, f"must be finite and >= 0 (got {raw[bad[0]]!r})")
     stray = np.flatnonzero(~is_conversion & (raw != 0))
     if stray.size:
-        raise fail_rows(stray, name, "has a value on a row that did not convert (leave it empty or 0)")
+        raise fail_rows(
+            stray, name, "has a value on a row that did not convert (leave it empty or 0)"
+        )
     return raw
 
 
@@ -169,7 +189,10 @@ def _enum_column(column: Column, kind: type[Reach] | type[Team], name: str) -> C
 
 def _team_from_reach(reach_column: Column) -> Column:
     teams = list(Team)
-    lookup = np.array([teams.index(Reach(label).default_team) for label in reach_column.labels] + [-1], dtype=np.int8)
+    lookup = np.array(
+        [teams.index(Reach(label).default_team) for label in reach_column.labels] + [-1],
+        dtype=np.int8,
+    )
     return Column(lookup[reach_column.codes], [t.value for t in teams])
 
 
@@ -189,4 +212,4 @@ def _milestone_bits(table: Table, name: str) -> NDArray[np.uint8]:
                 raise fail_rows(rows, name, str(exc)) from None
         bits.append(total)
     lookup = np.array([*bits, 0], dtype=np.uint8)
-    return lookup[column.codes]
+    return np.asarray(lookup[column.codes], dtype=np.uint8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -26,7 +26,7 @@ def read_paths(
     nulls: str | None = "total_null",
     sep: str = ">",
 ) -> Journeys:
-    """Read aggregated paths: one row per distinct path with its conversion and null counts.
+    r"""Read aggregated paths: one row per distinct path with its conversion and null counts.
 
     Parameters
     ----------
@@ -56,8 +56,8 @@ def read_paths(
     --------
     >>> import io
     >>> import journeykit as jk
-    >>> csv_text = "path,total_conversions,total_conversion_value,total_null\\n"
-    >>> csv_text += "search > email,3,30.0,2\\ndirect,2,25.5,1\\n"
+    >>> csv_text = "path,total_conversions,total_conversion_value,total_null\n"
+    >>> csv_text += "search > email,3,30.0,2\ndirect,2,25.5,1\n"
     >>> journeys = jk.read_paths(io.StringIO(csv_text))
     >>> journeys
     Journeys(n_journeys=2, n_touches=3, conversions=5, value=55.5, channels=3, columns=[])
@@ -72,11 +72,27 @@ def read_paths(
     no_nulls(table, path)
     raw_paths = [str(p) for p in table.objects(path)]
     conv = numbers(table, conversions, what="a count")
-    value_array = numbers(table, value) if value is not None and value in table.names else conv.copy()
-    null_array = numbers(table, nulls, what="a count") if nulls is not None and nulls in table.names else np.zeros(table.n_rows)
+    value_array = (
+        numbers(table, value) if value is not None and value in table.names else conv.copy()
+    )
+    null_array = (
+        numbers(table, nulls, what="a count")
+        if nulls is not None and nulls in table.names
+        else np.zeros(table.n_rows)
+    )
     lengths, channel = _split_paths(raw_paths, sep, path)
-    ids = Column(np.arange(table.n_rows, dtype=smallest_code_dtype(table.n_rows)), [str(i) for i in range(table.n_rows)])
-    return journeys_from_paths(lengths, channel, conv, null_array, value_array, ids)
+    ids = Column(
+        np.arange(table.n_rows, dtype=smallest_code_dtype(table.n_rows)),
+        [str(i) for i in range(table.n_rows)],
+    )
+    return journeys_from_paths(
+        lengths=lengths,
+        channel=channel,
+        conversions=conv,
+        nulls=null_array,
+        value=value_array,
+        ids=ids,
+    )
 
 
 def _is_csv(source: Any) -> bool:
@@ -84,6 +100,7 @@ def _is_csv(source: Any) -> bool:
 
 
 def _rows_of_csv(source: Any) -> dict[str, list[str]]:
+    handle: TextIO
     try:
         if hasattr(source, "read"):
             text = source.read()
@@ -96,7 +113,9 @@ def _rows_of_csv(source: Any) -> dict[str, list[str]]:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
-            raise SchemaError([Problem(str(getattr(source, "name", source)), "", "is empty: no header row")])
+            raise SchemaError(
+                [Problem(str(getattr(source, "name", source)), "", "is empty: no header row")]
+            )
         columns: dict[str, list[str]] = {name.strip(): [] for name in header}
         names = list(columns)
         for number, record in enumerate(reader):
@@ -108,7 +127,9 @@ def _rows_of_csv(source: Any) -> dict[str, list[str]]:
     return columns
 
 
-def _split_paths(raw_paths: list[str], sep: str, column: str) -> tuple[np.ndarray[Any, Any], Column]:
+def _split_paths(
+    raw_paths: list[str], sep: str, column: str
+) -> tuple[np.ndarray[Any, Any], Column]:
     # One C-level join and split over all rows, then a dict lookup per step.
     tokens = [t.strip() for t in sep.join(raw_paths).split(sep)]
     lengths = np.array([p.count(sep) + 1 for p in raw_paths], dtype=np.int64)

@@ -38,7 +38,7 @@ import enum
 import json
 import typing
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar, cast
 
 import attrs
@@ -46,6 +46,7 @@ import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from journeykit._frozenmap import FrozenMap
+from journeykit.attribution._registry import available, model_class, name_of
 from journeykit.buyers import Account, Buyer
 from journeykit.content import ContentAsset
 from journeykit.deals import Deal, DealBuyer, StageChange
@@ -102,6 +103,12 @@ def _structure_time(value: Any, _type: Any) -> datetime:
         raise _MismatchError(f"is not an ISO-8601 time (got {value!r})") from None
 
 
+def _structure_duration(value: Any, _type: Any) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _MismatchError(f"must be a duration in seconds (got {value!r})")
+    return timedelta(seconds=value)
+
+
 def _structure_frozenmap(value: Any, _type: Any) -> FrozenMap:
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -140,6 +147,8 @@ def _make_converter() -> cattrs.Converter:
         lambda t: _origin(t) is tuple, lambda t: [conv.unstructure(x) for x in t]
     )
     conv.register_unstructure_hook(FrozenMap, dict)
+    conv.register_unstructure_hook(timedelta, timedelta.total_seconds)
+    conv.register_structure_hook(timedelta, _structure_duration)
     conv.register_structure_hook(FrozenMap, _structure_frozenmap)
 
     # Records: its look-up index is derived state, never part of a document.
@@ -160,7 +169,9 @@ def unstructure(obj: Any) -> dict[str, Any]:
 
     Parameters
     ----------
-    obj : Persona, ContentAsset, Account, Buyer, Touchpoint, Deal, StageChange, DealBuyer or Records
+    obj : Persona, ContentAsset, Account, Buyer, Touchpoint, Deal, StageChange, DealBuyer, Records
+        or a registered attribution model spec (written as ``{"type": "model", "name", "params"}``,
+        durations in seconds)
 
     Returns
     -------
@@ -175,6 +186,18 @@ def unstructure(obj: Any) -> dict[str, Any]:
 'industry': None, 'company_size': None, 'pains': []}
     """
     kind = _KIND_OF.get(type(obj))
+    if kind is None and _is_registered_model(obj):
+        params = {
+            f.name: _CONVERTER.unstructure(getattr(obj, f.name))
+            for f in attrs.fields(type(obj))
+            if f.init
+        }
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "type": "model",
+            "name": name_of(obj),
+            "params": params,
+        }
     if kind is None:
         known = ", ".join(c.__name__ for c in _KIND_OF)
         msg = f"cannot write a {type(obj).__name__}; expected one of {known}"
@@ -215,6 +238,8 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
         message = f"must be {SCHEMA_VERSION} (got {version!r})"
         raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
     kind = document.get("type")
+    if kind == "model" and cls is None:
+        return cast("T", _structure_model(document))
     target: type[Any]
     if cls is None:
         if kind not in _KINDS:
@@ -242,6 +267,31 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
             raise inner[0] from None
         problems: list[Problem] = []
         _collect(exc, "$", problems)
+        raise SchemaError(problems) from None
+
+
+def _is_registered_model(obj: Any) -> bool:
+    return attrs.has(type(obj)) and name_of(obj) in available()
+
+
+def _structure_model(document: Mapping[str, Any]) -> Any:
+    extra = sorted(set(document) - {"schema_version", "type", "name", "params"})
+    if extra:
+        raise SchemaError([Problem("", key, "is not a known key", f"$.{key}") for key in extra])
+    name = document.get("name")
+    if not isinstance(name, str) or name not in available():
+        raise SchemaError(
+            [Problem("", "name", f"must name a registered model (got {name!r})", "$.name")]
+        )
+    params = document.get("params", {})
+    if not isinstance(params, Mapping):
+        raise SchemaError([Problem("", "params", "must be an object", "$.params")])
+    cls = model_class(name)
+    try:
+        return _CONVERTER.structure(dict(params), cls)
+    except (ClassValidationError, IterableValidationError) as exc:
+        problems: list[Problem] = []
+        _collect(exc, "$.params", problems)
         raise SchemaError(problems) from None
 
 

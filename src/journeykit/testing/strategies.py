@@ -22,12 +22,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from journeykit.buyers import Account, Buyer
 from journeykit.content import AssetKind, ContentAsset, FunnelStage
 from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
+from journeykit.journeys import NAT, Column, Journeys
+from journeykit.milestones import Milestone
 from journeykit.personas import Persona
 from journeykit.records import Records
 from journeykit.touchpoints import Reach, Team, Touchpoint
@@ -40,6 +43,7 @@ __all__ = [
     "content_assets",
     "deals",
     "identifiers",
+    "journeys",
     "personas",
     "records",
     "stage_changes",
@@ -346,3 +350,86 @@ def records(
                 )
             deal_list.append(deal)
     return Records(persona_list, asset_list, account_list, buyer_list, touch_list, deal_list)
+
+
+_MICROS_PER_DAY = 86_400_000_000
+
+
+@st.composite
+def journeys(
+    draw: st.DrawFn,
+    *,
+    min_journeys: int = 1,
+    max_journeys: int = 12,
+    channels: Sequence[str] = ("a", "b", "c", "d"),
+    max_length: int = 6,
+    allow_empty: bool = False,
+    times: bool = True,
+    milestones: bool = True,
+) -> Journeys:
+    """Valid :class:`~journeykit.Journeys` tables built directly from their columns.
+
+    Conversions are 0, 1 or fractional weights, some journeys have both conversions and nulls
+    (as aggregated paths do), values are non-negative, touch times are in order within each
+    journey (``times=False`` gives unknown times, as path tables do), and lead-created and
+    opportunity-created flags fall on random touches (``milestones=True``).
+    """
+    _check_size(min_journeys, max_journeys)
+    if not channels:
+        raise InvalidArgument("channels must not be empty")
+    if max_length < 1:
+        raise InvalidArgument(f"max_length must be >= 1 (got {max_length})")
+    n = draw(st.integers(min_journeys, max_journeys))
+    lengths = np.array(
+        draw(st.lists(st.integers(0 if allow_empty else 1, max_length), min_size=n, max_size=n)),
+        dtype=np.int64,
+    )
+    total = int(lengths.sum())
+    codes = np.array(
+        draw(st.lists(st.integers(0, len(channels) - 1), min_size=total, max_size=total)),
+        dtype=np.int8,
+    )
+    weights = st.sampled_from([0.0, 0.0, 1.0, 1.0, 2.0, 0.5, 3.25])
+    conversions = np.array(draw(st.lists(weights, min_size=n, max_size=n)))
+    nulls = np.array(draw(st.lists(weights, min_size=n, max_size=n)))
+    unit_values = np.array(
+        draw(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=n, max_size=n))
+    )
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if times:
+        gaps = np.array(
+            draw(st.lists(st.integers(0, 40 * _MICROS_PER_DAY), min_size=total, max_size=total)),
+            dtype=np.int64,
+        )
+        starts = np.array(
+            draw(st.lists(st.integers(0, 3_000 * _MICROS_PER_DAY), min_size=n, max_size=n)),
+            dtype=np.int64,
+        )
+        owner = np.repeat(np.arange(n), lengths)
+        running = np.concatenate([[0], np.cumsum(gaps)])
+        time = 1_577_836_800_000_000 + starts[owner] + running[1:] - running[offsets[:-1]][owner]
+        last = np.where(lengths > 0, np.concatenate([time, [0]])[offsets[1:] - 1], starts)
+        goal = np.where(conversions > 0, last + draw(st.integers(0, _MICROS_PER_DAY)), NAT)
+    else:
+        time = np.full(total, NAT, dtype=np.int64)
+        goal = np.full(n, NAT, dtype=np.int64)
+    marks = np.zeros(total, dtype=np.uint8)
+    nonempty = lengths > 0
+    marks[offsets[:-1][nonempty]] |= Milestone.FIRST_TOUCH.bit
+    marks[offsets[1:][nonempty & (conversions > 0)] - 1] |= Milestone.CLOSED_WON.bit
+    if milestones and total:
+        for milestone in (Milestone.LEAD_CREATED, Milestone.OPPORTUNITY_CREATED):
+            flagged = draw(st.lists(st.integers(0, total - 1), max_size=max(1, total // 3)))
+            marks[flagged] |= milestone.bit
+    return Journeys(
+        offsets=offsets,
+        time=time,
+        columns={"channel": Column(codes, channels)},
+        journey=Column(np.arange(n, dtype=np.int32), [f"j{i}" for i in range(n)]),
+        conversions=conversions,
+        nulls=nulls,
+        value=conversions * unit_values,
+        goal_time=goal,
+        milestones=marks,
+    )

@@ -1,0 +1,154 @@
+"""Published worked examples for the rule-based models (reference cases E1, E2, E8, E9)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pytest
+
+import journeykit as jk
+
+E1_PATHS = [
+    {"path": "direct", "total_conversions": 2, "total_null": 1},
+    {"path": "search > email", "total_conversions": 3, "total_null": 2},
+    {"path": "search > social > email", "total_conversions": 5, "total_null": 4},
+]
+
+E1_EXPECTED: dict[str, tuple[str, dict[str, Any], dict[str, float]]] = {
+    "first_touch": ("first_touch", {}, {"direct": 2, "search": 8, "email": 0, "social": 0}),
+    "last_touch": ("last_touch", {}, {"direct": 2, "search": 0, "email": 8, "social": 0}),
+    "linear": (
+        "linear",
+        {},
+        {
+            "direct": 2,
+            "search": float(Fraction(19, 6)),
+            "email": float(Fraction(19, 6)),
+            "social": float(Fraction(5, 3)),
+        },
+    ),
+    "position_based_40_20_40": (
+        "position_based",
+        {"first": 0.4, "last": 0.4},
+        {"direct": 2, "search": 3.5, "email": 3.5, "social": 1},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(E1_EXPECTED), ids=str)
+def test_e1(case: str) -> None:
+    model, params, expected = E1_EXPECTED[case]
+    credit = jk.attribute(jk.read_paths(E1_PATHS), model, **params).by("channel")
+    assert set(credit) == set(expected)
+    for channel, amount in expected.items():
+        assert credit[channel] == pytest.approx(amount, abs=1e-9), channel
+
+
+def test_e1_linear_value_defaults_to_conversions() -> None:
+    result = jk.attribute(jk.read_paths(E1_PATHS), "linear")
+    assert result.by("channel", measure="value")["social"] == pytest.approx(5 / 3, abs=1e-9)
+    assert result.total == pytest.approx(10)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"first": 0.4, "last": 0.4}, {"x": 5, "y": 5}),
+        ({"first": 0.3, "last": 0.7}, {"x": 3, "y": 7}),
+    ],
+    ids=["40_20_40", "first_30_last_70"],
+)
+def test_e2_two_touches(params: dict[str, float], expected: dict[str, float]) -> None:
+    paths = jk.read_paths([{"path": "x > y", "total_conversions": 10, "total_null": 0}])
+    credit = jk.attribute(paths, "position_based", **params).by("channel")
+    assert dict(credit) == pytest.approx(expected, abs=1e-9)
+
+
+def e8_journeys() -> jk.Journeys:
+    days = [0, 5, 12, 30, 38]
+    events = [
+        {
+            "journey_id": "deal",
+            "timestamp": "2024-01-01T00:00:00+00:00",
+            "channel": f"t{i}",
+            "converted": i == 4,
+            "value": 12000 if i == 4 else None,
+        }
+        for i in range(5)
+    ]
+    for event, day in zip(events, days, strict=True):
+        event["timestamp"] = (
+            np.datetime64("2024-01-01T00:00:00") + np.timedelta64(day, "D")
+        ).astype(str) + "+00:00"
+    return jk.from_events(events)
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "expected"),
+    [
+        ("linear", {}, [2400, 2400, 2400, 2400, 2400]),
+        ("position_based", {}, [4800, 800, 800, 800, 4800]),
+        (
+            "time_decay",
+            {"half_life": timedelta(days=7)},
+            [175.20, 287.44, 574.88, 3417.04, 7545.45],
+        ),
+    ],
+    ids=["linear", "position_based_40_20_40", "time_decay_half_life_7_days"],
+)
+def test_e8_per_touch_value(model: str, params: dict[str, Any], expected: list[float]) -> None:
+    result = jk.attribute(e8_journeys(), model, **params)
+    assert result.value_credit.tolist() == pytest.approx(expected, abs=0.01)
+    assert result.total_value == pytest.approx(12000)
+
+
+def test_e8_time_decay_formula_exactly() -> None:
+    days = np.array([0, 5, 12, 30, 38])
+    weights = 2.0 ** (-(38 - days) / 7)
+    result = jk.attribute(e8_journeys(), "time_decay", half_life=timedelta(days=7))
+    np.testing.assert_allclose(result.value_credit, 12000 * weights / weights.sum(), rtol=1e-12)
+
+
+def milestone_journey(n: int, marks: dict[int, str]) -> jk.Journeys:
+    """One converting journey of ``n`` touches; ``marks`` maps a 1-based touch to milestones."""
+    events = [
+        {
+            "journey_id": "j",
+            "timestamp": f"2024-01-{i:02d}T00:00:00+00:00",
+            "channel": f"c{i}",
+            "converted": i == n,
+            "milestone": marks.get(i),
+        }
+        for i in range(1, n + 1)
+    ]
+    return jk.from_events(events, value=None, milestone="milestone")
+
+
+@pytest.mark.parametrize(
+    ("model", "n", "marks", "expected"),
+    [
+        (
+            "w_shaped",
+            6,
+            {3: "lead_created", 6: "opportunity_created"},
+            [0.3, 0.1 / 3, 0.3, 0.1 / 3, 0.1 / 3, 0.3],
+        ),
+        (
+            "full_path",
+            9,
+            {3: "lead_created", 5: "opportunity_created"},  # closed won: the converting touch (9)
+            [0.225, 0.02, 0.225, 0.02, 0.225, 0.02, 0.02, 0.02, 0.225],
+        ),
+        ("j_shaped", 5, {}, [0.2, 0.2 / 3, 0.2 / 3, 0.2 / 3, 0.6]),
+        ("inverse_j", 5, {}, [0.6, 0.2 / 3, 0.2 / 3, 0.2 / 3, 0.2]),
+    ],
+    ids=["w_shaped_6", "full_path_9", "j_shaped_5", "inverse_j_5"],
+)
+def test_e9_position_shares(
+    model: str, n: int, marks: dict[int, str], expected: list[float]
+) -> None:
+    result = jk.attribute(milestone_journey(n, marks), model)
+    assert result.shares.tolist() == pytest.approx(expected, abs=1e-9)
