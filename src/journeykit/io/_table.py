@@ -303,7 +303,9 @@ class _FrameTable:
         series = self._series(name)
         mask = np.asarray(series.is_null().to_numpy(), dtype=np.bool_)
         if series.dtype.is_float():
-            mask |= np.asarray(series.is_nan().fill_null(value=False).to_numpy(), dtype=np.bool_)
+            mask = mask | np.asarray(
+                series.is_nan().fill_null(value=False).to_numpy(), dtype=np.bool_
+            )
         return mask
 
     def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
