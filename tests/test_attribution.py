@@ -111,7 +111,8 @@ def test_frames(backend: Any) -> None:
     touches = result.to_frame(backend)
     by_channel = result.by("channel").to_frame(backend)
     kind = {"pandas": pd.DataFrame, "polars": pl.DataFrame, "pyarrow": pa.Table}[backend]
-    assert isinstance(touches, kind) and isinstance(by_channel, kind)
+    assert isinstance(touches, kind)
+    assert isinstance(by_channel, kind)
     assert list(touches.columns if backend != "pyarrow" else touches.column_names) == [
         "journey",
         "position",
@@ -151,9 +152,9 @@ def test_compare_table_and_frame() -> None:
 def test_attribute_argument_errors() -> None:
     with pytest.raises(jk.UnknownModelError, match="no attribution model named 'lineer'"):
         jk.attribute(paths(), "lineer")
-    with pytest.raises(jk.ModelError, match="parameters .* came with a model instance"):
+    with pytest.raises(jk.ModelError, match=r"parameters .* came with a model instance"):
         jk.attribute(paths(), jk.models.get("linear"), per="touch")
-    with pytest.raises(jk.ModelError, match="'linear': .*unexpected keyword"):
+    with pytest.raises(jk.ModelError, match=r"'linear': .*unexpected keyword"):
         jk.attribute(paths(), "linear", halflife=3)
     with pytest.raises(TypeError, match="needs Journeys"):
         jk.attribute([1, 2], "linear")  # type: ignore[arg-type]

@@ -137,7 +137,8 @@ def test_optional_columns_are_carried_and_team_defaults_from_reach() -> None:
     assert journeys.column("team").values() == ["marketing", "sales"]
     assert journeys.column("reach").values() == ["one_to_many", "one_to_one"]
     assert journeys.column("asset").values() == ["guide", None]
-    assert journeys.cost is not None and journeys.cost.tolist() == [2.5, 0.0]
+    assert journeys.cost is not None
+    assert journeys.cost.tolist() == [2.5, 0.0]
     result = jk.attribute(journeys, "linear")
     assert dict(result.by(("team", "asset"), measure="value")) == {
         ("marketing", "guide"): 60.0,

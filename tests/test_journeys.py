@@ -224,6 +224,7 @@ def test_repr_and_iteration() -> None:
         == "Journeys(n_journeys=2, n_touches=5, conversions=1, value=100, channels=4, columns=['team'])"
     )
     view = journeys[-1]
-    assert view.id == "b" and view.touches[0]["team"] == "marketing"
+    assert view.id == "b"
+    assert view.touches[0]["team"] == "marketing"
     with pytest.raises(IndexError):
         journeys[2]

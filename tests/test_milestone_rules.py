@@ -23,7 +23,8 @@ def journey(n: int, marks: dict[int, str] | None = None) -> jk.Journeys:
 
 
 def shares(model: str, n: int, marks: dict[int, str] | None = None, **params: float) -> list[float]:
-    return jk.attribute(journey(n, marks), model, **params).shares.tolist()
+    result: list[float] = jk.attribute(journey(n, marks), model, **params).shares.tolist()
+    return result
 
 
 @pytest.mark.parametrize(
