@@ -7,6 +7,7 @@ won the deals.
 
 from journeykit import models
 from journeykit._version import __version__
+from journeykit.assembly import assemble
 from journeykit.attribution import Attribution, Comparison, Credit, Tags, attribute, compare
 from journeykit.buyers import Account, Buyer
 from journeykit.content import AssetKind, ContentAsset, FunnelStage
@@ -57,6 +58,7 @@ __all__ = [
     "UnknownModelError",
     "ValidationError",
     "__version__",
+    "assemble",
     "attribute",
     "compare",
     "from_events",

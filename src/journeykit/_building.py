@@ -35,7 +35,7 @@ def build_journeys(
     ``after_conversion="error"`` a converted row that is not the last of its journey is an error.
     ``value`` ``None`` means every conversion is worth 1.
     """
-    order = np.lexsort((time, journey.codes))
+    order = _row_order(journey.codes, time)
     jcodes = journey.codes[order]
     times = time[order]
     flags = converted[order]
@@ -91,6 +91,24 @@ def build_journeys(
     )
 
 
+def _row_order(jcodes: NDArray[Any], time: NDArray[np.int64]) -> NDArray[np.intp]:
+    """A stable order by (journey, time), with O(n) shortcuts for the usual export orders.
+
+    Event logs usually come sorted by journey and time (then nothing moves) or appended in time
+    order (then one stable sort by journey suffices); anything else takes a full two-key sort.
+    """
+    n_rows = jcodes.size
+    if n_rows < 2:
+        return np.arange(n_rows)
+    step = np.diff(jcodes.astype(np.int64))
+    time_ordered = np.diff(time) >= 0
+    if np.all((step > 0) | ((step == 0) & time_ordered)):
+        return np.arange(n_rows)
+    if np.all(time_ordered):
+        return np.argsort(jcodes, kind="stable")
+    return np.lexsort((time, jcodes))
+
+
 def journeys_from_paths(
     *,
     lengths: NDArray[np.int64],
@@ -122,7 +140,15 @@ def journeys_from_paths(
 
 
 def labels_of(values: Any) -> tuple[str, ...]:
-    """Labels as strings (IDs typed as numbers by an export become their text)."""
+    """Labels as strings (IDs typed as numbers by an export become their text).
+
+    Whole-number floats lose their ``.0`` (an ID column with a gap becomes float in pandas).
+    """
+    array = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    if array.dtype.kind in "iu":
+        return tuple(array.astype(str).tolist())
+    if array.dtype.kind == "U":
+        return tuple(array.tolist())
     return tuple(v if isinstance(v, str) else _text(v) for v in values)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from journeykit._version import __version__
 
@@ -12,24 +13,40 @@ __all__ = ["main"]
 
 
 def _demo(_args: argparse.Namespace) -> int:
-    from journeykit.datasets import example_records  # noqa: PLC0415  # keep --help fast
+    import journeykit as jk  # noqa: PLC0415  # keep --help fast
+    from journeykit.datasets import example_records  # noqa: PLC0415
 
     records = example_records()
     print(f"journeykit {__version__}: example B2B world {records!r}\n")
     for account in records.accounts:
         deals = records.deals_of_account(account.id)
-        outcome = (
-            ", ".join(f"{d.id} {d.outcome.value} {d.value:,.0f} {d.currency}" for d in deals)
-            or "no deal"
-        )
-        print(f"{account.name} ({account.segment}): {outcome}")
+        outcome = ", ".join(f"{d.id} {d.outcome.value} {d.value:,.0f} {d.currency}" for d in deals)
+        print(f"{account.name} ({account.segment}): {outcome or 'no deal'}")
         for touch in records.touches_of_account(account.id):
             who = records.buyer(touch.buyer).name or touch.buyer
             print(
                 f"  {touch.time:%Y-%m-%d}  {who:<5} {touch.channel:<15} "
                 f"{touch.reach.value:<11} {touch.team.value}"
             )
+    journeys = jk.assemble(records)
+    print(f"\n{journeys!r}")
+    models = ["first_touch", "last_touch", "linear", "time_decay", "position_based", "w_shaped"]
+    comparison = jk.compare(journeys, models)
+    print("\nWon value credited to each channel (EUR):")
+    print(_table(comparison.table(measure="value"), models))
+    print("\nWon value by team (EUR):")
+    print(_table(comparison.table("team", measure="value"), models))
     return 0
+
+
+def _table(rows: dict[Any, dict[str, float]], models: list[str]) -> str:
+    width = max(len(str(k)) for k in rows)
+    lines = [" " * width + "".join(f"  {m:>14}" for m in models)]
+    lines += [
+        f"{k!s:<{width}}" + "".join(f"  {row[m]:>14,.0f}" for m in models)
+        for k, row in rows.items()
+    ]
+    return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="run journeykit on the bundled example data",
-        description="Print the bundled example B2B world: accounts, deals and their journeys.",
+        description=(
+            "Print the bundled example B2B world (accounts, deals, journeys) and attribute its "
+            "won value with several models, by channel and by team."
+        ),
         epilog="example: journeykit demo",
     )
     demo.set_defaults(run=_demo)

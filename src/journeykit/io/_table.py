@@ -48,12 +48,7 @@ def fail_rows(rows: NDArray[np.intp] | Sequence[int], column: str, message: str)
 def open_table(source: Any) -> Table:
     """Wrap a data frame (pandas, polars, pyarrow, anything narwhals reads) or a list of dicts."""
     if isinstance(source, Mapping):
-        return _RowsTable(
-            [
-                dict(zip(source, values, strict=True))
-                for values in zip(*source.values(), strict=True)
-            ]
-        )
+        return _ColumnsTable(source)
     if (
         isinstance(source, Sequence | Iterable)
         and not hasattr(source, "__dataframe__")
@@ -61,7 +56,7 @@ def open_table(source: Any) -> Table:
     ):
         rows = list(source)
         if all(isinstance(r, Mapping) for r in rows):
-            return _RowsTable(rows)
+            return _ColumnsTable.from_rows(rows)
         bad = next(i for i, r in enumerate(rows) if not isinstance(r, Mapping))
         raise SchemaError(
             [
@@ -103,7 +98,8 @@ def category(table: Table, name: str, *, allow_missing: bool = False) -> Column:
         no_nulls(table, name)
     codes, labels = table.codes(name)
     text = labels_of(labels)
-    if len(set(text)) != len(text):
+    mixed_types = len({type(label) for label in labels}) > 1
+    if mixed_types and len(set(text)) != len(text):
         # Distinct raw values with the same text (1 and "1"): merge them under one label.
         merged = sorted(set(text))
         index = {label: i for i, label in enumerate(merged)}
@@ -214,52 +210,95 @@ def _parse_moment(value: Any) -> datetime | None:
     return None
 
 
-class _RowsTable:
-    """A list of dicts (rows may lack keys: those cells are empty)."""
+class _ColumnsTable:
+    """Columns of Python values (a dict of lists, or rows turned into columns).
 
-    def __init__(self, rows: list[Mapping[str, Any]]) -> None:
-        self.rows = rows
+    Clean string and number columns take vectorised numpy paths; the per-cell Python loops run
+    only to find and name the rows at fault.
+    """
+
+    def __init__(self, columns: Mapping[str, Sequence[Any]]) -> None:
+        self.columns = {name: list(values) for name, values in columns.items()}
+        sizes = {len(values) for values in self.columns.values()}
+        if len(sizes) > 1:
+            lengths = ", ".join(f"{name}: {len(v)}" for name, v in self.columns.items())
+            raise SchemaError(
+                [Problem("table", "", f"has columns of different lengths ({lengths})")]
+            )
+        self.names = list(self.columns)
+        self.n_rows = sizes.pop() if sizes else 0
+        self._text: dict[str, NDArray[np.str_] | None] = {}
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> _ColumnsTable:
         names: dict[str, None] = {}
         for row in rows:
             names.update(dict.fromkeys(row))
-        self.names = list(names)
-        self.n_rows = len(rows)
+        return cls({name: [row.get(name) for row in rows] for name in names})
 
-    def _values(self, name: str) -> list[Any]:
-        return [row.get(name) for row in self.rows]
+    def _as_text(self, name: str) -> NDArray[np.str_] | None:
+        """The column as a numpy string array when every cell is a string (CSV), else None."""
+        if name not in self._text:
+            values = self.columns[name]
+            self._text[name] = (
+                np.array(values, dtype=np.str_) if all(type(v) is str for v in values) else None
+            )
+        return self._text[name]
 
     def nulls(self, name: str) -> NDArray[np.bool_]:
-        return np.array([_empty(v) for v in self._values(name)], dtype=np.bool_)
+        text = self._as_text(name)
+        if text is not None:
+            return np.asarray((np.char.str_len(text) == 0) | np.char.isspace(text), dtype=np.bool_)
+        return np.array([_empty(v) for v in self.columns[name]], dtype=np.bool_)
 
     def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
-        values = self._values(name)
-        present = sorted({v for v in values if not _empty(v)}, key=_sort_key)
+        text = self._as_text(name)
+        empty = self.nulls(name)
+        if text is not None:
+            labels, inverse = np.unique(text, return_inverse=True)
+            codes = inverse.astype(np.int64)
+            if np.any(empty):  # blank cells are missing values, not a label
+                blank = np.unique(inverse[empty])
+                keep = np.setdiff1d(np.arange(labels.size), blank)
+                remap = np.full(labels.size, -1, dtype=np.int64)
+                remap[keep] = np.arange(keep.size)
+                return remap[codes], tuple(labels[keep].tolist())
+            return codes, tuple(labels.tolist())
+        values = self.columns[name]
+        present = sorted({v for v, e in zip(values, empty, strict=True) if not e}, key=_sort_key)
         index = {v: i for i, v in enumerate(present)}
-        return np.array([-1 if _empty(v) else index[v] for v in values], dtype=np.int64), tuple(
-            present
-        )
+        return np.array(
+            [-1 if e else index[v] for v, e in zip(values, empty, strict=True)], dtype=np.int64
+        ), tuple(present)
 
     def numbers(self, name: str) -> NDArray[np.float64]:
-        out = np.empty(self.n_rows)
+        values = self.columns[name]
+        empty = self.nulls(name)
+        if not np.any(empty) and not any(type(v) is bool for v in values):
+            try:
+                return np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError):
+                pass  # find and name the bad rows below
+        out = np.full(self.n_rows, np.nan)
         bad: list[int] = []
-        for i, v in enumerate(self._values(name)):
-            if _empty(v):
-                out[i] = math.nan
-            elif isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
-                try:
-                    out[i] = float(v) if isinstance(v, str) else math.nan
-                except ValueError:
-                    out[i] = math.nan
-                if math.isnan(out[i]):
-                    bad.append(i)
-            else:
+        for i, v in enumerate(values):
+            if empty[i]:
+                continue
+            if isinstance(v, bool) or not isinstance(
+                v, str | int | float | np.integer | np.floating
+            ):
+                bad.append(i)
+                continue
+            try:
                 out[i] = float(v)
+            except ValueError:
+                bad.append(i)
         if bad:
-            raise fail_rows(bad, name, f"must be a number (got {self.rows[bad[0]].get(name)!r})")
+            raise fail_rows(bad, name, f"must be a number (got {values[bad[0]]!r})")
         return out
 
     def objects(self, name: str) -> list[Any]:
-        return self._values(name)
+        return self.columns[name]
 
     def native_times(self, name: str, tz: tzinfo | None) -> NDArray[np.int64] | None:
         return None

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 from typing import Any, TextIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from journeykit._building import journeys_from_paths
 from journeykit.errors import Problem, SchemaError
-from journeykit.io._table import fail_rows, no_nulls, numbers, open_table, require
+from journeykit.io._table import fail_rows, numbers, open_table, require
 from journeykit.journeys import Column, Journeys, smallest_code_dtype
 
 __all__ = ["read_paths"]
@@ -67,10 +69,15 @@ def read_paths(
     if not sep:
         msg = "sep must be a non-empty string"
         raise ValueError(msg)
-    table = open_table(_rows_of_csv(source) if _is_csv(source) else source)
+    table = open_table(_read_csv(source) if _is_csv(source) else source)
     require(table, [path, conversions])
-    no_nulls(table, path)
-    raw_paths = [str(p) for p in table.objects(path)]
+    # Path strings can be long: check them in Python, never as a wide numpy string array.
+    raw_paths = [
+        p if isinstance(p, str) else "" if _is_missing(p) else str(p) for p in table.objects(path)
+    ]
+    blank = [i for i, p in enumerate(raw_paths) if not p.strip()]
+    if blank:
+        raise fail_rows(blank, path, "is empty")
     conv = numbers(table, conversions, what="a count")
     value_array = (
         numbers(table, value) if value is not None and value in table.names else conv.copy()
@@ -95,8 +102,27 @@ def read_paths(
     )
 
 
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _is_csv(source: Any) -> bool:
     return isinstance(source, str | os.PathLike) or hasattr(source, "read")
+
+
+def _read_csv(source: Any) -> Any:
+    """A CSV as a pyarrow table when pyarrow is installed (fast), else as columns of text."""
+    if isinstance(source, str | os.PathLike):
+        try:
+            from pyarrow import csv as pa_csv  # noqa: PLC0415  # optional speed-up
+        except ImportError:
+            return _rows_of_csv(source)
+        try:
+            # Columns with a bad cell come back as text; the readers then name the bad rows.
+            return pa_csv.read_csv(source)
+        except (OSError, ValueError):
+            pass  # unreadable or ragged: the plain reader names the problem
+    return _rows_of_csv(source)
 
 
 def _rows_of_csv(source: Any) -> dict[str, list[str]]:
@@ -127,18 +153,21 @@ def _rows_of_csv(source: Any) -> dict[str, list[str]]:
     return columns
 
 
-def _split_paths(
-    raw_paths: list[str], sep: str, column: str
-) -> tuple[np.ndarray[Any, Any], Column]:
-    # One C-level join and split over all rows, then a dict lookup per step.
-    tokens = [t.strip() for t in sep.join(raw_paths).split(sep)]
+def _split_paths(raw_paths: list[str], sep: str, column: str) -> tuple[NDArray[np.int64], Column]:
+    # C-level string replaces drop the blanks around separators, one split makes the steps, and a
+    # dict maps each step to its code: no Python function call per step.
+    joined = sep.join(p.strip() for p in raw_paths)
+    for blank in (" ", "\t"):
+        while blank + sep in joined or sep + blank in joined:
+            joined = joined.replace(blank + sep, sep).replace(sep + blank, sep)
+    tokens = joined.split(sep)
     lengths = np.array([p.count(sep) + 1 for p in raw_paths], dtype=np.int64)
-    if "" in tokens:
+    labels = sorted(set(tokens))
+    if labels and labels[0] == "":
         row_of_token = np.repeat(np.arange(len(raw_paths)), lengths)
-        empty = np.array([t == "" for t in tokens], dtype=np.bool_)
+        empty = np.fromiter(map("".__eq__, tokens), dtype=np.bool_, count=len(tokens))
         rows = np.unique(row_of_token[empty])
         raise fail_rows(rows, column, f"has an empty step (got {raw_paths[int(rows[0])]!r})")
-    labels = sorted(set(tokens))
     index = {label: i for i, label in enumerate(labels)}
-    codes = np.fromiter((index[t] for t in tokens), dtype=np.int64, count=len(tokens))
+    codes = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
     return lengths, Column(codes.astype(smallest_code_dtype(len(labels))), labels)

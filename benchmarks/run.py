@@ -1,0 +1,105 @@
+"""Benchmark journeykit (and peers, when installed) on generated journeys; print a table.
+
+Usage: ``python benchmarks/run.py [--sizes 10000 100000 1000000] [--large]``. See README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import journeykit as jk
+from generate import generate, to_paths_csv, to_polars
+
+RULE_MODELS: list[tuple[str, dict[str, Any]]] = [
+    ("first_touch", {}),
+    ("last_touch", {}),
+    ("last_non_direct", {}),
+    ("linear", {}),
+    ("position_based", {}),
+    ("w_shaped", {}),
+    ("full_path", {}),
+    ("j_shaped", {}),
+    ("inverse_j", {}),
+]
+
+
+def measure(action: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Seconds (best of a timed run) and peak traced memory in MiB (a second, traced run)."""
+    gc.collect()
+    start = time.perf_counter()
+    result = action()
+    seconds = time.perf_counter() - start
+    gc.collect()
+    tracemalloc.start()  # traced separately: tracing slows allocation-heavy code down
+    action()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return seconds, peak / 2**20, result
+
+
+def run(n: int, rows: list[tuple[str, int, float, float, str]]) -> None:
+    data = generate(n, seed=1)
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "paths.csv"
+        n_paths = to_paths_csv(data, csv)
+        seconds, peak, paths = measure(lambda: jk.read_paths(csv))
+        rows.append(("read_paths (CSV)", n, seconds, peak, f"{n_paths:,} distinct paths"))
+    polars_frame = to_polars(data)
+    pandas_frame = polars_frame.to_pandas()
+    shuffled = polars_frame.sample(fraction=1.0, shuffle=True, seed=7)
+    frames = (
+        ("from_events (polars)", polars_frame, "sorted by journey, time"),
+        ("from_events (pandas)", pandas_frame, "sorted by journey, time"),
+        ("from_events (polars)", shuffled, "rows shuffled"),
+    )
+    for label, frame, order in frames:
+        seconds, peak, events = measure(lambda frame=frame: jk.from_events(frame))
+        rows.append((label, n, seconds, peak, f"{data.rows:,} rows, {order}"))
+    del pandas_frame, polars_frame, shuffled
+    for model, params in [*RULE_MODELS, ("linear", {"per": "channel"}), ("time_decay", {})]:
+        source = events if model == "time_decay" else paths
+        seconds, peak, result = measure(
+            lambda model=model, params=params, source=source: jk.attribute(
+                source, model, **params
+            ).by("channel")
+        )
+        conserved = abs(result.total - source.total_conversions) <= 1e-6 * max(
+            1.0, source.total_conversions
+        )
+        label = model + "".join(f" {k}={v}" for k, v in params.items())
+        where = "on events" if model == "time_decay" else "on paths"
+        rows.append((label, n, seconds, peak, where + ("" if conserved else ", NOT CONSERVED")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--large", action="store_true", help="add N = 10,000,000")
+    args = parser.parse_args()
+    sizes = [*args.sizes, *([10_000_000] if args.large else [])]
+    rows: list[tuple[str, int, float, float, str]] = []
+    for n in sizes:
+        run(n, rows)
+    print(
+        f"journeykit {jk.__version__}, numpy {np.__version__}, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
+    print("Each model step is attribute(...) plus .by('channel'), after loading.")
+    print(f"| {'step':<28} | {'N journeys':>11} | {'seconds':>8} | {'peak MiB':>8} | note")
+    print(f"|{'-' * 30}|{'-' * 13}|{'-' * 10}|{'-' * 10}|------")
+    for step, n, seconds, peak, note in rows:
+        print(f"| {step:<28} | {n:>11,} | {seconds:>8.3f} | {peak:>8.1f} | {note}")
+
+
+if __name__ == "__main__":
+    main()
