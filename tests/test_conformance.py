@@ -28,6 +28,10 @@ VARIANTS = [
         middle=0.2,
     ),
     jk.models.get("last_non_direct", excluded={"a", "b"}),
+    jk.models.get("markov", order=2),
+    jk.models.get("markov", order=3, allocation="journey"),
+    jk.models.get("shapley", value="conversion_rate"),
+    jk.models.get("shapley", value="conversion_rate", allocation="journey"),
 ]
 
 

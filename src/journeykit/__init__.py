@@ -9,6 +9,7 @@ from journeykit import models
 from journeykit._version import __version__
 from journeykit.assembly import assemble
 from journeykit.attribution import Attribution, Comparison, Credit, Tags, attribute, compare
+from journeykit.attribution._games import shapley_values
 from journeykit.buyers import Account, Buyer
 from journeykit.content import AssetKind, ContentAsset, FunnelStage
 from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
@@ -21,6 +22,7 @@ from journeykit.errors import (
     UnknownModelError,
     ValidationError,
 )
+from journeykit.graph import transition_graph
 from journeykit.io import from_events, read_paths
 from journeykit.journeys import Column, Journeys
 from journeykit.milestones import Milestone
@@ -64,4 +66,6 @@ __all__ = [
     "from_events",
     "models",
     "read_paths",
+    "shapley_values",
+    "transition_graph",
 ]

@@ -324,10 +324,14 @@ class Journeys:
         """A categorical touch column by name, with an error that lists the ones there are."""
         if name == "journey":
             return Column(self.journey.codes[self.journey_of_touch], self.journey.labels)
+        if name == "position":
+            longest = int(self.lengths.max()) if self.n_journeys else 0
+            codes = self.position.astype(smallest_code_dtype(longest))
+            return Column(codes, [str(i) for i in range(longest)])
         try:
             return self.columns[name]
         except KeyError:
-            available = ", ".join(["journey", *self.columns])
+            available = ", ".join(["journey", "position", *self.columns])
             message = f"is not a column of these journeys (available: {available})"
             raise SchemaError([Problem("Journeys", name, message)]) from None
 

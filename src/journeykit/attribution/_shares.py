@@ -10,6 +10,11 @@ from numpy.typing import NDArray
 from journeykit.journeys import Journeys
 
 
+def sum_by(index: NDArray[Any], weights: NDArray[Any], size: int) -> NDArray[np.float64]:
+    """``out[i]`` = the sum of ``weights`` where ``index == i`` (a typed ``np.bincount``)."""
+    return np.bincount(index, weights=weights, minlength=size).astype(np.float64, copy=False)
+
+
 def per_journey_sum(journeys: Journeys, weights: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum of ``weights`` over each journey's touches."""
     sums = np.bincount(journeys.journey_of_touch, weights=weights, minlength=journeys.n_journeys)

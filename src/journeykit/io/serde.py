@@ -34,6 +34,7 @@ journeykit.errors.SchemaError: Touchpoint 't-1': time must be timezone-aware ...
 
 from __future__ import annotations
 
+import collections.abc
 import enum
 import json
 import typing
@@ -130,6 +131,17 @@ def _origin(annotation: Any) -> Any:
     return typing.get_origin(annotation) or annotation
 
 
+def _names_or_callables(annotation: Any) -> bool:
+    arguments = typing.get_args(annotation)
+    return any(typing.get_origin(a) is collections.abc.Callable for a in arguments)
+
+
+def _structure_name(value: Any, _type: Any) -> str:
+    if not isinstance(value, str):
+        raise _MismatchError(f"must be a name (got {value!r})")
+    return value
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     conv.register_unstructure_hook(datetime, datetime.isoformat)
@@ -150,6 +162,9 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(timedelta, timedelta.total_seconds)
     conv.register_structure_hook(timedelta, _structure_duration)
     conv.register_structure_hook(FrozenMap, _structure_frozenmap)
+
+    # A model field that takes a name or a callable (Shapley's value function): names only.
+    conv.register_structure_hook_func(_names_or_callables, _structure_name)
 
     # Records: its look-up index is derived state, never part of a document.
     fields = [f.name for f in attrs.fields(Records) if f.init]
@@ -187,11 +202,12 @@ def unstructure(obj: Any) -> dict[str, Any]:
     """
     kind = _KIND_OF.get(type(obj))
     if kind is None and _is_registered_model(obj):
-        params = {
-            f.name: _CONVERTER.unstructure(getattr(obj, f.name))
-            for f in attrs.fields(type(obj))
-            if f.init
-        }
+        values = {f.name: getattr(obj, f.name) for f in attrs.fields(type(obj)) if f.init}
+        code = [name for name, value in values.items() if callable(value)]
+        if code:
+            msg = f"cannot write {name_of(obj)}: {', '.join(code)} holds code, not data"
+            raise TypeError(msg)
+        params = {name: _CONVERTER.unstructure(value) for name, value in values.items()}
         return {
             "schema_version": SCHEMA_VERSION,
             "type": "model",

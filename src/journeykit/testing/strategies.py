@@ -370,9 +370,10 @@ def journeys(
     """Valid :class:`~journeykit.Journeys` tables built directly from their columns.
 
     Conversions are 0, 1 or fractional weights, some journeys have both conversions and nulls
-    (as aggregated paths do), values are non-negative, touch times are in order within each
-    journey (``times=False`` gives unknown times, as path tables do), and lead-created and
-    opportunity-created flags fall on random touches (``milestones=True``).
+    (as aggregated paths do), values per conversion are 0 or between a cent and 10,000, touch
+    times are in order within each journey (``times=False`` gives unknown times, as path tables
+    do), and lead-created and opportunity-created flags fall on random touches
+    (``milestones=True``).
     """
     _check_size(min_journeys, max_journeys)
     if not channels:
@@ -393,7 +394,14 @@ def journeys(
     conversions = np.array(draw(st.lists(weights, min_size=n, max_size=n)))
     nulls = np.array(draw(st.lists(weights, min_size=n, max_size=n)))
     unit_values = np.array(
-        draw(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=n, max_size=n))
+        draw(
+            st.lists(
+                # Money: zero, or at least a cent (values near the float limits overflow any ratio).
+                st.one_of(st.just(0.0), st.floats(0.01, 1e4, allow_nan=False)),
+                min_size=n,
+                max_size=n,
+            )
+        )
     )
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])

@@ -1,0 +1,114 @@
+"""Exact cooperative-game tools over coalitions stored as bitmasks (vectorised, O(n 2^n))."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from journeykit.errors import ModelError
+
+__all__ = ["MAX_PLAYERS", "mobius", "shapley_from_worth", "shapley_values", "zeta"]
+
+MAX_PLAYERS: Final = 22
+"""The most players (channels) an exact Shapley computation takes: 2**22 coalitions, ~1 s."""
+
+
+def zeta(values: NDArray[np.float64], n_players: int) -> NDArray[np.float64]:
+    """Sum over subsets: ``out[S] = sum(values[T] for T subset of S)``, by bitmask."""
+    out = values.astype(np.float64, copy=True)
+    for bit in range(n_players):
+        view = out.reshape(-1, 2, 1 << bit)
+        view[:, 1, :] += view[:, 0, :]
+    return out
+
+
+def mobius(values: NDArray[np.float64], n_players: int) -> NDArray[np.float64]:
+    """The inverse of :func:`zeta`: Harsanyi dividends of a game given by its worth per bitmask."""
+    out = values.astype(np.float64, copy=True)
+    for bit in range(n_players):
+        view = out.reshape(-1, 2, 1 << bit)
+        view[:, 1, :] -= view[:, 0, :]
+    return out
+
+
+def popcounts(n_players: int) -> NDArray[np.int64]:
+    """The number of players in each coalition, by bitmask."""
+    counts = np.zeros(1 << n_players, dtype=np.int64)
+    for bit in range(n_players):
+        counts.reshape(-1, 2, 1 << bit)[:, 1, :] += 1
+    return counts
+
+
+def shapley_from_worth(worth: NDArray[np.float64], n_players: int) -> NDArray[np.float64]:
+    """Shapley values from the worth of every coalition (indexed by bitmask; ``worth[0]`` is v(∅)).
+
+    Each player gets the sum of the Harsanyi dividends of the coalitions it belongs to, each
+    divided by the coalition's size.
+    """
+    if n_players > MAX_PLAYERS:
+        msg = f"exact Shapley values take at most {MAX_PLAYERS} players (got {n_players})"
+        raise ModelError(msg)
+    if n_players == 0:
+        return np.zeros(0)
+    dividends = mobius(worth, n_players)
+    sizes = popcounts(n_players)
+    shares = np.divide(dividends, sizes, out=np.zeros_like(dividends), where=sizes > 0)
+    return np.array([shares.reshape(-1, 2, 1 << bit)[:, 1, :].sum() for bit in range(n_players)])
+
+
+def shapley_values(worth: Mapping[frozenset[str], float]) -> dict[str, float]:
+    """Exact Shapley values of any cooperative game, via the Möbius (Harsanyi dividend) transform.
+
+    Parameters
+    ----------
+    worth : mapping of frozenset of str to float
+        The worth of coalitions. Players are every name that appears in a key; coalitions that are
+        not listed are worth 0, and so is the empty coalition unless given.
+
+    Returns
+    -------
+    dict of str to float
+        Each player's Shapley value, players sorted by name. They sum to
+        ``v(all players) - v(empty)`` (efficiency).
+
+    Raises
+    ------
+    ModelError
+        With more than :data:`MAX_PLAYERS` players, or a worth that is not a finite number.
+
+    Notes
+    -----
+    The dividend of a coalition is its worth minus the dividends of its proper sub-coalitions
+    (the Möbius transform, computed in place over bitmasks in O(n 2**n)); a player's Shapley value
+    is the sum of the dividends of its coalitions, each shared equally among the members.
+
+    Examples
+    --------
+    >>> v = {frozenset({"a"}): 4.0, frozenset({"b"}): 0.0, frozenset({"a", "b"}): 10.0}
+    >>> shapley_values(v)
+    {'a': 7.0, 'b': 3.0}
+    """
+    players = sorted({p for coalition in worth for p in coalition})
+    n = len(players)
+    if n > MAX_PLAYERS:
+        msg = f"exact Shapley values take at most {MAX_PLAYERS} players (got {n})"
+        raise ModelError(msg)
+    bit = {p: 1 << i for i, p in enumerate(players)}
+    table = np.zeros(1 << n)
+    for coalition, amount in worth.items():
+        if not isinstance(coalition, frozenset):
+            msg = f"coalitions must be frozensets of player names (got {coalition!r})"
+            raise ModelError(msg)
+        if (
+            isinstance(amount, bool)
+            or not isinstance(amount, int | float)
+            or not np.isfinite(amount)
+        ):
+            msg = f"the worth of {sorted(coalition)} must be a finite number (got {amount!r})"
+            raise ModelError(msg)
+        table[sum(bit[p] for p in coalition)] = float(amount)
+    values = shapley_from_worth(table, n)
+    return {p: float(v) for p, v in zip(players, values, strict=True)}

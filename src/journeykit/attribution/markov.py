@@ -1,0 +1,431 @@
+"""Exact Markov-chain attribution of any order: absorbing-chain solves, never simulation.
+
+The chain has a START state, one state per k-gram of channels (the last ``order`` channels
+visited; shorter at a journey's start), and two absorbing states, CONVERSION and NULL. Transition
+probabilities come from all journeys, converting and not, weighted by their conversions and nulls.
+The conversion probability from START is one sparse linear solve, ``(I - Q) x = r``; the removal
+effect of a channel is ``1 - p_without / p``, where removing the channel redirects every transition
+into a state that contains it to NULL (the same as deleting those states from the system).
+
+Consecutive repeats of a channel are one visit. A self-loop only delays absorption, so it never
+changes an order-1 result; collapsing repeats keeps that true for higher orders too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from numpy.typing import NDArray
+
+from journeykit.attribution._allocation import global_shares, global_totals, journey_shares
+from journeykit.attribution._paths import channel_totals, state_paths
+from journeykit.attribution._protocol import Tags
+from journeykit.attribution._registry import register
+from journeykit.attribution._shares import sum_by
+from journeykit.errors import ModelError
+from journeykit.journeys import Journeys
+
+__all__ = ["FittedMarkov", "Markov", "MarkovStats", "TransitionTable"]
+
+Allocation = Literal["global", "journey"]
+START, CONVERSION, NULL = "START", "CONVERSION", "NULL"
+
+
+def _order(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"Markov: order must be a whole number >= 1 (got {value!r})"
+        raise ModelError(msg)
+
+
+def _allocation(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value not in ("global", "journey"):
+        msg = f"{type(instance).__name__}: allocation must be 'global' or 'journey' (got {value!r})"
+        raise ModelError(msg)
+
+
+@attrs.frozen(eq=False)
+class MarkovStats:
+    """Mergeable sufficient statistics of a Markov chain over some journeys.
+
+    States are k-grams of channel labels, so statistics of different chunks (with different channel
+    codes) merge exactly. Index 0 of the transient states is START.
+    """
+
+    order: int
+    states: tuple[tuple[str, ...], ...]  # state i + 1 is states[i]
+    edge_from: NDArray[np.int64]
+    edge_to: NDArray[np.int64]
+    edge_weight: NDArray[np.float64]
+    to_conversion: NDArray[np.float64]  # per transient state (START first)
+    to_null: NDArray[np.float64]
+    to_value: NDArray[np.float64]
+    channels: tuple[str, ...]
+    channel_conversions: NDArray[np.float64]
+    channel_value: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, journeys: Journeys, order: int) -> MarkovStats:
+        """The statistics of ``journeys`` for a chain of ``order``."""
+        paths = state_paths(journeys, order)
+        n_states = len(paths.state_labels)
+        lengths = np.diff(paths.visit_offsets)
+        nonempty = np.flatnonzero(lengths > 0)
+        weight = journeys.conversions + journeys.nulls
+        firsts = paths.visit_offsets[:-1][nonempty]
+        lasts = paths.visit_offsets[1:][nonempty] - 1
+        visit_journey = np.repeat(np.arange(journeys.n_journeys), lengths)
+        inner = np.ones(paths.state.size, dtype=np.bool_)
+        inner[lasts] = False  # a journey's last visit goes to CONVERSION or NULL instead
+        following = np.flatnonzero(inner)
+        edge_from = np.concatenate(
+            [np.zeros(nonempty.size, dtype=np.int64), paths.state[following] + 1]
+        )
+        edge_to = np.concatenate([paths.state[firsts] + 1, paths.state[following + 1] + 1])
+        edge_weight = np.concatenate([weight[nonempty], weight[visit_journey[following]]])
+        size = n_states + 1
+        last_state = paths.state[lasts] + 1
+        conversions, value = channel_totals(journeys)
+        return cls(
+            order=order,
+            states=paths.state_labels,
+            edge_from=edge_from,
+            edge_to=edge_to,
+            edge_weight=edge_weight,
+            to_conversion=sum_by(last_state, journeys.conversions[nonempty], size),
+            to_null=sum_by(last_state, journeys.nulls[nonempty], size),
+            to_value=sum_by(last_state, journeys.value[nonempty], size),
+            channels=journeys.channel.labels,
+            channel_conversions=conversions,
+            channel_value=value,
+        ).compact()
+
+    def compact(self) -> MarkovStats:
+        """The same statistics with duplicate edges summed (smaller, order-independent)."""
+        size = len(self.states) + 1
+        keys, inverse = np.unique(self.edge_from * size + self.edge_to, return_inverse=True)
+        return attrs.evolve(
+            self,
+            edge_from=keys // size,
+            edge_to=keys % size,
+            edge_weight=sum_by(inverse.ravel(), self.edge_weight, keys.size),
+        )
+
+    def merge(self, other: MarkovStats) -> MarkovStats:
+        """The statistics of both chunks together, exactly as if computed at once."""
+        if other.order != self.order:
+            msg = f"cannot merge Markov statistics of order {self.order} and {other.order}"
+            raise ModelError(msg)
+        states = tuple(sorted(set(self.states) | set(other.states)))
+        channels = tuple(sorted(set(self.channels) | set(other.channels)))
+        parts = [_recode(s, states, channels) for s in (self, other)]
+        size = len(states) + 1
+        return MarkovStats(
+            order=self.order,
+            states=states,
+            edge_from=np.concatenate([p[0].edge_from for p in parts]),
+            edge_to=np.concatenate([p[0].edge_to for p in parts]),
+            edge_weight=np.concatenate([p[0].edge_weight for p in parts]),
+            to_conversion=sum((p[1] @ p[0].to_conversion for p in parts), np.zeros(size)),
+            to_null=sum((p[1] @ p[0].to_null for p in parts), np.zeros(size)),
+            to_value=sum((p[1] @ p[0].to_value for p in parts), np.zeros(size)),
+            channels=channels,
+            channel_conversions=sum(
+                (p[2] @ p[0].channel_conversions for p in parts), np.zeros(len(channels))
+            ),
+            channel_value=sum((p[2] @ p[0].channel_value for p in parts), np.zeros(len(channels))),
+        ).compact()
+
+
+def _recode(
+    stats: MarkovStats, states: tuple[tuple[str, ...], ...], channels: tuple[str, ...]
+) -> tuple[MarkovStats, Any, Any]:
+    """Stats with state indices in ``states``, and matrices that move per-state/channel vectors."""
+    state_index = {s: i + 1 for i, s in enumerate(states)}
+    lookup = np.array([0] + [state_index[s] for s in stats.states], dtype=np.int64)
+    moved = attrs.evolve(stats, edge_from=lookup[stats.edge_from], edge_to=lookup[stats.edge_to])
+    size = len(states) + 1
+    move_states = sp.csr_matrix(
+        (np.ones(lookup.size), (lookup, np.arange(lookup.size))), shape=(size, lookup.size)
+    )
+    channel_index = {c: i for i, c in enumerate(channels)}
+    columns = np.array([channel_index[c] for c in stats.channels], dtype=np.int64)
+    move_channels = sp.csr_matrix(
+        (np.ones(columns.size), (columns, np.arange(columns.size))),
+        shape=(len(channels), columns.size),
+    )
+    return moved, move_states, move_channels
+
+
+@attrs.frozen(eq=False)
+class TransitionTable:
+    """The fitted transition probabilities as a labelled sparse matrix.
+
+    Row and column labels are ``START``, the states (``"a"``, or ``"a>b"`` for k-grams),
+    ``CONVERSION`` and ``NULL``.
+    """
+
+    labels: tuple[str, ...]
+    matrix: sp.csr_matrix
+
+    def probability(self, source: str, target: str) -> float:
+        """The probability of moving from ``source`` to ``target``."""
+        index = {label: i for i, label in enumerate(self.labels)}
+        return float(self.matrix[index[source], index[target]])
+
+    def as_dict(self) -> dict[str, float]:
+        """Every non-zero transition as ``{"a>b": probability}`` (``>`` joins the two states)."""
+        coo = self.matrix.tocoo()
+        return {
+            f"{self.labels[i]}>{self.labels[j]}": float(v)
+            for i, j, v in sorted(
+                zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
+            )
+            if v
+        }
+
+    def to_frame(self, backend: Literal["pandas", "polars", "pyarrow"] = "pandas") -> Any:
+        """One row per non-zero transition: ``source``, ``target``, ``probability``."""
+        from journeykit.attribution.result import to_frame  # noqa: PLC0415
+
+        coo = self.matrix.tocoo()
+        data: dict[str, Any] = {
+            "source": [self.labels[i] for i in coo.row.tolist()],
+            "target": [self.labels[j] for j in coo.col.tolist()],
+            "probability": coo.data,
+        }
+        return to_frame(data, backend)
+
+
+def _state_name(state: tuple[str, ...]) -> str:
+    return ">".join(state)
+
+
+@attrs.frozen(eq=False)
+class FittedMarkov:
+    """A fitted Markov chain: what it learned, and per-touch shares.
+
+    Attributes
+    ----------
+    conversion_probability : float
+        P(CONVERSION) from START.
+    expected_value : float
+        Expected converted value per journey (value-weighted chain).
+    removal_effects, value_removal_effects : dict of str to float
+        ``1 - p_without_channel / p`` for each channel, in the conversion and the value chain.
+    transitions : TransitionTable
+    """
+
+    spec: Markov
+    stats: MarkovStats
+    conversion_probability: float
+    expected_value: float
+    removal_effects: dict[str, float]
+    value_removal_effects: dict[str, float]
+    transitions: TransitionTable
+    _system: tuple[Any, NDArray[np.float64], NDArray[np.float64]] = attrs.field(repr=False)
+
+    @property
+    def channel_credit(self) -> dict[str, float]:
+        """Each channel's total credited conversions: total conversions times normalised effects."""
+        stats = self.stats
+        total = float(stats.to_conversion.sum())
+        return global_totals(
+            self.removal_effects, total, stats.channels, stats.channel_conversions, model="markov"
+        )
+
+    @property
+    def channel_value_credit(self) -> dict[str, float]:
+        """Each channel's total credited value (from the value chain's removal effects)."""
+        stats = self.stats
+        total = float(stats.to_value.sum())
+        return global_totals(
+            self.value_removal_effects, total, stats.channels, stats.channel_value, model="markov"
+        )
+
+    def removal_effect(self, channels: str | Iterable[str], *, sequence: bool = False) -> float:
+        """The removal effect of several channels at once, or of a contiguous sequence.
+
+        ``sequence=True`` removes only the states whose k-gram contains the channels in that order
+        (meaningful for ``order >= len(channels)``).
+        """
+        names = [channels] if isinstance(channels, str) else list(channels)
+        removed = [_contains(state, names, sequence=sequence) for state in self.stats.states]
+        return _removal_effect(self._system, np.array(removed, dtype=np.bool_))[0]
+
+    def credit(self, journeys: Journeys) -> NDArray[np.float64]:
+        """Shares per touch for the conversions measure."""
+        return self._shares(
+            journeys, self.removal_effects, self.channel_credit, self.stats.channel_conversions
+        )
+
+    def credit_value(self, journeys: Journeys) -> NDArray[np.float64]:
+        """Shares per touch for the value measure (from the value-weighted chain)."""
+        return self._shares(
+            journeys,
+            self.value_removal_effects,
+            self.channel_value_credit,
+            self.stats.channel_value,
+        )
+
+    def _shares(
+        self,
+        journeys: Journeys,
+        effects: Mapping[str, float],
+        totals: Mapping[str, float],
+        denominators: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
+        if self.spec.allocation == "journey":
+            return journey_shares(journeys, effects)
+        return global_shares(journeys, totals, self.stats.channels, denominators)
+
+
+def _contains(state: tuple[str, ...], names: list[str], *, sequence: bool) -> bool:
+    if not sequence:
+        return any(name in state for name in names)
+    width = len(names)
+    return any(list(state[i : i + width]) == names for i in range(len(state) - width + 1))
+
+
+def _solve(
+    system: tuple[Any, NDArray[np.float64], NDArray[np.float64]], keep: NDArray[np.bool_]
+) -> tuple[float, float]:
+    """Absorption into CONVERSION (probability, expected value) from START, on the kept states."""
+    matrix, reward, value_reward = system
+    kept = np.flatnonzero(keep)
+    if not np.any(reward[kept]) and not np.any(value_reward[kept]):
+        return 0.0, 0.0
+    sub = matrix[kept][:, kept].tocsc()
+    rhs = np.column_stack([reward[kept], value_reward[kept]])
+    if kept.size <= 512:
+        solution = np.linalg.solve(sub.toarray(), rhs)
+    else:
+        solution = spla.splu(sub).solve(rhs)
+    return float(solution[0, 0]), float(solution[0, 1])
+
+
+def _removal_effect(
+    system: tuple[Any, NDArray[np.float64], NDArray[np.float64]], removed_states: NDArray[np.bool_]
+) -> tuple[float, float]:
+    keep = np.concatenate([[True], ~removed_states])
+    base = _solve(system, np.ones(keep.size, dtype=np.bool_))
+    without = _solve(system, keep)
+    return (
+        1.0 - without[0] / base[0] if base[0] > 0 else 0.0,
+        1.0 - without[1] / base[1] if base[1] > 0 else 0.0,
+    )
+
+
+@register("markov")
+@attrs.frozen
+class Markov:
+    """Markov-chain attribution by removal effects, solved exactly, of any ``order``.
+
+    Parameters
+    ----------
+    order : int
+        How many past channels make a state (default 1).
+    allocation : {"global", "journey"}
+        ``"global"`` (default, the literature's and other tools' numbers): channel totals are the
+        total conversions (value) times the normalised removal effects of the conversion (value)
+        chain, each spread over the channel's touches in converting journeys in proportion to
+        those journeys' conversions (value). Totals conserve; a single journey's credit need not
+        equal its value. ``"journey"``: each converting journey's credit is split over its
+        channels by their removal effects, renormalised within the journey (a channel's share is
+        shared by its touches): per-deal credit that conserves per journey.
+
+    Examples
+    --------
+    >>> import journeykit as jk
+    >>> paths = jk.read_paths([
+    ...     {"path": "C1 > C2 > C3", "total_conversions": 1, "total_null": 0},
+    ...     {"path": "C1", "total_conversions": 0, "total_null": 1},
+    ...     {"path": "C2 > C3", "total_conversions": 0, "total_null": 1}])
+    >>> fitted = jk.models.get("markov").fit(paths)
+    >>> round(fitted.conversion_probability, 12), fitted.removal_effects
+    (0.333333333333, {'C1': 0.5, 'C2': 1.0, 'C3': 1.0})
+    >>> jk.attribute(paths, "markov").by("channel")
+    Credit(channel, conversions: C2=0.4, C3=0.4, C1=0.2)
+    """
+
+    order: int = attrs.field(default=1, validator=_order)
+    allocation: Allocation = attrs.field(default="global", validator=_allocation)
+
+    @property
+    def tags(self) -> Tags:
+        """Data-driven; conserves per journey only with ``allocation="journey"``."""
+        return Tags(
+            conserves="journey" if self.allocation == "journey" else "total", data_driven=True
+        )
+
+    def partial_stats(self, journeys: Journeys) -> MarkovStats:
+        """Sufficient statistics of one chunk of journeys (merge chunks with ``merge``)."""
+        return MarkovStats.of(journeys, self.order)
+
+    def merge(self, left: MarkovStats, right: MarkovStats) -> MarkovStats:
+        """Combine two chunks' statistics."""
+        return left.merge(right)
+
+    def fit(self, journeys: Journeys) -> FittedMarkov:
+        """Fit on all journeys at once."""
+        return self.fit_from_stats(self.partial_stats(journeys))
+
+    def fit_from_stats(self, stats: MarkovStats) -> FittedMarkov:
+        """Fit from (merged) statistics: exactly the same as fitting on the journeys themselves."""
+        if stats.order != self.order:
+            msg = f"these statistics are of order {stats.order}, the model of order {self.order}"
+            raise ModelError(msg)
+        size = len(stats.states) + 1
+        counts = sp.csr_matrix(
+            (stats.edge_weight, (stats.edge_from, stats.edge_to)), shape=(size, size)
+        )
+        out = np.asarray(counts.sum(axis=1)).ravel() + stats.to_conversion + stats.to_null
+        inverse = np.divide(1.0, out, out=np.zeros(size), where=out > 0)
+        probabilities = sp.diags(inverse) @ counts
+        system = (
+            (sp.identity(size, format="csr") - probabilities).tocsr(),
+            stats.to_conversion * inverse,
+            stats.to_value * inverse,
+        )
+        probability, value = _solve(system, np.ones(size, dtype=np.bool_))
+        effects: dict[str, float] = {}
+        value_effects: dict[str, float] = {}
+        for channel in sorted(stats.channels):
+            removed = np.array([channel in state for state in stats.states], dtype=np.bool_)
+            effects[channel], value_effects[channel] = _removal_effect(system, removed)
+        return FittedMarkov(
+            spec=self,
+            stats=stats,
+            conversion_probability=probability,
+            expected_value=value,
+            removal_effects=effects,
+            value_removal_effects=value_effects,
+            transitions=_table(
+                stats, probabilities, stats.to_conversion * inverse, stats.to_null * inverse
+            ),
+            system=system,
+        )
+
+
+def _table(
+    stats: MarkovStats,
+    probabilities: Any,
+    to_conversion: NDArray[np.float64],
+    to_null: NDArray[np.float64],
+) -> TransitionTable:
+    size = len(stats.states) + 1
+    labels = (START, *(_state_name(s) for s in stats.states), CONVERSION, NULL)
+    moves = sp.coo_matrix(probabilities)
+    absorbing = [np.flatnonzero(to_conversion), np.flatnonzero(to_null)]
+    rows = np.concatenate([moves.row, *absorbing])
+    columns = np.concatenate(
+        [moves.col, np.full(absorbing[0].size, size), np.full(absorbing[1].size, size + 1)]
+    )
+    data = np.concatenate([moves.data, to_conversion[absorbing[0]], to_null[absorbing[1]]])
+    table = sp.csr_matrix((data, (rows, columns)), shape=(size + 2, size + 2))
+    table.eliminate_zeros()
+    return TransitionTable(labels, table)
