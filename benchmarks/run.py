@@ -19,6 +19,7 @@ import numpy as np
 
 import journeykit as jk
 from generate import generate, to_paths_csv, to_polars
+from peers import channel_attribution
 
 RULE_MODELS: list[tuple[str, dict[str, Any]]] = [
     ("first_touch", {}),
@@ -47,13 +48,51 @@ def measure(action: Callable[[], Any]) -> tuple[float, float, Any]:
     return seconds, peak / 2**20, result
 
 
-def run(n: int, rows: list[tuple[str, int, float, float, str]]) -> None:
+DATA_DRIVEN: list[tuple[str, dict[str, Any]]] = [
+    ("markov", {"order": 1}),
+    ("markov", {"order": 2}),
+    ("markov", {"order": 3}),
+    ("markov", {"order": 3, "allocation": "journey"}),
+    ("shapley", {}),
+    ("shapley", {"value": "conversion_rate"}),
+    ("ordered_shapley", {}),
+]
+PEER_OF: dict[str, tuple[str, dict[str, Any]]] = {
+    "first/last/linear": ("linear", {}),
+    "markov order=1": ("markov", {"order": 1}),
+    "markov order=2": ("markov", {"order": 2}),
+    "markov order=3": ("markov", {"order": 3}),
+}
+Row = tuple[str, int, float, float, str]
+
+
+def run(n: int, rows: list[Row], peer_rows: list[str], *, peers: bool) -> None:
     data = generate(n, seed=1)
     with tempfile.TemporaryDirectory() as folder:
         csv = Path(folder) / "paths.csv"
         n_paths = to_paths_csv(data, csv)
         seconds, peak, paths = measure(lambda: jk.read_paths(csv))
         rows.append(("read_paths (CSV)", n, seconds, peak, f"{n_paths:,} distinct paths"))
+        for model, params in DATA_DRIVEN:
+            seconds, peak, result = measure(
+                lambda model=model, params=params: jk.attribute(paths, model, **params).by(
+                    "channel"
+                )
+            )
+            label = model + "".join(f" {k}={v}" for k, v in params.items())
+            rows.append((label, n, seconds, peak, "fit + credit, on paths"))
+        if peers:
+            for key, peer in channel_attribution(csv):
+                name, peer_seconds, peer_credit = peer()
+                model, params = PEER_OF[key]
+                start = time.perf_counter()
+                ours = jk.attribute(paths, model, **params).by("channel")
+                our_seconds = time.perf_counter() - start
+                gap = max(abs(ours.get(c, 0.0) - v) for c, v in peer_credit.items())
+                peer_rows.append(
+                    f"| {name:<44} | {n:>11,} | {peer_seconds:>8.3f} | {our_seconds:>8.3f} | "
+                    f"{peer_seconds / our_seconds:>7.1f}x | {gap:>12.6g} |"
+                )
     polars_frame = to_polars(data)
     pandas_frame = polars_frame.to_pandas()
     shuffled = polars_frame.sample(fraction=1.0, shuffle=True, seed=7)
@@ -85,11 +124,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--large", action="store_true", help="add N = 10,000,000")
+    parser.add_argument("--no-peers", action="store_true", help="skip the peer libraries")
     args = parser.parse_args()
     sizes = [*args.sizes, *([10_000_000] if args.large else [])]
-    rows: list[tuple[str, int, float, float, str]] = []
+    rows: list[Row] = []
+    peer_rows: list[str] = []
     for n in sizes:
-        run(n, rows)
+        run(n, rows, peer_rows, peers=not args.no_peers)
+    game = _game(20)
+    start = time.perf_counter()
+    jk.shapley_values(game)
+    shapley_seconds = time.perf_counter() - start
     print(
         f"journeykit {jk.__version__}, numpy {np.__version__}, "
         f"Python {platform.python_version()}, {platform.machine()}"
@@ -99,6 +144,26 @@ def main() -> None:
     print(f"|{'-' * 30}|{'-' * 13}|{'-' * 10}|{'-' * 10}|------")
     for step, n, seconds, peak, note in rows:
         print(f"| {step:<28} | {n:>11,} | {seconds:>8.3f} | {peak:>8.1f} | {note}")
+    print(
+        f"\nshapley_values, a random 20-player game (2**20 - 1 coalitions): {shapley_seconds:.3f} s"
+    )
+    if peer_rows:
+        print(
+            "\nPeers on the same path table (credit by channel; gap = largest absolute difference):"
+        )
+        head = ["peer call".ljust(44), "N journeys".rjust(11), "peer s".rjust(8), "ours s".rjust(8)]
+        head += ["speed".rjust(8), "credit gap".rjust(12)]
+        print("| " + " | ".join(head) + " |")
+        print("\n".join(peer_rows))
+
+
+def _game(n_players: int) -> dict[frozenset[str], float]:
+    players = [f"p{i}" for i in range(n_players)]
+    worths = np.random.default_rng(0).random(1 << n_players)
+    return {
+        frozenset(p for i, p in enumerate(players) if mask >> i & 1): float(worths[mask])
+        for mask in range(1, 1 << n_players)
+    }
 
 
 if __name__ == "__main__":

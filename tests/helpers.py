@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -10,3 +11,22 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 def day(n: float) -> datetime:
     """``n`` days after 2024-01-01 UTC."""
     return T0 + timedelta(days=n)
+
+
+def milestone_journey(n: int, marks: dict[int, str] | None = None) -> Any:
+    """One converting journey of ``n`` daily touches ``c1..cn``; ``marks`` maps a 1-based touch
+    to its milestones (``"lead_created"``, ``"a;b"``)."""
+    import journeykit as jk  # noqa: PLC0415
+
+    marks = marks or {}
+    rows = [
+        {
+            "journey_id": "j",
+            "timestamp": f"2024-01-{i:02d}T00:00:00+00:00",
+            "channel": f"c{i}",
+            "converted": i == n,
+            "milestone": marks.get(i),
+        }
+        for i in range(1, n + 1)
+    ]
+    return jk.from_events(rows, value=None, milestone="milestone")

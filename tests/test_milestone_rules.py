@@ -5,25 +5,11 @@ from __future__ import annotations
 import pytest
 
 import journeykit as jk
-
-
-def journey(n: int, marks: dict[int, str] | None = None) -> jk.Journeys:
-    marks = marks or {}
-    rows = [
-        {
-            "journey_id": "j",
-            "timestamp": f"2024-01-{i:02d}T00:00:00Z",
-            "channel": f"c{i}",
-            "converted": i == n,
-            "milestone": marks.get(i),
-        }
-        for i in range(1, n + 1)
-    ]
-    return jk.from_events(rows, value=None, milestone="milestone")
+from helpers import milestone_journey
 
 
 def shares(model: str, n: int, marks: dict[int, str] | None = None, **params: float) -> list[float]:
-    result: list[float] = jk.attribute(journey(n, marks), model, **params).shares.tolist()
+    result: list[float] = jk.attribute(milestone_journey(n, marks), model, **params).shares.tolist()
     return result
 
 

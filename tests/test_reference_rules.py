@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import journeykit as jk
+from helpers import milestone_journey
 
 E1_PATHS = [
     {"path": "direct", "total_conversions": 2, "total_null": 1},
@@ -110,21 +111,6 @@ def test_e8_time_decay_formula_exactly() -> None:
     weights = 2.0 ** (-(38 - days) / 7)
     result = jk.attribute(e8_journeys(), "time_decay", half_life=timedelta(days=7))
     np.testing.assert_allclose(result.value_credit, 12000 * weights / weights.sum(), rtol=1e-12)
-
-
-def milestone_journey(n: int, marks: dict[int, str]) -> jk.Journeys:
-    """One converting journey of ``n`` touches; ``marks`` maps a 1-based touch to milestones."""
-    events = [
-        {
-            "journey_id": "j",
-            "timestamp": f"2024-01-{i:02d}T00:00:00+00:00",
-            "channel": f"c{i}",
-            "converted": i == n,
-            "milestone": marks.get(i),
-        }
-        for i in range(1, n + 1)
-    ]
-    return jk.from_events(events, value=None, milestone="milestone")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.attribution._shares import normalise
+from journeykit.attribution._shares import normalise, touches_per_channel
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 
@@ -74,7 +74,4 @@ def journey_shares(journeys: Journeys, weights: Mapping[str, float]) -> NDArray[
     labels = journeys.channel.labels
     codes = journeys.channel.codes
     per_channel = np.array([max(weights.get(label, 0.0), 0.0) for label in labels] + [0.0])
-    n_channels = max(len(labels), 1)
-    key = journeys.journey_of_touch * n_channels + codes
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    return normalise(journeys, per_channel[codes] / counts[inverse.ravel()])
+    return normalise(journeys, per_channel[codes] / touches_per_channel(journeys))

@@ -96,19 +96,31 @@ def shapley_values(worth: Mapping[frozenset[str], float]) -> dict[str, float]:
     if n > MAX_PLAYERS:
         msg = f"exact Shapley values take at most {MAX_PLAYERS} players (got {n})"
         raise ModelError(msg)
-    bit = {p: 1 << i for i, p in enumerate(players)}
+    bit = {p: 1 << i for i, p in enumerate(players)}.__getitem__
+    coalitions = list(worth)
+    if not all(type(c) is frozenset for c in coalitions):
+        bad = next(c for c in coalitions if type(c) is not frozenset)
+        msg = f"coalitions must be frozensets of player names (got {bad!r})"
+        raise ModelError(msg)
+    worths = list(worth.values())
+    try:
+        amounts = np.array(worths, dtype=np.float64)
+        valid = bool(np.isfinite(amounts).all()) and not any(type(v) is bool for v in worths)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:  # find the first bad worth to name it
+        for coalition, amount in zip(coalitions, worths, strict=True):
+            if (
+                isinstance(amount, bool)
+                or not isinstance(amount, int | float)
+                or not np.isfinite(amount)
+            ):
+                msg = f"the worth of {sorted(coalition)} must be a finite number (got {amount!r})"
+                raise ModelError(msg)
+    masks = np.fromiter(
+        (sum(map(bit, c)) for c in coalitions), dtype=np.int64, count=len(coalitions)
+    )
     table = np.zeros(1 << n)
-    for coalition, amount in worth.items():
-        if not isinstance(coalition, frozenset):
-            msg = f"coalitions must be frozensets of player names (got {coalition!r})"
-            raise ModelError(msg)
-        if (
-            isinstance(amount, bool)
-            or not isinstance(amount, int | float)
-            or not np.isfinite(amount)
-        ):
-            msg = f"the worth of {sorted(coalition)} must be a finite number (got {amount!r})"
-            raise ModelError(msg)
-        table[sum(bit[p] for p in coalition)] = float(amount)
+    table[masks] = amounts
     values = shapley_from_worth(table, n)
     return {p: float(v) for p, v in zip(players, values, strict=True)}

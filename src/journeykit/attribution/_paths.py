@@ -6,7 +6,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.attribution._shares import sum_by
+from journeykit.attribution._shares import factorize, sum_by
 from journeykit.journeys import Journeys
 
 
@@ -50,7 +50,7 @@ def state_paths(journeys: Journeys, order: int) -> StatePaths:
         history[:, back] = column
     if base**order < 2**62:
         keys = history @ (base ** np.arange(order, dtype=np.int64))
-        unique_keys, state = np.unique(keys, return_inverse=True)
+        unique_keys, state, _ = factorize(keys)
         grams = np.stack([(unique_keys // base**m) % base for m in range(order)], axis=1)
     else:  # too many channels for one integer key: group the rows themselves
         grams, state = np.unique(history, axis=0, return_inverse=True)

@@ -10,6 +10,32 @@ from numpy.typing import NDArray
 from journeykit.journeys import Journeys
 
 
+def factorize(
+    keys: NDArray[np.integer[Any]],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct keys (sorted), each key's index into them, and how often each occurs.
+
+    Same as ``np.unique(keys, return_inverse=True, return_counts=True)``, but when the keys are
+    non-negative and not much larger than their number it counts instead of sorting: O(n).
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    if keys.size and keys.min() >= 0 and keys.max() < max(4 * keys.size, 1 << 16):
+        counts = np.bincount(keys)
+        present = np.flatnonzero(counts)
+        rank = np.cumsum(counts > 0) - 1
+        return present, rank[keys], counts[present]
+    unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return unique, inverse.ravel().astype(np.int64), counts.astype(np.int64)
+
+
+def touches_per_channel(journeys: Journeys) -> NDArray[np.int64]:
+    """For each touch, how many touches of its channel its journey has."""
+    n_channels = max(len(journeys.channel.labels), 1)
+    key = journeys.journey_of_touch * n_channels + journeys.channel.codes
+    _, inverse, counts = factorize(key)
+    return counts[inverse]
+
+
 def sum_by(index: NDArray[Any], weights: NDArray[Any], size: int) -> NDArray[np.float64]:
     """``out[i]`` = the sum of ``weights`` where ``index == i`` (a typed ``np.bincount``)."""
     return np.bincount(index, weights=weights, minlength=size).astype(np.float64, copy=False)

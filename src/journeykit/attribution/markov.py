@@ -26,7 +26,7 @@ from journeykit.attribution._allocation import global_shares, global_totals, jou
 from journeykit.attribution._paths import channel_totals, state_paths
 from journeykit.attribution._protocol import Tags
 from journeykit.attribution._registry import register
-from journeykit.attribution._shares import sum_by
+from journeykit.attribution._shares import factorize, sum_by
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 
@@ -107,7 +107,7 @@ class MarkovStats:
     def compact(self) -> MarkovStats:
         """The same statistics with duplicate edges summed (smaller, order-independent)."""
         size = len(self.states) + 1
-        keys, inverse = np.unique(self.edge_from * size + self.edge_to, return_inverse=True)
+        keys, inverse, _ = factorize(self.edge_from * size + self.edge_to)
         return attrs.evolve(
             self,
             edge_from=keys // size,

@@ -23,6 +23,7 @@ from journeykit.attribution._shares import (
     first_positions,
     last_positions,
     normalise,
+    touches_per_channel,
 )
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
@@ -169,10 +170,7 @@ class Linear(_Rule):
         """Shares per touch."""
         if self.per == "touch":
             return normalise(journeys, np.ones(journeys.n_touches))
-        n_channels = max(len(journeys.channel.labels), 1)
-        key = journeys.journey_of_touch * n_channels + journeys.channel.codes
-        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        return normalise(journeys, 1.0 / counts[inverse])
+        return normalise(journeys, 1.0 / touches_per_channel(journeys))
 
 
 def _half_life(value: Any) -> timedelta:

@@ -28,7 +28,7 @@ from journeykit.attribution._games import MAX_PLAYERS, shapley_from_worth, zeta
 from journeykit.attribution._paths import channel_totals
 from journeykit.attribution._protocol import Tags
 from journeykit.attribution._registry import register
-from journeykit.attribution._shares import normalise, sum_by
+from journeykit.attribution._shares import factorize, normalise, sum_by, touches_per_channel
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 
@@ -193,10 +193,7 @@ class FittedShapley:
 
 def _split_over_distinct_channels(journeys: Journeys) -> NDArray[np.float64]:
     """Each converting journey split equally over its distinct channels, each over its touches."""
-    n_channels = max(len(journeys.channel.labels), 1)
-    key = journeys.journey_of_touch * n_channels + journeys.channel.codes
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    return normalise(journeys, 1.0 / counts[inverse.ravel()])
+    return normalise(journeys, 1.0 / touches_per_channel(journeys))
 
 
 @register("shapley")
@@ -374,7 +371,9 @@ class OrderedShapley:
         """Shares per touch: a channel's share on its first touch in each journey."""
         n_channels = max(len(journeys.channel.labels), 1)
         key = journeys.journey_of_touch * n_channels + journeys.channel.codes
-        _, first = np.unique(key, return_index=True)
-        weights = np.zeros(journeys.n_touches)
-        weights[first] = 1.0
-        return normalise(journeys, weights)
+        distinct, inverse, _ = factorize(key)
+        first_touch = np.full(distinct.size, journeys.n_touches, dtype=np.int64)
+        np.minimum.at(first_touch, inverse, np.arange(journeys.n_touches))
+        first = np.zeros(journeys.n_touches, dtype=np.bool_)
+        first[first_touch] = True
+        return normalise(journeys, first.astype(np.float64))
