@@ -61,3 +61,56 @@ def channel_attribution(csv: Path) -> Iterator[tuple[str, Callable[[], PeerRun]]
 
 def _credit(table: Any, column: str) -> dict[str, float]:
     return {str(k): float(v) for k, v in zip(table["channel_name"], table[column], strict=True)}
+
+
+def marketing_attribution_models(csv: Path) -> Iterator[tuple[str, Callable[[], PeerRun]]]:
+    """marketing-attribution-models' linear, Markov and Shapley, if installed."""
+    try:
+        from mam import MAM  # noqa: PLC0415
+    except ImportError:
+        return
+    import polars as pl  # noqa: PLC0415
+
+    paths = pl.read_csv(csv)
+    grouped = pl.concat(
+        [
+            paths.select(
+                pl.col("path"),
+                pl.lit(value=True).alias("has_conv"),
+                pl.col("total_conversions").alias("occurrences"),
+            ),
+            paths.select(
+                pl.col("path"),
+                pl.lit(value=False).alias("has_conv"),
+                pl.col("total_null").alias("occurrences"),
+            ),
+        ]
+    ).filter(pl.col("occurrences") > 0)
+
+    def run(method: str, label: str) -> Callable[[], PeerRun]:
+        def call() -> PeerRun:
+            start = time.perf_counter()
+            model = MAM(
+                grouped,
+                format_type="grouped_journey",
+                channels_colname="path",
+                journey_with_conv_colname="has_conv",
+                occurrences_colname="occurrences",
+                path_separator=" > ",
+            )
+            table = getattr(model, method)().to_polars()
+            seconds = time.perf_counter() - start
+            credit = dict(
+                zip(
+                    table["channels"].cast(pl.String).to_list(),
+                    table["attribution"].to_list(),
+                    strict=True,
+                )
+            )
+            return f"marketing-attribution-models {label}", seconds, credit
+
+        return call
+
+    yield "first/last/linear", run("run_linear", "run_linear")
+    yield "markov order=1", run("run_markov", "run_markov")
+    yield "shapley conversion_rate", run("run_shapley", "run_shapley")

@@ -19,7 +19,7 @@ import numpy as np
 
 import journeykit as jk
 from generate import generate, to_paths_csv, to_polars
-from peers import channel_attribution
+from peers import channel_attribution, marketing_attribution_models
 
 RULE_MODELS: list[tuple[str, dict[str, Any]]] = [
     ("first_touch", {}),
@@ -62,6 +62,7 @@ PEER_OF: dict[str, tuple[str, dict[str, Any]]] = {
     "markov order=1": ("markov", {"order": 1}),
     "markov order=2": ("markov", {"order": 2}),
     "markov order=3": ("markov", {"order": 3}),
+    "shapley conversion_rate": ("shapley", {"value": "conversion_rate"}),
 }
 Row = tuple[str, int, float, float, str]
 
@@ -82,16 +83,19 @@ def run(n: int, rows: list[Row], peer_rows: list[str], *, peers: bool) -> None:
             label = model + "".join(f" {k}={v}" for k, v in params.items())
             rows.append((label, n, seconds, peak, "fit + credit, on paths"))
         if peers:
-            for key, peer in channel_attribution(csv):
+            for key, peer in [*channel_attribution(csv), *marketing_attribution_models(csv)]:
                 name, peer_seconds, peer_credit = peer()
                 model, params = PEER_OF[key]
                 start = time.perf_counter()
                 ours = jk.attribute(paths, model, **params).by("channel")
                 our_seconds = time.perf_counter() - start
-                gap = max(abs(ours.get(c, 0.0) - v) for c, v in peer_credit.items())
+                gap = max(
+                    abs(ours.get(c, 0.0) - peer_credit.get(c, 0.0)) for c in {*ours, *peer_credit}
+                )
+                negative = sum(v < 0 for v in peer_credit.values())
                 peer_rows.append(
                     f"| {name:<44} | {n:>11,} | {peer_seconds:>8.3f} | {our_seconds:>8.3f} | "
-                    f"{peer_seconds / our_seconds:>7.1f}x | {gap:>12.6g} |"
+                    f"{peer_seconds / our_seconds:>7.1f}x | {gap:>12.6g} | {negative:>8} |"
                 )
     polars_frame = to_polars(data)
     pandas_frame = polars_frame.to_pandas()
@@ -152,7 +156,7 @@ def main() -> None:
             "\nPeers on the same path table (credit by channel; gap = largest absolute difference):"
         )
         head = ["peer call".ljust(44), "N journeys".rjust(11), "peer s".rjust(8), "ours s".rjust(8)]
-        head += ["speed".rjust(8), "credit gap".rjust(12)]
+        head += ["speed".rjust(8), "credit gap".rjust(12), "negative".rjust(8)]
         print("| " + " | ".join(head) + " |")
         print("\n".join(peer_rows))
 

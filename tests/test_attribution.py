@@ -217,3 +217,23 @@ def test_registry() -> None:
         jk.models.register("Bad Name")
     with pytest.raises(ValueError, match="already registered"):
         jk.models.register("linear")(BrokenShape)
+
+
+def test_entry_point_models_are_discovered(monkeypatch: pytest.MonkeyPatch) -> None:
+    from journeykit.attribution import _registry  # noqa: PLC0415
+
+    class FakeEntryPoint:
+        name = "from_a_plugin"
+
+        def load(self) -> type[BrokenShape]:
+            return BrokenShape
+
+    def fake_entry_points(group: str) -> list[FakeEntryPoint]:
+        assert group == "journeykit.models"
+        return [FakeEntryPoint()]
+
+    monkeypatch.setattr(_registry, "entry_points", fake_entry_points)
+    monkeypatch.setattr(_registry, "_ENTRY_POINTS_LOADED", False)
+    monkeypatch.setattr(_registry, "_MODELS", dict(_registry._MODELS))
+    assert "from_a_plugin" in jk.models.available()
+    assert isinstance(jk.models.get("from_a_plugin"), BrokenShape)

@@ -138,3 +138,28 @@ def test_e9_position_shares(
 ) -> None:
     result = jk.attribute(milestone_journey(n, marks), model)
     assert result.shares.tolist() == pytest.approx(expected, abs=1e-9)
+
+
+def test_heuristics_match_channelattribution_on_repeated_channels() -> None:
+    # Figures computed by ChannelAttribution 2.2.5 heuristic_models on these paths (its linear
+    # splits a journey per touch, so a repeated channel earns once per touch, as ours does).
+    journeys = jk.read_paths(
+        [
+            {"path": "a > a > b", "total_conversions": 3, "total_null": 1},
+            {"path": "b > c > a > c", "total_conversions": 2, "total_null": 0},
+            {"path": "c", "total_conversions": 1, "total_null": 2},
+        ]
+    )
+    expected = {
+        "first_touch": {"a": 3.0, "b": 2.0, "c": 1.0},
+        "last_touch": {"a": 0.0, "b": 3.0, "c": 3.0},
+        "linear": {"a": 2.5, "b": 1.5, "c": 2.0},
+    }
+    for model, credit in expected.items():
+        assert dict(jk.attribute(journeys, model).by("channel")) == pytest.approx(credit, abs=1e-12)
+    # The per-distinct-channel variant (and simplified Shapley) split by channels instead.
+    per_channel = {"a": 3 * 0.5 + 2 / 3, "b": 3 * 0.5 + 2 / 3, "c": 2 / 3 + 1.0}
+    assert dict(jk.attribute(journeys, "linear", per="channel").by("channel")) == pytest.approx(
+        per_channel
+    )
+    assert dict(jk.attribute(journeys, "shapley").by("channel")) == pytest.approx(per_channel)
