@@ -1,58 +1,147 @@
-"""``assemble``: journeys straight from :class:`~journeykit.Records`, without building a graph."""
+"""``assemble``: journeys straight from :class:`~journeykit.Records`, without building a graph.
+
+The records' touches are read into columns once; each journey is then a set of row numbers chosen
+with numpy (no per-touch Python work after the first pass), and one :class:`~journeykit.Journeys`
+is built from all of them.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.deals import Outcome
+from journeykit.buyers import Buyer
+from journeykit.deals import Deal, Outcome
+from journeykit.errors import Problem, ValidationError
 from journeykit.journeys import NAT, Column, Journeys, smallest_code_dtype, to_micros
 from journeykit.milestones import Milestone
 from journeykit.records import Records
-from journeykit.touchpoints import Reach, Team
+from journeykit.touchpoints import Reach, Team, Touchpoint
 
 __all__ = ["assemble"]
 
+Rollup = Literal["account", "buyers", "primary"]
+Lookback = timedelta | Mapping[Milestone | str, timedelta]
+_MICROSECOND = timedelta(microseconds=1)
 
-def _codes(values: list[str | None]) -> Column:
-    labels = sorted({v for v in values if v is not None})
-    index = {label: i for i, label in enumerate(labels)}
-    dtype = smallest_code_dtype(len(labels))
-    return Column(np.array([-1 if v is None else index[v] for v in values], dtype=dtype), labels)
+
+def _codes(values: Sequence[str | None]) -> Column:
+    return Column.from_values(values)
+
+
+@attrs.frozen(eq=False)
+class _Touches:
+    """The records' touches as columns, in time order (ties in input order)."""
+
+    touches: list[Touchpoint]
+    time: NDArray[np.int64]
+    buyer: NDArray[np.int64]  # index into records.buyers
+    by_buyer: dict[int, NDArray[np.int64]]  # buyer index -> its rows, in time order
+
+    @classmethod
+    def of(cls, records: Records, include: Callable[[Touchpoint], bool] | None) -> _Touches:
+        order = sorted(
+            range(len(records.touchpoints)), key=lambda i: (records.touchpoints[i].time, i)
+        )
+        touches = [records.touchpoints[i] for i in order]
+        if include is not None:
+            touches = [t for t in touches if include(t)]
+        buyer_index = {b.id: i for i, b in enumerate(records.buyers)}
+        buyer = np.array([buyer_index[t.buyer] for t in touches], dtype=np.int64)
+        rows = np.argsort(buyer, kind="stable")
+        starts = np.searchsorted(buyer[rows], np.arange(len(records.buyers) + 1))
+        by_buyer = {
+            b: rows[starts[b] : starts[b + 1]]
+            for b in range(len(records.buyers))
+            if starts[b + 1] > starts[b]
+        }
+        time = np.array([to_micros(t.time) for t in touches], dtype=np.int64)
+        return cls(touches, time, buyer, by_buyer)
+
+    def of_buyers(self, buyers: Sequence[int]) -> NDArray[np.int64]:
+        """The rows of these buyers' touches, each row once, in time order."""
+        parts = [self.by_buyer[b] for b in set(buyers) if b in self.by_buyer]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+
+@attrs.frozen
+class _Spec:
+    """One journey before it becomes columns."""
+
+    id: str
+    rows: NDArray[np.int64]
+    converts: bool
+    value: float
+    goal: int  # when it converted (NAT if it did not)
+    end: int  # the outcome's instant: goal, loss, stall check, or the last touch
+    created: int  # when its opportunity was created (NAT for no deal)
 
 
 def assemble(
     records: Records,
     *,
-    goal: Literal["won"] = "won",
-    lookback: timedelta | None = None,
-    rollup: Literal["account"] = "account",
+    goal: str = "won",
+    lookback: Lookback | None = None,
+    rollup: Rollup = "account",
+    include: Callable[[Touchpoint], bool] | None = None,
+    stall_after: timedelta = timedelta(days=180),
+    as_of: datetime | None = None,
+    stage_order: Sequence[str] | None = None,
 ) -> Journeys:
-    """Turn records into journeys: one per deal, and one per account (or buyer) without a deal.
-
-    A deal's journey holds the touches of every buyer of its account (``rollup="account"``; a B2C
-    deal without an account uses its own buyers), in time order, up to the deal's close (open deals:
-    every touch so far). A won deal converts with its value at its close time; lost and open deals
-    are non-converting journeys. Accounts, and buyers without an account, that have no deal give
-    one non-converting journey of all their touches. A touch that belongs to several deals of an
-    account counts once in each.
-
-    Milestone flags: the first touch; for each buyer, the last touch at or before the buyer became
-    a lead (``lead_at``); the last touch at or before the deal was created; the last touch at or
-    before the close of a won deal.
+    """Turn records into journeys: one per deal, and one per account or buyer without a deal.
 
     Parameters
     ----------
     records : Records
-    goal : {"won"}
-        The conversion: a won deal (other goals arrive with the full B2B assembly).
-    lookback : timedelta, optional
-        Keep only touches at most this long before the close (or, without one, the last touch).
-    rollup : {"account"}
-        Whose touches make a deal's journey.
+    goal : str
+        What converts. ``"won"`` (default): a won deal, at its close, worth its value.
+        ``"opportunity"``: every deal, at its creation, worth its value. ``"lead"``: a buyer who
+        became a lead (``Buyer.lead_at``), worth 1, with one journey per buyer of that buyer's own
+        touches. Any other string is a stage name from the deals' stage histories: a deal converts
+        when it first entered that stage, worth its value.
+    lookback : timedelta or mapping of Milestone to timedelta, optional
+        A window: keep only touches at most this long before the journey's goal (or, for a
+        journey that did not convert, its end). A mapping gives windows before milestones
+        (``"lead_created"``, ``"opportunity_created"``, ``"closed_won"``); a touch is kept when it
+        lies in any of them. Windows are closed: a touch exactly ``lookback`` before stays.
+    rollup : {"account", "buyers", "primary"}
+        Whose touches make a deal's journey: every buyer of the deal's account (a deal without an
+        account uses its buyers), the buyers listed on the deal, or only its primary buyer. A
+        touch counts once per deal even when several roll-up paths reach it.
+    include : callable, optional
+        Eligibility: a predicate on :class:`~journeykit.Touchpoint`; touches it rejects are left
+        out before anything else (models then share credit over the eligible touches only).
+    stall_after : timedelta
+        An open deal older than this (at ``as_of``) has stalled: a non-converting journey. Younger
+        open deals are still undecided and are left out.
+    as_of : datetime, optional
+        The instant the data describes; default the latest instant in the records.
+    stage_order : sequence of str, optional
+        The pipeline's stages in order, for stage goals. A deal that skipped the goal stage
+        (stage hopping) but entered a later one reached the goal when it entered the first later
+        stage. Without an order, only won deals are known to have passed every stage: one that
+        skipped the goal stage reached it at its close.
+
+    Returns
+    -------
+    Journeys
+        Journeys sorted by ID: deal IDs, ``"account:<id>"`` and ``"buyer:<id>"``. Columns:
+        ``channel``, ``team``, ``reach``, ``asset``, ``asset_kind``, ``campaign``, ``persona``,
+        ``buyer``, ``account`` and ``cost``. Touches after a journey's goal (or end) never count.
+
+    Notes
+    -----
+    Milestone flags, per journey: ``FIRST_TOUCH`` on its first touch; ``LEAD_CREATED`` on each
+    buyer's last touch at or before that buyer became a lead; ``OPPORTUNITY_CREATED`` on the last
+    touch at or before the deal was created; ``CLOSED_WON`` on the last touch at or before the goal
+    of a converting journey. With several touches at one instant, the last in input order carries
+    the flag; a milestone with no touch at or before it is not flagged (models then spread its
+    weight as their docstrings say).
 
     Examples
     --------
@@ -61,143 +150,305 @@ def assemble(
     >>> journeys = jk.assemble(example_records())
     >>> [(j.id, len(j.channels), j.value) for j in journeys]
     [('account:initech', 2, 0.0), ('globex-2024', 6, 0.0), ('northwind-2024', 10, 48000.0)]
+    >>> primary = jk.assemble(example_records(), rollup="primary")
+    >>> next(j for j in primary if j.id == "northwind-2024").channels
+    ('paid_social', 'webinar', 'email', 'call', 'demo')
     """
-    if goal != "won" or rollup != "account":
-        msg = "assemble() supports goal='won' and rollup='account' for now"
-        raise NotImplementedError(msg)
-    touches = sorted(
-        range(len(records.touchpoints)), key=lambda i: (records.touchpoints[i].time, i)
-    )
-    ordered = [records.touchpoints[i] for i in touches]
-    times = np.array([to_micros(t.time) for t in ordered], dtype=np.int64)
-    owner = [records.buyer(t.buyer) for t in ordered]
-    groups: dict[str, list[int]] = {}
-    for position, (touch, buyer) in enumerate(zip(ordered, owner, strict=True)):
-        key = f"account:{buyer.account}" if buyer.account is not None else f"buyer:{touch.buyer}"
-        groups.setdefault(key, []).append(position)
-
-    journeys: list[tuple[str, NDArray[np.int64], float, int, int | None]] = []
-    with_deals: set[str] = set()
-    for deal in records.deals:
-        keys = (
-            [f"account:{deal.account}"]
-            if deal.account is not None
-            else [f"buyer:{m.buyer}" for m in deal.buyers]
+    _check_options(goal, rollup, lookback)
+    table = _Touches.of(records, include)
+    moment = to_micros(as_of) if as_of is not None else _latest(records)
+    if goal == "lead":
+        specs = _lead_journeys(records, table, moment)
+    else:
+        specs = _deal_journeys(
+            records=records,
+            table=table,
+            goal=goal,
+            rollup=rollup,
+            stall_after=stall_after,
+            as_of=moment,
+            stage_order=stage_order,
         )
-        with_deals.update(keys)
-        members = np.array(sorted({p for k in keys for p in groups.get(k, [])}), dtype=np.int64)
-        end = to_micros(deal.closed_at) if deal.closed_at is not None else None
-        if end is not None:
-            members = members[times[members] <= end]
-        won = deal.outcome is Outcome.WON
-        journeys.append(
-            (
-                deal.id,
-                members,
-                deal.value if won else 0.0,
-                end if won and end is not None else NAT,
-                to_micros(deal.created_at),
+    specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
+    return _build(records, table, specs)
+
+
+def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:
+    problems: list[Problem] = []
+    if not isinstance(goal, str) or not goal:
+        problems.append(
+            Problem(
+                "assemble",
+                "goal",
+                f"must be 'won', 'opportunity', 'lead' or a stage name (got {goal!r})",
             )
         )
-    for key, positions in groups.items():
-        if key not in with_deals:
-            journeys.append((key, np.array(positions, dtype=np.int64), 0.0, NAT, None))
-    journeys.sort(key=lambda j: j[0])
-    return _build(ordered, owner, times, journeys, lookback)
+    if rollup not in ("account", "buyers", "primary"):
+        problems.append(
+            Problem(
+                "assemble", "rollup", f"must be 'account', 'buyers' or 'primary' (got {rollup!r})"
+            )
+        )
+    windows = (
+        lookback.values()
+        if isinstance(lookback, Mapping)
+        else []
+        if lookback is None
+        else [lookback]
+    )
+    if any(not isinstance(w, timedelta) or w < timedelta(0) for w in windows):
+        problems.append(
+            Problem("assemble", "lookback", f"must be non-negative timedeltas (got {lookback!r})")
+        )
+    if isinstance(lookback, Mapping):
+        for key in lookback:
+            try:
+                milestone = Milestone(key) if isinstance(key, str) else key
+            except ValueError:
+                milestone = None
+            if milestone not in (
+                Milestone.LEAD_CREATED,
+                Milestone.OPPORTUNITY_CREATED,
+                Milestone.CLOSED_WON,
+            ):
+                message = (
+                    f"windows are for lead_created, opportunity_created or closed_won (got {key!r})"
+                )
+                problems.append(Problem("assemble", "lookback", message))
+    if problems:
+        raise ValidationError(problems)
 
 
-def _build(
-    ordered: list[Any],
-    owner: list[Any],
-    times: NDArray[np.int64],
-    journeys: list[tuple[str, NDArray[np.int64], float, int, int | None]],
-    lookback: timedelta | None,
-) -> Journeys:
-    rows = [members for _, members, _, _, _ in journeys]
-    lengths = np.array([r.size for r in rows], dtype=np.int64)
-    index = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+def _latest(records: Records) -> int:
+    moments = [t.time for t in records.touchpoints]
+    for deal in records.deals:
+        moments += [deal.created_at, *(c.at for c in deal.stages)]
+        moments += [deal.closed_at] if deal.closed_at is not None else []
+    return max((to_micros(m) for m in moments), default=0)
+
+
+def _buyers_of(records: Records, deal: Deal, rollup: Rollup, index: Mapping[str, int]) -> list[int]:
+    if rollup == "account" and deal.account is not None:
+        return [index[b.id] for b in records.buyers_of_account(deal.account)]
+    if rollup == "primary":
+        primary = deal.primary_buyer  # a deal that lists no buyers has none: no touches
+        return [index[primary]] if primary is not None else []
+    return [index[m.buyer] for m in deal.buyers]
+
+
+def _reached(deal: Deal, goal: str, stage_order: Sequence[str] | None) -> datetime | None:
+    """When the deal reached a goal (None if it did not)."""
+    if goal == "won":
+        return deal.closed_at if deal.outcome is Outcome.WON else None
+    if goal == "opportunity":
+        return deal.created_at
+    entered = deal.stage_entered(goal)
+    if entered is not None:
+        return entered
+    if stage_order is not None and goal in stage_order:
+        later = set(stage_order[stage_order.index(goal) + 1 :])
+        hop = next((c.at for c in deal.stages if c.stage in later), None)
+        if hop is not None:
+            return hop
+    return deal.closed_at if deal.outcome is Outcome.WON else None
+
+
+def _deal_journeys(
+    *,
+    records: Records,
+    table: _Touches,
+    goal: str,
+    rollup: Rollup,
+    stall_after: timedelta,
+    as_of: int,
+    stage_order: Sequence[str] | None,
+) -> list[_Spec]:
+    index = {b.id: i for i, b in enumerate(records.buyers)}
+    specs: list[_Spec] = []
+    covered: set[int] = set()
+    stall = stall_after // _MICROSECOND
+    for deal in records.deals:
+        buyers = _buyers_of(records, deal, rollup, index)
+        covered.update(buyers)
+        created = to_micros(deal.created_at)
+        reached = _reached(deal, goal, stage_order)
+        if reached is not None:
+            end = to_micros(reached)
+        elif deal.outcome is not Outcome.OPEN:
+            end = to_micros(deal.closed_at)  # type: ignore[arg-type]  # closed deals have a close
+        elif as_of - created > stall:
+            end = as_of
+        else:
+            continue  # an open deal that has not stalled is undecided: no evidence either way
+        rows = table.of_buyers(buyers)
+        rows = rows[table.time[rows] <= end]
+        converts = reached is not None
+        specs.append(
+            _Spec(
+                deal.id,
+                rows,
+                converts,
+                deal.value if converts else 0.0,
+                end if converts else NAT,
+                end,
+                created,
+            )
+        )
+    specs += _idle_journeys(records, table, covered, rollup, as_of)
+    return specs
+
+
+def _idle_journeys(
+    records: Records, table: _Touches, covered: set[int], rollup: Rollup, as_of: int
+) -> list[_Spec]:
+    """One non-converting journey per account (or buyer) that no deal's journey covers."""
+    specs = []
+    groups: dict[str, list[int]] = {}
+    for i, buyer in enumerate(records.buyers):
+        if i in covered or i not in table.by_buyer:
+            continue
+        key = (
+            f"account:{buyer.account}"
+            if rollup == "account" and buyer.account is not None
+            else f"buyer:{buyer.id}"
+        )
+        groups.setdefault(key, []).append(i)
+    for key, buyers in groups.items():
+        rows = table.of_buyers(buyers)
+        specs.append(
+            _Spec(id=key, rows=rows, converts=False, value=0.0, goal=NAT, end=as_of, created=NAT)
+        )
+    return specs
+
+
+def _lead_journeys(records: Records, table: _Touches, as_of: int) -> list[_Spec]:
+    specs = []
+    for i, buyer in enumerate(records.buyers):
+        rows = table.by_buyer.get(i, np.zeros(0, dtype=np.int64))
+        if buyer.lead_at is not None:
+            end = to_micros(buyer.lead_at)
+            kept = rows[table.time[rows] <= end]
+            specs.append(
+                _Spec(
+                    id=f"buyer:{buyer.id}",
+                    rows=kept,
+                    converts=True,
+                    value=1.0,
+                    goal=end,
+                    end=end,
+                    created=NAT,
+                )
+            )
+        elif rows.size:
+            specs.append(
+                _Spec(
+                    id=f"buyer:{buyer.id}",
+                    rows=rows,
+                    converts=False,
+                    value=0.0,
+                    goal=NAT,
+                    end=as_of,
+                    created=NAT,
+                )
+            )
+    return specs
+
+
+def _lead_times(records: Records, table: _Touches, rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    leads = np.array(
+        [NAT if b.lead_at is None else to_micros(b.lead_at) for b in records.buyers] + [NAT],
+        dtype=np.int64,
+    )
+    return leads[table.buyer[rows]]
+
+
+def _trim(spec: _Spec, table: _Touches, records: Records, lookback: Lookback | None) -> _Spec:
+    if lookback is None or not spec.rows.size:
+        return spec
+    times = table.time[spec.rows]
+    if isinstance(lookback, timedelta):
+        keep = spec.end - times <= lookback // _MICROSECOND
+        return attrs.evolve(spec, rows=spec.rows[keep])
+    keep = np.zeros(spec.rows.size, dtype=np.bool_)
+    for key, window in lookback.items():
+        milestone = Milestone(key) if isinstance(key, str) else key
+        span = window // _MICROSECOND
+        if milestone is Milestone.LEAD_CREATED:
+            anchor = _lead_times(records, table, spec.rows)
+        elif milestone is Milestone.OPPORTUNITY_CREATED:
+            anchor = np.full(spec.rows.size, spec.created)
+        else:
+            anchor = np.full(spec.rows.size, spec.goal)
+        keep |= (anchor != NAT) & (times <= anchor) & (anchor - times <= span)
+    return attrs.evolve(spec, rows=spec.rows[keep])
+
+
+def _flag_last_at_or_before(
+    marks: NDArray[np.uint8], times: NDArray[np.int64], lo: int, moment: int, bit: int
+) -> None:
+    if moment == NAT:
+        return
+    position = int(np.searchsorted(times, moment, side="right")) - 1
+    if position >= 0:
+        marks[lo + position] |= bit
+
+
+def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
+    lengths = np.array([s.rows.size for s in specs], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    converting = np.array([goal != NAT for _, _, _, goal, _ in journeys], dtype=np.bool_)
-    marks = np.zeros(index.size, dtype=np.uint8)
-    touch_time = times[index]
-    for j, (_, _, _, goal, created) in enumerate(journeys):
-        lo, hi = offsets[j], offsets[j + 1]
+    rows = np.concatenate([s.rows for s in specs]) if specs else np.zeros(0, dtype=np.int64)
+    times = table.time[rows]
+    marks = np.zeros(rows.size, dtype=np.uint8)
+    leads = _lead_times(records, table, rows)
+    for j, spec in enumerate(specs):
+        lo, hi = int(offsets[j]), int(offsets[j + 1])
         if hi == lo:
             continue
         marks[lo] |= Milestone.FIRST_TOUCH.bit
-        segment = touch_time[lo:hi]
-        if created is not None and segment[0] <= created:
-            marks[lo + np.searchsorted(segment, created, side="right") - 1] |= (
-                Milestone.OPPORTUNITY_CREATED.bit
+        segment = times[lo:hi]
+        _flag_last_at_or_before(marks, segment, lo, spec.created, Milestone.OPPORTUNITY_CREATED.bit)
+        if spec.converts:
+            _flag_last_at_or_before(marks, segment, lo, spec.goal, Milestone.CLOSED_WON.bit)
+        buyers = table.buyer[rows[lo:hi]]
+        for buyer in np.unique(buyers).tolist():
+            own = np.flatnonzero(
+                (buyers == buyer) & (segment <= leads[lo:hi]) & (leads[lo:hi] != NAT)
             )
-        if goal != NAT:
-            marks[lo + np.searchsorted(segment, goal, side="right") - 1] |= Milestone.CLOSED_WON.bit
-    buyers = _codes([owner[i].id for i in index])
-    _mark_leads(
-        owner=owner,
-        index=index,
-        buyer=buyers.codes,
+            if own.size:
+                marks[lo + own[-1]] |= Milestone.LEAD_CREATED.bit
+    touches = [table.touches[i] for i in rows.tolist()]
+    owners: list[Buyer] = [records.buyers[i] for i in table.buyer[rows].tolist()]
+    kinds = {a.id: a.kind.value for a in records.assets}
+    converts = np.array([s.converts for s in specs], dtype=np.bool_)
+    return Journeys(
         offsets=offsets,
-        touch_time=touch_time,
-        marks=marks,
-    )
-    result = Journeys(
-        offsets=offsets,
-        time=touch_time,
+        time=times,
         columns={
-            "channel": _codes([ordered[i].channel for i in index]),
-            "team": _enum_codes([ordered[i].team for i in index], Team),
-            "reach": _enum_codes([ordered[i].reach for i in index], Reach),
-            "asset": _codes([ordered[i].asset for i in index]),
-            "campaign": _codes([ordered[i].campaign for i in index]),
-            "persona": _codes([owner[i].persona for i in index]),
-            "buyer": buyers,
-            "account": _codes([owner[i].account for i in index]),
+            "channel": _codes([t.channel for t in touches]),
+            "team": _enum_column([t.team for t in touches], Team),
+            "reach": _enum_column([t.reach for t in touches], Reach),
+            "asset": _codes([t.asset for t in touches]),
+            "asset_kind": _codes([None if t.asset is None else kinds[t.asset] for t in touches]),
+            "campaign": _codes([t.campaign for t in touches]),
+            "persona": _codes([b.persona for b in owners]),
+            "buyer": _codes([b.id for b in owners]),
+            "account": _codes([b.account for b in owners]),
         },
         journey=Column(
-            np.arange(len(journeys), dtype=smallest_code_dtype(len(journeys))),
-            [j[0] for j in journeys],
+            np.arange(len(specs), dtype=smallest_code_dtype(len(specs))), [s.id for s in specs]
         ),
-        conversions=converting.astype(np.float64),
-        nulls=(~converting).astype(np.float64),
-        value=np.array([j[2] for j in journeys]),
-        goal_time=np.array([j[3] for j in journeys], dtype=np.int64),
+        conversions=converts.astype(np.float64),
+        nulls=(~converts).astype(np.float64),
+        value=np.array([s.value for s in specs], dtype=np.float64),
+        goal_time=np.array([s.goal for s in specs], dtype=np.int64),
         milestones=marks,
-        cost=np.array([ordered[i].cost for i in index], dtype=np.float64),
+        cost=np.array([t.cost for t in touches], dtype=np.float64),
     )
-    return result if lookback is None else result.lookback(lookback)
 
 
-def _enum_codes(values: list[Team] | list[Reach], kind: type[Team] | type[Reach]) -> Column:
+def _enum_column(values: Sequence[Any], kind: type[Team] | type[Reach]) -> Column:
     members = list(kind)
+    position = {m: i for i, m in enumerate(members)}
     return Column(
-        np.array([members.index(v) for v in values], dtype=np.int8), [m.value for m in members]
+        np.array([position[v] for v in values], dtype=np.int8), [m.value for m in members]
     )
-
-
-def _mark_leads(
-    *,
-    owner: list[Any],
-    index: NDArray[np.int64],
-    buyer: NDArray[Any],
-    offsets: NDArray[np.int64],
-    touch_time: NDArray[np.int64],
-    marks: NDArray[np.uint8],
-) -> None:
-    """Flag, per journey and buyer, the last touch at or before the buyer became a lead."""
-    lead_at = np.array(
-        [NAT if owner[i].lead_at is None else to_micros(owner[i].lead_at) for i in index],
-        dtype=np.int64,
-    )
-    journey = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
-    eligible = (lead_at != NAT) & (touch_time <= lead_at)
-    candidates = np.flatnonzero(eligible)
-    if not candidates.size:
-        return
-    # The last eligible touch of each (journey, buyer): sort by key, keep each group's last.
-    order = np.lexsort((candidates, buyer[candidates], journey[candidates]))
-    chosen = candidates[order]
-    key_j, key_b = journey[chosen], buyer[chosen]
-    last = np.ones(chosen.size, dtype=np.bool_)
-    last[:-1] = (key_j[1:] != key_j[:-1]) | (key_b[1:] != key_b[:-1])
-    marks[chosen[last]] |= Milestone.LEAD_CREATED.bit
