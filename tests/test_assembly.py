@@ -235,8 +235,16 @@ def test_touch_columns_are_carried() -> None:
         "persona",
         "buyer",
         "account",
+        "touch",
     }
     result = jk.attribute(journeys, "linear")
+    assert dict(result.by("touch", measure="value")) == {
+        "t1": 225.0,
+        "t2": 225.0,
+        "t3": 225.0,
+        "t4": 225.0,
+        "t6": 0.0,
+    }  # t5 came after every outcome
     assert dict(result.by("persona", measure="value")) == {"fin": 675.0, "it": 225.0, None: 0.0}
     assert dict(result.by(("team", "reach"), measure="value")) == {
         ("marketing", "one_to_many"): 450.0,

@@ -22,7 +22,12 @@ from journeykit.errors import (
     UnknownModelError,
     ValidationError,
 )
-from journeykit.graph import transition_graph
+from journeykit.graph import (
+    buyer_journey,
+    deal_journey,
+    journey_graph,
+    transition_graph,
+)
 from journeykit.io import from_events, read_paths
 from journeykit.journeys import Column, Journeys
 from journeykit.milestones import Milestone
@@ -62,8 +67,11 @@ __all__ = [
     "__version__",
     "assemble",
     "attribute",
+    "buyer_journey",
     "compare",
+    "deal_journey",
     "from_events",
+    "journey_graph",
     "models",
     "read_paths",
     "shapley_values",

@@ -132,7 +132,8 @@ def assemble(
     Journeys
         Journeys sorted by ID: deal IDs, ``"account:<id>"`` and ``"buyer:<id>"``. Columns:
         ``channel``, ``team``, ``reach``, ``asset``, ``asset_kind``, ``campaign``, ``persona``,
-        ``buyer``, ``account`` and ``cost``. Touches after a journey's goal (or end) never count.
+        ``buyer``, ``account``, ``touch`` (the touchpoint's ID, to write credit back to a CRM) and
+        ``cost``. Touches after a journey's goal (or end) never count.
 
     Notes
     -----
@@ -433,6 +434,7 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
             "persona": _codes([b.persona for b in owners]),
             "buyer": _codes([b.id for b in owners]),
             "account": _codes([b.account for b in owners]),
+            "touch": _codes([t.id for t in touches]),
         },
         journey=Column(
             np.arange(len(specs), dtype=smallest_code_dtype(len(specs))), [s.id for s in specs]
