@@ -105,6 +105,20 @@ def test_to_cents_property(journeys: jk.Journeys) -> None:
         assert np.all(np.abs(cents - result.value_credit * 100) < 1 + 1e-6)
 
 
+@given(jst.journeys())
+def test_to_cents_per_journey_for_data_driven_journey_allocation(journeys: jk.Journeys) -> None:
+    result = jk.attribute(journeys, "markov", allocation="journey")
+    cents = result.to_cents()
+    per_journey = np.bincount(journeys.journey_of_touch, cents, journeys.n_journeys)
+    assert np.array_equal(
+        per_journey, np.where(journeys.converting, np.rint(journeys.value * 100), 0)
+    )
+    global_cents = jk.attribute(journeys, "markov").to_cents()
+    assert global_cents.sum() == int(
+        np.rint(jk.attribute(journeys, "markov").value_credit.sum() * 100)
+    )
+
+
 @pytest.mark.parametrize("backend", ["pandas", "polars", "pyarrow"])
 def test_frames(backend: Any) -> None:
     result = jk.attribute(paths(), "linear")

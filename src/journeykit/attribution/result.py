@@ -270,7 +270,7 @@ class Attribution:
 
     def _conserves_per_journey(self) -> bool:
         tags = getattr(self.model, "tags", None)
-        return getattr(tags, "conserves", "journey") == "journey" and self.value_shares is None
+        return getattr(tags, "conserves", "journey") == "journey"
 
     # -- tables ------------------------------------------------------------------------------------
     def to_frame(self, backend: Backend = "pandas") -> Any:
