@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -166,3 +168,189 @@ def test_bootstrap_intervals_narrow_with_more_data() -> None:
     assert list(frame.columns) == ["label", "estimate", "low", "high"]
     with pytest.raises(ValueError, match="resamples >= 2"):
         bootstrap(small, resamples=1)
+
+
+# -- split ------------------------------------------------------------------------------------
+
+
+def rep_sends_whitepaper() -> jk.Records:
+    return jk.Records(
+        assets=[jk.ContentAsset("wp", "Guide", jk.AssetKind.WHITEPAPER)],
+        accounts=[jk.Account("acme")],
+        buyers=[jk.Buyer("b", account="acme")],
+        touchpoints=[
+            jk.Touchpoint("ad", "b", day(0), "ad", jk.Reach.ONE_TO_MANY),
+            jk.Touchpoint("send", "b", day(2), "email", jk.Reach.ONE_TO_ONE, asset="wp"),
+            jk.Touchpoint("read", "b", day(3), "content", jk.Reach.ONE_TO_MANY, asset="wp"),
+            jk.Touchpoint("call", "b", day(5), "call", jk.Reach.ONE_TO_ONE),
+        ],
+        deals=[jk.Deal("d", "acme", 400.0, "EUR", day(4), jk.Outcome.WON, closed_at=day(6))],
+    )
+
+
+def test_split_counts_a_rep_sent_asset_for_sales_as_a_touch_and_for_marketing_as_content() -> None:
+    view = jk.analytics.split(jk.attribute(jk.assemble(rep_sends_whitepaper()), "linear"))
+    assert view.by_team == {"marketing": 200.0, "sales": 200.0}
+    assert view.content == {"marketing": 300.0, "sales": 100.0}
+    assert view.sales_sent_content == 100.0
+    assert view.by_reach == {"one_to_many": 200.0, "one_to_one": 200.0}
+    assert "content influence marketing 75%" in repr(view)
+    assert len(view.to_frame()) == 6
+
+
+@settings(max_examples=30)
+@given(jst.records())
+def test_split_views_each_add_up_to_the_total(records: jk.Records) -> None:
+    result = jk.attribute(jk.assemble(records), "w_shaped")
+    view = jk.analytics.split(result)
+    for part in (view.by_team, view.by_reach, view.content):
+        assert sum(part.values()) == pytest.approx(result.total_value, rel=1e-9, abs=1e-6)
+
+
+# -- funnel, diagnosis, metrics, effort ---------------------------------------------------------
+
+
+def population(
+    persona: str, accounts: int, *, reached: bool, won: bool, start: int = 0
+) -> tuple[list[jk.Account], list[jk.Buyer], list[jk.Touchpoint], list[jk.Deal]]:
+    acc, buyers, touches, deals = [], [], [], []
+    for i in range(start, start + accounts):
+        acc.append(jk.Account(f"{persona}{i}"))
+        buyers.append(
+            jk.Buyer(
+                f"{persona}-b{i}",
+                persona=persona,
+                account=f"{persona}{i}",
+                lead_at=day(2) if reached else None,
+            )
+        )
+        if reached:
+            touches += [
+                jk.Touchpoint(
+                    f"{persona}-t{i}a", f"{persona}-b{i}", day(1), "webinar", jk.Reach.ONE_TO_MANY
+                ),
+                jk.Touchpoint(
+                    f"{persona}-t{i}b", f"{persona}-b{i}", day(3), "call", jk.Reach.ONE_TO_ONE
+                ),
+            ]
+            outcome = jk.Outcome.WON if won else jk.Outcome.LOST
+            deals.append(
+                jk.Deal(
+                    f"{persona}-d{i}",
+                    f"{persona}{i}",
+                    100.0,
+                    "EUR",
+                    day(4),
+                    outcome,
+                    closed_at=day(20),
+                )
+            )
+    return acc, buyers, touches, deals
+
+
+def world() -> jk.Records:
+    parts = [
+        population("closer", 20, reached=True, won=True),
+        population("talker", 20, reached=True, won=False),
+        population("ghost", 10, reached=False, won=False),
+    ]
+    return jk.Records(
+        personas=[jk.Persona(p, p) for p in ("closer", "talker", "ghost")],
+        accounts=[a for p in parts for a in p[0]],
+        buyers=[b for p in parts for b in p[1]],
+        touchpoints=[t for p in parts for t in p[2]],
+        deals=[d for p in parts for d in p[3]],
+    )
+
+
+def test_diagnosis_of_known_scenarios() -> None:
+    diagnosis = jk.analytics.diagnose(world(), by="persona")
+    assert diagnosis.findings["talker"].verdict == "sales"  # wide reach, no closes
+    assert diagnosis.findings["ghost"].verdict == "marketing"  # never reached
+    assert diagnosis.findings["closer"].verdict == "neither"
+    assert "talker: a sales problem" in repr(diagnosis)
+    assert diagnosis.findings["talker"].rates["close"].high < 0.2
+    assert len(diagnosis.to_frame()) == 3
+
+
+def test_diagnosis_against_targets_and_thresholds() -> None:
+    strict = jk.analytics.diagnose(world(), by="persona", targets={"close": 0.99})
+    assert strict.findings["closer"].verdict == "neither"  # 100% closes: no shortfall
+    lenient = jk.analytics.diagnose(world(), by="persona", tolerance=0.0)
+    assert lenient.findings["talker"].verdict == "neither"
+    assert (
+        lenient.findings["ghost"].verdict == "marketing"
+    )  # never reached stays a marketing problem
+    with pytest.raises(ValueError, match="targets take"):
+        jk.analytics.diagnose(world(), targets={"love": 1.0})
+
+
+def test_wilson_interval() -> None:
+    interval = jk.analytics.wilson(0, 20)
+    assert interval.estimate == 0.0
+    assert interval.high == pytest.approx(0.16113, abs=1e-5)
+    assert jk.analytics.wilson(5, 10).low == pytest.approx(0.23659, abs=1e-5)
+    assert np.isnan(jk.analytics.wilson(0, 0).estimate)
+
+
+def test_funnel_by_persona_and_frame() -> None:
+    table = jk.analytics.funnel(world(), by="persona")
+    assert table.groups["talker"].counts == (20, 20, 20, 20, 0)
+    assert table.groups["ghost"].counts == (0, 0, 0, 0, 0)
+    assert table.groups["closer"].win_rate == 1.0
+    # reached day 1, engaged day 3 (the call), lead day 2 (before engagement: not counted), deal day 4, won day 20
+    assert table.groups["closer"].days_in_stage[0] == pytest.approx(2.0)
+    assert table.groups["closer"].days_in_stage[2:] == pytest.approx((2.0, 16.0))
+    assert len(table.to_frame()) == 15
+    with pytest.raises(ValueError, match="by must be"):
+        jk.analytics.funnel(world(), by="colour")
+
+
+@settings(max_examples=30)
+@given(jst.records())
+def test_funnel_counts_never_increase(records: jk.Records) -> None:
+    for by in (None, "segment", "persona"):
+        for group in jk.analytics.funnel(records, by=by).groups.values():
+            assert all(a >= b for a, b in zip(group.counts, group.counts[1:], strict=False))
+            assert group.counts[0] <= group.units
+
+
+def test_metrics_and_return_on_spend() -> None:
+    records = world()
+    m = jk.analytics.metrics(records)
+    assert (m.reach, m.leads, m.opportunities) == (40, 40, 40)
+    assert m.win_rate == 0.5
+    assert m.won_per_month == {"2024-01": 20}
+    assert m.cost_per_lead == 0.0
+    result = jk.attribute(
+        jk.from_events(
+            [
+                {
+                    "journey_id": "j",
+                    "timestamp": "2024-01-01T00:00:00Z",
+                    "channel": "ads",
+                    "cost": 0.0,
+                    "converted": True,
+                    "value": 5.0,
+                }
+            ],
+            cost="cost",
+        ),
+        "linear",
+    )
+    assert jk.analytics.return_on_spend(result) == {"ads": float("inf")}
+    with pytest.raises(ValueError, match="needs touch costs"):
+        jk.analytics.return_on_spend(
+            jk.attribute(jk.read_paths([{"path": "a", "total_conversions": 1}]), "linear")
+        )
+
+
+def test_duplicated_effort() -> None:
+    found = jk.analytics.duplicated_effort(rep_sends_whitepaper(), window=timedelta(days=2))
+    assert [(a.id, b.id) for a, b in found.pairs] == [("send", "read")]
+    assert found.summary() == {("sales", "marketing", "content"): 1}
+    assert (
+        jk.analytics.duplicated_effort(rep_sends_whitepaper(), window=timedelta(hours=1)).pairs
+        == ()
+    )
+    assert list(found.to_frame().columns)[:3] == ["buyer", "asset", "first"]

@@ -5,7 +5,7 @@ way to a deal. journeykit models that world with typed, validated records and te
 won the deals.
 """
 
-from journeykit import models
+from journeykit import analytics, models
 from journeykit._version import __version__
 from journeykit.assembly import assemble
 from journeykit.attribution import Attribution, Comparison, Credit, Tags, attribute, compare
@@ -65,6 +65,7 @@ __all__ = [
     "UnknownModelError",
     "ValidationError",
     "__version__",
+    "analytics",
     "assemble",
     "attribute",
     "buyer_journey",

@@ -1,7 +1,36 @@
-"""Marketing and sales analytics on journeys: the handoff, funnel figures, uncertainty."""
+"""Marketing and sales analytics: the split, the handoff, the funnel, diagnosis, metrics.
 
-from journeykit.analytics.funnel import sales_velocity
+Each analytic returns a typed result with ``to_frame()`` and a readable repr.
+"""
+
+from journeykit.analytics.diagnosis import Diagnosis, Finding, diagnose, wilson
+from journeykit.analytics.effort import DuplicatedEffort, duplicated_effort
+from journeykit.analytics.funnel import STAGES, Funnel, FunnelGroup, funnel, sales_velocity
 from journeykit.analytics.handoff import Handoff, handoff
-from journeykit.analytics.uncertainty import Interval, bootstrap
+from journeykit.analytics.metrics import Metrics, metrics, return_on_spend
+from journeykit.analytics.split import Split, split
+from journeykit.analytics.uncertainty import BootstrapResult, Interval, bootstrap
 
-__all__ = ["Handoff", "Interval", "bootstrap", "handoff", "sales_velocity"]
+__all__ = [
+    "STAGES",
+    "BootstrapResult",
+    "Diagnosis",
+    "DuplicatedEffort",
+    "Finding",
+    "Funnel",
+    "FunnelGroup",
+    "Handoff",
+    "Interval",
+    "Metrics",
+    "Split",
+    "bootstrap",
+    "diagnose",
+    "duplicated_effort",
+    "funnel",
+    "handoff",
+    "metrics",
+    "return_on_spend",
+    "sales_velocity",
+    "split",
+    "wilson",
+]

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
+from typing import Any, Final
 
-__all__ = ["sales_velocity"]
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from journeykit.attribution.result import Backend, to_frame
+from journeykit.buyers import Buyer
+from journeykit.deals import Deal, Outcome
+from journeykit.journeys import NAT, from_micros, to_micros
+from journeykit.records import Records
+from journeykit.touchpoints import Reach
+
+__all__ = ["STAGES", "Funnel", "FunnelGroup", "funnel", "sales_velocity"]
 
 
 def sales_velocity(
@@ -47,3 +60,233 @@ def sales_velocity(
             msg = f"sales_velocity: {name} must be finite and {rule} (got {value!r})"
             raise ValueError(msg)
     return opportunities * win_rate * average_deal / cycle_days
+
+
+STAGES: Final = ("reached", "engaged", "lead", "opportunity", "won")
+"""The funnel's stages, in order."""
+
+_DAY: Final = 86_400_000_000  # microseconds
+
+
+@attrs.frozen(eq=False)
+class _Units:
+    """Funnel units (accounts, and buyers without one) with the instant each reached each stage."""
+
+    ids: list[str]
+    groups: dict[str, list[str]]  # by -> group label per unit
+    reached_at: NDArray[np.int64]  # (units, stages); NAT where unknown
+    cumulative: NDArray[np.bool_]  # (units, stages): reached this stage or a later one
+    won_value: NDArray[np.float64]
+    cycle_days: NDArray[
+        np.float64
+    ]  # per won unit: days from its first opportunity to its first win
+    open_deals: NDArray[np.int64]
+    lost_deals: NDArray[np.int64]
+
+
+def _units(records: Records, engaged_touches: int) -> _Units:
+    members: dict[str, list[Buyer]] = {}
+    group_of: dict[str, dict[str, str]] = {}
+    for account in records.accounts:
+        key = f"account:{account.id}"
+        members[key] = list(records.buyers_of_account(account.id))
+        group_of[key] = {
+            n: str(getattr(account, n) or "(none)") for n in ("segment", "industry", "region")
+        }
+    for buyer in records.buyers:
+        if buyer.account is None:
+            key = f"buyer:{buyer.id}"
+            members[key] = [buyer]
+            group_of[key] = dict.fromkeys(("segment", "industry", "region"), "(none)")
+    ids = list(members)
+    at = np.full((len(ids), len(STAGES)), NAT, dtype=np.int64)
+    won_value = np.zeros(len(ids))
+    cycle = np.full(len(ids), np.nan)
+    open_deals = np.zeros(len(ids), dtype=np.int64)
+    lost_deals = np.zeros(len(ids), dtype=np.int64)
+    deals_of: dict[str, list[Deal]] = {k: [] for k in ids}
+    for deal in records.deals:
+        key = (
+            f"account:{deal.account}"
+            if deal.account is not None
+            else f"buyer:{deal.buyers[0].buyer}"
+        )
+        deals_of.setdefault(key, []).append(deal)
+    for u, key in enumerate(ids):
+        touches = sorted(
+            (t for b in members[key] for t in records.touches_of_buyer(b.id)), key=lambda t: t.time
+        )
+        if touches:
+            at[u, 0] = to_micros(touches[0].time)
+            personal = next((t for t in touches if t.reach is Reach.ONE_TO_ONE), None)
+            candidates = [to_micros(personal.time)] if personal is not None else []
+            if len(touches) >= engaged_touches:
+                candidates.append(to_micros(touches[engaged_touches - 1].time))
+            at[u, 1] = min(candidates) if candidates else NAT
+        leads = [to_micros(b.lead_at) for b in members[key] if b.lead_at is not None]
+        at[u, 2] = min(leads) if leads else NAT
+        deals = deals_of.get(key, [])
+        at[u, 3] = min((to_micros(d.created_at) for d in deals), default=NAT)
+        wins = [d for d in deals if d.outcome is Outcome.WON]
+        at[u, 4] = min((to_micros(d.closed_at) for d in wins if d.closed_at), default=NAT)
+        won_value[u] = sum(d.value for d in wins)
+        if wins and at[u, 3] != NAT:
+            cycle[u] = (at[u, 4] - at[u, 3]) / _DAY
+        open_deals[u] = sum(d.outcome is Outcome.OPEN for d in deals)
+        lost_deals[u] = sum(d.outcome is Outcome.LOST for d in deals)
+        personas = Counter(b.persona or "(none)" for b in members[key])
+        group_of[key]["persona"] = (
+            min(personas, key=lambda p: (-personas[p], p)) if personas else "(none)"
+        )
+    reached = at != NAT
+    cumulative = np.flip(np.logical_or.accumulate(np.flip(reached, axis=1), axis=1), axis=1)
+    groups = {
+        by: [group_of[k][by] for k in ids] for by in ("segment", "industry", "region", "persona")
+    }
+    return _Units(ids, groups, at, cumulative, won_value, cycle, open_deals, lost_deals)
+
+
+@attrs.frozen(eq=False)
+class FunnelGroup:
+    """The funnel of one group of units."""
+
+    units: int
+    counts: tuple[int, ...]
+    rates: tuple[float, ...]  # stage to next stage
+    drop_off: tuple[int, ...]
+    days_in_stage: tuple[float, ...]  # mean days from a stage to the next, where both are known
+    win_rate: float  # won / decided (won + lost) deals' units
+    average_deal: float
+    cycle_days: float
+    open_opportunities: int
+
+    @property
+    def velocity(self) -> float:
+        """Sales velocity per day (open opportunities x win rate x average deal / cycle days)."""
+        if not self.cycle_days > 0 or not np.isfinite(self.win_rate * self.average_deal):
+            return float("nan")
+        return self.open_opportunities * self.win_rate * self.average_deal / self.cycle_days
+
+
+@attrs.frozen(eq=False)
+class Funnel:
+    """Stage counts, stage-to-stage rates, drop-off, time in stage and cohorts, per group."""
+
+    by: str | None
+    groups: dict[str, FunnelGroup]
+    cohorts: dict[str, tuple[int, ...]]
+
+    def to_frame(self, backend: Backend = "pandas") -> Any:
+        """One row per group and stage."""
+        rows: dict[str, list[Any]] = {
+            "group": [],
+            "stage": [],
+            "count": [],
+            "rate_to_next": [],
+            "drop_off": [],
+            "days_to_next": [],
+        }
+        for label, group in self.groups.items():
+            for i, stage in enumerate(STAGES):
+                rows["group"].append(label)
+                rows["stage"].append(stage)
+                rows["count"].append(group.counts[i])
+                rows["rate_to_next"].append(
+                    group.rates[i] if i < len(group.rates) else float("nan")
+                )
+                rows["drop_off"].append(group.drop_off[i] if i < len(group.drop_off) else 0)
+                rows["days_to_next"].append(
+                    group.days_in_stage[i] if i < len(group.days_in_stage) else float("nan")
+                )
+        return to_frame(rows, backend)
+
+    def __repr__(self) -> str:
+        lines = [f"Funnel(by={self.by!r})"]
+        for label, group in self.groups.items():
+            steps = " > ".join(f"{s} {c}" for s, c in zip(STAGES, group.counts, strict=True))
+            lines.append(f"  {label}: {steps}")
+        return "\n".join(lines)
+
+
+def funnel(records: Records, *, by: str | None = None, engaged_touches: int = 2) -> Funnel:
+    """The funnel of accounts (and buyers without one): reached, engaged, lead, opportunity, won.
+
+    A unit *reached* a stage when: reached, it has a touch; engaged, it has ``engaged_touches``
+    touches or a one-to-one touch; lead, one of its buyers became a lead; opportunity, it has a
+    deal; won, it won one. Counts are cumulative (a unit that reached a later stage counts for
+    every earlier one, even when that step left no record), so they never increase down the
+    funnel. Rates are stage to next stage; drop-off is how many units stopped at each stage; days in
+    stage average the time from one stage to the next where both instants are known. Cohorts count
+    units by the month of their first touch.
+
+    Parameters
+    ----------
+    records : Records
+    by : {"segment", "industry", "region", "persona"}, optional
+        Group units by an account field, or by their buyers' most common persona.
+    engaged_touches : int
+        How many touches make a unit engaged (a one-to-one touch always does).
+
+    Examples
+    --------
+    >>> from journeykit.datasets import example_records
+    >>> funnel(example_records())
+    Funnel(by=None)
+      all: reached 3 > engaged 3 > lead 2 > opportunity 2 > won 1
+    """
+    if by not in (None, "segment", "industry", "region", "persona"):
+        msg = f"funnel: by must be 'segment', 'industry', 'region' or 'persona' (got {by!r})"
+        raise ValueError(msg)
+    if engaged_touches < 1:
+        msg = f"funnel: engaged_touches must be >= 1 (got {engaged_touches})"
+        raise ValueError(msg)
+    units = _units(records, engaged_touches)
+    labels = units.groups[by] if by is not None else ["all"] * len(units.ids)
+    groups = {
+        label: _group(units, np.array([x == label for x in labels], dtype=np.bool_))
+        for label in sorted(set(labels))
+    }
+    first = units.reached_at[:, 0]
+    months = np.array([_month(m) for m in first.tolist()], dtype=object)
+    cohorts = {
+        month: tuple(int(c) for c in units.cumulative[months == month].sum(axis=0))
+        for month in sorted({m for m in months.tolist() if m})
+    }
+    return Funnel(by, groups, cohorts)
+
+
+def _month(micros: int) -> str:
+    moment = from_micros(micros)
+    return "" if moment is None else f"{moment:%Y-%m}"
+
+
+def _group(units: _Units, chosen: NDArray[np.bool_]) -> FunnelGroup:
+    cumulative = units.cumulative[chosen]
+    counts = tuple(int(c) for c in cumulative.sum(axis=0))
+    rates = tuple(
+        counts[i + 1] / counts[i] if counts[i] else float("nan") for i in range(len(STAGES) - 1)
+    )
+    drop_off = tuple(counts[i] - counts[i + 1] for i in range(len(STAGES) - 1))
+    at = units.reached_at[chosen]
+    days = []
+    for i in range(len(STAGES) - 1):
+        known = (at[:, i] != NAT) & (at[:, i + 1] != NAT) & (at[:, i + 1] >= at[:, i])
+        days.append(
+            float(((at[known, i + 1] - at[known, i]) / _DAY).mean())
+            if known.any()
+            else float("nan")
+        )
+    won = int(cumulative[:, 4].sum())
+    decided = won + int(((units.lost_deals[chosen] > 0) & ~cumulative[:, 4]).sum())
+    cycles = units.cycle_days[chosen]
+    return FunnelGroup(
+        units=int(chosen.sum()),
+        counts=counts,
+        rates=rates,
+        drop_off=drop_off,
+        days_in_stage=tuple(days),
+        win_rate=won / decided if decided else float("nan"),
+        average_deal=float(units.won_value[chosen].sum() / won) if won else float("nan"),
+        cycle_days=float(np.nanmean(cycles)) if np.isfinite(cycles).any() else float("nan"),
+        open_opportunities=int(units.open_deals[chosen].sum()),
+    )
