@@ -354,3 +354,62 @@ def test_duplicated_effort() -> None:
         == ()
     )
     assert list(found.to_frame().columns)[:3] == ["buyer", "asset", "first"]
+
+
+def test_deal_stage_funnel_counts_hops_and_wins() -> None:
+    deals = [
+        jk.Deal(
+            "a",
+            "x",
+            1.0,
+            "EUR",
+            day(0),
+            jk.Outcome.WON,
+            closed_at=day(30),
+            stages=[jk.StageChange("demo", day(5)), jk.StageChange("proposal", day(10))],
+        ),
+        jk.Deal(
+            "b",
+            "x",
+            1.0,
+            "EUR",
+            day(0),
+            jk.Outcome.LOST,
+            closed_at=day(30),
+            stages=[jk.StageChange("proposal", day(8))],
+        ),  # hopped over demo
+        jk.Deal(
+            "c",
+            "x",
+            1.0,
+            "EUR",
+            day(0),
+            jk.Outcome.LOST,
+            closed_at=day(30),
+            stages=[jk.StageChange("demo", day(3))],
+        ),
+        jk.Deal(
+            "d", "x", 1.0, "EUR", day(0), jk.Outcome.WON, closed_at=day(9)
+        ),  # won without recorded stages
+    ]
+    records = jk.Records(accounts=[jk.Account("x")], deals=deals)
+    stages = jk.analytics.deal_stages(records, order=["demo", "proposal"])
+    assert stages.stages == ("demo", "proposal", "won")
+    assert stages.counts == (4, 3, 2)
+    assert stages.drop_off == (1, 1)
+    assert stages.rates == pytest.approx((0.75, 2 / 3))
+    assert stages.days_in_stage == pytest.approx((5.0, 20.0))
+    assert repr(jk.analytics.deal_stages(records)) == "StageFunnel(demo 4 > proposal 3 > won 2)"
+    assert len(stages.to_frame()) == 3
+
+
+def test_funnel_by_first_touch_channel_and_handoff_by_mix() -> None:
+    from journeykit.datasets import example_records  # noqa: PLC0415
+
+    records = example_records()
+    assert set(jk.analytics.funnel(records, by="channel").groups) == {"paid_search", "paid_social"}
+    before = jk.analytics.handoff(jk.assemble(records))
+    assert set(before.by("segment")) == {"enterprise"}
+    assert list(before.by("channel_mix")) == [
+        "call+demo+email+meeting+organic_search+paid_social+rep_email+sdr_email+webinar"
+    ]

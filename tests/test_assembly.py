@@ -235,6 +235,7 @@ def test_touch_columns_are_carried() -> None:
         "persona",
         "buyer",
         "account",
+        "segment",
         "touch",
     }
     result = jk.attribute(journeys, "linear")

@@ -132,8 +132,9 @@ def assemble(
     Journeys
         Journeys sorted by ID: deal IDs, ``"account:<id>"`` and ``"buyer:<id>"``. Columns:
         ``channel``, ``team``, ``reach``, ``asset``, ``asset_kind``, ``campaign``, ``persona``,
-        ``buyer``, ``account``, ``touch`` (the touchpoint's ID, to write credit back to a CRM) and
-        ``cost``. Touches after a journey's goal (or end) never count.
+        ``buyer``, ``account``, ``segment`` (the account's), ``touch`` (the touchpoint's ID, to
+        write credit back to a CRM) and ``cost``. Touches after a journey's goal (or end) never
+        count.
 
     Notes
     -----
@@ -420,6 +421,7 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
     touches = [table.touches[i] for i in rows.tolist()]
     owners: list[Buyer] = [records.buyers[i] for i in table.buyer[rows].tolist()]
     kinds = {a.id: a.kind.value for a in records.assets}
+    segments: dict[str | None, str | None] = {a.id: a.segment for a in records.accounts}
     converts = np.array([s.converts for s in specs], dtype=np.bool_)
     return Journeys(
         offsets=offsets,
@@ -434,6 +436,7 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
             "persona": _codes([b.persona for b in owners]),
             "buyer": _codes([b.id for b in owners]),
             "account": _codes([b.account for b in owners]),
+            "segment": _codes([segments.get(b.account) for b in owners]),
             "touch": _codes([t.id for t in touches]),
         },
         journey=Column(

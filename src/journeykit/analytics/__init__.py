@@ -5,7 +5,15 @@ Each analytic returns a typed result with ``to_frame()`` and a readable repr.
 
 from journeykit.analytics.diagnosis import Diagnosis, Finding, diagnose, wilson
 from journeykit.analytics.effort import DuplicatedEffort, duplicated_effort
-from journeykit.analytics.funnel import STAGES, Funnel, FunnelGroup, funnel, sales_velocity
+from journeykit.analytics.funnel import (
+    STAGES,
+    Funnel,
+    FunnelGroup,
+    StageFunnel,
+    deal_stages,
+    funnel,
+    sales_velocity,
+)
 from journeykit.analytics.handoff import Handoff, handoff
 from journeykit.analytics.metrics import Metrics, metrics, return_on_spend
 from journeykit.analytics.split import Split, split
@@ -23,7 +31,9 @@ __all__ = [
     "Interval",
     "Metrics",
     "Split",
+    "StageFunnel",
     "bootstrap",
+    "deal_stages",
     "diagnose",
     "duplicated_effort",
     "funnel",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, Final
 
 import attrs
@@ -17,7 +18,15 @@ from journeykit.journeys import NAT, from_micros, to_micros
 from journeykit.records import Records
 from journeykit.touchpoints import Reach
 
-__all__ = ["STAGES", "Funnel", "FunnelGroup", "funnel", "sales_velocity"]
+__all__ = [
+    "STAGES",
+    "Funnel",
+    "FunnelGroup",
+    "StageFunnel",
+    "deal_stages",
+    "funnel",
+    "sales_velocity",
+]
 
 
 def sales_velocity(
@@ -66,6 +75,8 @@ STAGES: Final = ("reached", "engaged", "lead", "opportunity", "won")
 """The funnel's stages, in order."""
 
 _DAY: Final = 86_400_000_000  # microseconds
+_TOUCH_FIELDS: Final = ("channel", "campaign", "asset", "team", "reach")
+_GROUPINGS: Final = ("segment", "industry", "region", "persona", *_TOUCH_FIELDS)
 
 
 @attrs.frozen(eq=False)
@@ -134,15 +145,18 @@ def _units(records: Records, engaged_touches: int) -> _Units:
             cycle[u] = (at[u, 4] - at[u, 3]) / _DAY
         open_deals[u] = sum(d.outcome is Outcome.OPEN for d in deals)
         lost_deals[u] = sum(d.outcome is Outcome.LOST for d in deals)
+        for field in _TOUCH_FIELDS:
+            value = getattr(touches[0], field) if touches else None
+            group_of[key][field] = (
+                "(none)" if value is None else str(getattr(value, "value", value))
+            )
         personas = Counter(b.persona or "(none)" for b in members[key])
         group_of[key]["persona"] = (
             min(personas, key=lambda p: (-personas[p], p)) if personas else "(none)"
         )
     reached = at != NAT
     cumulative = np.flip(np.logical_or.accumulate(np.flip(reached, axis=1), axis=1), axis=1)
-    groups = {
-        by: [group_of[k][by] for k in ids] for by in ("segment", "industry", "region", "persona")
-    }
+    groups = {by: [group_of[k][by] for k in ids] for by in _GROUPINGS}
     return _Units(ids, groups, at, cumulative, won_value, cycle, open_deals, lost_deals)
 
 
@@ -222,8 +236,10 @@ def funnel(records: Records, *, by: str | None = None, engaged_touches: int = 2)
     Parameters
     ----------
     records : Records
-    by : {"segment", "industry", "region", "persona"}, optional
-        Group units by an account field, or by their buyers' most common persona.
+    by : str, optional
+        Group units by an account field (``"segment"``, ``"industry"``, ``"region"``), by their
+        buyers' most common ``"persona"``, or by a field of their first touch (``"channel"``,
+        ``"campaign"``, ``"asset"``, ``"team"``, ``"reach"``: the acquisition channel and so on).
     engaged_touches : int
         How many touches make a unit engaged (a one-to-one touch always does).
 
@@ -234,8 +250,8 @@ def funnel(records: Records, *, by: str | None = None, engaged_touches: int = 2)
     Funnel(by=None)
       all: reached 3 > engaged 3 > lead 2 > opportunity 2 > won 1
     """
-    if by not in (None, "segment", "industry", "region", "persona"):
-        msg = f"funnel: by must be 'segment', 'industry', 'region' or 'persona' (got {by!r})"
+    if by is not None and by not in _GROUPINGS:
+        msg = f"funnel: by must be one of {', '.join(_GROUPINGS)} (got {by!r})"
         raise ValueError(msg)
     if engaged_touches < 1:
         msg = f"funnel: engaged_touches must be >= 1 (got {engaged_touches})"
@@ -289,4 +305,81 @@ def _group(units: _Units, chosen: NDArray[np.bool_]) -> FunnelGroup:
         average_deal=float(units.won_value[chosen].sum() / won) if won else float("nan"),
         cycle_days=float(np.nanmean(cycles)) if np.isfinite(cycles).any() else float("nan"),
         open_opportunities=int(units.open_deals[chosen].sum()),
+    )
+
+
+@attrs.frozen(eq=False)
+class StageFunnel:
+    """Deals through their own stages: how many reached each, rates, drop-off and days in stage."""
+
+    stages: tuple[str, ...]
+    counts: tuple[int, ...]
+    rates: tuple[float, ...]
+    drop_off: tuple[int, ...]
+    days_in_stage: tuple[float, ...]
+
+    def to_frame(self, backend: Backend = "pandas") -> Any:
+        """One row per stage."""
+        pad = (float("nan"),)
+        return to_frame(
+            {
+                "stage": list(self.stages),
+                "count": list(self.counts),
+                "rate_to_next": list(self.rates + pad),
+                "drop_off": [*self.drop_off, 0],
+                "days_to_next": list(self.days_in_stage + pad),
+            },
+            backend,
+        )
+
+    def __repr__(self) -> str:
+        steps = " > ".join(f"{s} {c}" for s, c in zip(self.stages, self.counts, strict=True))
+        return f"StageFunnel({steps})"
+
+
+def deal_stages(records: Records, *, order: Sequence[str] | None = None) -> StageFunnel:
+    """The funnel of deals through the stages of their own histories, then ``won``.
+
+    ``order`` gives the pipeline's stages; without it, stages are ordered by the median position
+    they take in the deals' histories (ties by name). A deal counts for a stage when it entered it
+    or any later one, so a deal that skipped a stage (stage hopping) still counts for it, and every
+    won deal counts for every stage. Days in stage average, over the deals that recorded both, the
+    time from entering a stage to entering the next.
+
+    Examples
+    --------
+    >>> from journeykit.datasets import example_records
+    >>> deal_stages(example_records())
+    StageFunnel(demo 2 > proposal 1 > negotiation 1 > won 1)
+    """
+    if order is None:
+        positions: dict[str, list[int]] = {}
+        for deal in records.deals:
+            for i, change in enumerate(deal.stages):
+                positions.setdefault(change.stage, []).append(i)
+        order = sorted(positions, key=lambda s: (float(np.median(positions[s])), s))
+    stages = (*order, "won")
+    entered = np.full((len(records.deals), len(stages)), NAT, dtype=np.int64)
+    for d, deal in enumerate(records.deals):
+        for i, stage in enumerate(order):
+            moment = deal.stage_entered(stage)
+            entered[d, i] = NAT if moment is None else to_micros(moment)
+        if deal.outcome is Outcome.WON and deal.closed_at is not None:
+            entered[d, -1] = to_micros(deal.closed_at)
+    reached = entered != NAT
+    cumulative = np.flip(np.logical_or.accumulate(np.flip(reached, axis=1), axis=1), axis=1)
+    counts = tuple(int(c) for c in cumulative.sum(axis=0))
+    days = []
+    for i in range(len(stages) - 1):
+        known = reached[:, i] & reached[:, i + 1] & (entered[:, i + 1] >= entered[:, i])
+        gap = (entered[known, i + 1] - entered[known, i]) / _DAY
+        days.append(float(gap.mean()) if known.any() else float("nan"))
+    return StageFunnel(
+        stages=stages,
+        counts=counts,
+        rates=tuple(
+            counts[i + 1] / counts[i] if counts[i] else float("nan") for i in range(len(stages) - 1)
+        ),
+        drop_off=tuple(counts[i] - counts[i + 1] for i in range(len(stages) - 1)),
+        days_in_stage=tuple(days),
     )

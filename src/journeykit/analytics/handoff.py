@@ -59,9 +59,10 @@ class Handoff:
         return out
 
     def by(self, column: str, measure: str = "by_touches") -> dict[str, dict[str, float]]:
-        """The :meth:`summary` per label of a touch column.
+        """The :meth:`summary` per label of a touch column, or per ``"channel_mix"``.
 
-        Each journey counts under its most frequent label (ties: the first in sort order).
+        Each journey counts under its most frequent label (ties: the first in sort order); under
+        ``"channel_mix"``, under its distinct channels joined by ``+``.
         """
         labels = self.groups.get(column)
         if labels is None:
@@ -173,6 +174,7 @@ def handoff(journeys: Journeys, result: Attribution | None = None) -> Handoff:
         ]
     ids = journeys.journey
     groups = {name: _mode_labels(journeys, name, converting) for name in journeys.columns}
+    groups["channel_mix"] = _channel_mix(journeys, converting)
     return Handoff(
         journey=tuple(ids.labels[c] for c in ids.codes[converting].tolist()),
         by_touches=by_touches,
@@ -203,6 +205,16 @@ def _time_share(
     out[known] = (sales_time[known] - first_time[known]) / span[known]
     out[(first_time != NAT) & (goal != NAT) & (span == 0)] = 1.0
     return out
+
+
+def _channel_mix(journeys: Journeys, chosen: NDArray[np.int64]) -> NDArray[Any]:
+    """Each chosen journey's distinct channels, sorted and joined by ``+``."""
+    labels = journeys.channel.labels
+    mixes = []
+    for j in chosen.tolist():
+        codes = np.unique(journeys.channel.codes[journeys.offsets[j] : journeys.offsets[j + 1]])
+        mixes.append("+".join(sorted(labels[c] for c in codes.tolist())))
+    return np.array(mixes, dtype=object)
 
 
 def _mode_labels(journeys: Journeys, name: str, chosen: NDArray[np.int64]) -> NDArray[Any]:
