@@ -85,17 +85,6 @@ def first_flagged(journeys: Journeys, flagged: NDArray[np.bool_]) -> NDArray[np.
     return out
 
 
-def last_flagged(journeys: Journeys, flagged: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Index of each journey's latest flagged touch (-1 where none is flagged)."""
-    touches = np.flatnonzero(flagged)
-    owners = journeys.journey_of_touch[touches]
-    last = np.ones(touches.size, dtype=np.bool_)
-    last[:-1] = owners[1:] != owners[:-1]
-    out = np.full(journeys.n_journeys, -1, dtype=np.int64)
-    out[owners[last]] = touches[last]
-    return out
-
-
 def anchored_shares(
     journeys: Journeys, anchors: list[tuple[NDArray[np.int64], float]], rest: float
 ) -> NDArray[np.float64]:
