@@ -33,6 +33,7 @@ from journeykit.journeys import Column, Journeys
 from journeykit.milestones import Milestone
 from journeykit.personas import Persona
 from journeykit.records import Records
+from journeykit.streaming import attribute_file
 from journeykit.touchpoints import Reach, Team, Touchpoint
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "analytics",
     "assemble",
     "attribute",
+    "attribute_file",
     "buyer_journey",
     "compare",
     "deal_journey",
