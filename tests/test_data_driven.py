@@ -287,3 +287,38 @@ def test_global_allocation_refuses_weights_that_sum_to_nothing() -> None:
     model = jk.models.get("shapley", value=lambda coalitions: -coalitions.conversions)
     with pytest.raises(jk.ModelError, match="use allocation='journey'"):
         jk.attribute(journeys, model)
+
+
+def many_state_paths() -> jk.Journeys:
+    rng = np.random.default_rng(5)
+    channels = [f"c{i}" for i in range(10)]
+    rows = []
+    for _ in range(400):
+        path = " > ".join(rng.choice(channels, size=int(rng.integers(1, 8))))
+        rows.append(
+            {
+                "path": path,
+                "total_conversions": int(rng.integers(0, 4)),
+                "total_null": int(rng.integers(0, 4)),
+            }
+        )
+    return jk.read_paths(rows)
+
+
+def test_large_chains_use_the_sparse_solver_and_agree_with_the_factorisation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from journeykit.attribution import markov  # noqa: PLC0415
+
+    journeys = many_state_paths()
+    iterative = jk.models.get("markov", order=3).fit(journeys)
+    assert len(iterative.stats.states) > markov._DENSE_UP_TO
+    monkeypatch.setattr(
+        markov.spla, "bicgstab", lambda *args, **kwargs: (np.zeros(args[1].shape), 1)
+    )  # never converges
+    factorised = jk.models.get("markov", order=3).fit(journeys)
+    assert iterative.conversion_probability == pytest.approx(
+        factorised.conversion_probability, abs=1e-12
+    )
+    for channel, effect in factorised.removal_effects.items():
+        assert iterative.removal_effects[channel] == pytest.approx(effect, abs=1e-12)
