@@ -338,6 +338,14 @@ class _FrameTable:
     def _series(self, name: str) -> Any:
         return self.frame.get_column(name)
 
+    def arrow_column(self, name: str) -> Any:
+        """The column as a pyarrow array, or ``None`` when pyarrow is not installed."""
+        try:
+            import pyarrow  # noqa: F401, PLC0415  # only to know it is there
+        except ImportError:
+            return None
+        return self._series(name).to_arrow()
+
     def nulls(self, name: str) -> NDArray[np.bool_]:
         series = self._series(name)
         mask = np.asarray(series.is_null().to_numpy(), dtype=np.bool_)

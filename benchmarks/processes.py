@@ -1,0 +1,53 @@
+"""Run one attribution in a fresh process and report its wall time and the process's peak memory.
+
+Peak resident memory of the whole process (``VmHWM`` in ``/proc/self/status``; ``ru_maxrss`` would
+carry the parent's peak across ``exec``) is what the operating system charges; it counts C++ and
+Arrow allocations that ``tracemalloc`` cannot see, so journeykit and its peers are measured alike.
+Linux only.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+_CALLS = {
+    "journeykit": """
+import journeykit as jk
+paths = jk.read_paths(CSV)
+start = time.perf_counter()
+jk.attribute(paths, MODEL, **PARAMS).by("channel")
+""",
+    "ChannelAttribution": """
+import contextlib, io, pandas as pd
+with contextlib.redirect_stdout(io.StringIO()):
+    import ChannelAttribution as ca
+    frame = pd.read_csv(CSV)
+    start = time.perf_counter()
+    if MODEL == "markov":
+        ca.markov_model(frame, "path", "total_conversions", var_null="total_null", order=PARAMS.get("order", 1), flg_pro=False, verbose=False)
+    else:
+        ca.heuristic_models(frame, "path", "total_conversions", flg_pro=False)
+""",
+}
+
+
+def measure_process(
+    library: str, csv: Path, model: str, params: dict[str, object]
+) -> tuple[float, float]:
+    """Seconds of the call (after imports and reading) and the process's peak memory in MiB."""
+    code = "import time, json\n"
+    code += f"CSV = {str(csv)!r}\nMODEL = {model!r}\nPARAMS = {params!r}\n"
+    code += _CALLS[library]
+    code += (
+        "\nseconds = time.perf_counter() - start\n"
+        "peak = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "print(json.dumps([seconds, peak / 1024]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    seconds, peak = json.loads(result.stdout.strip().splitlines()[-1])
+    return float(seconds), float(peak)
