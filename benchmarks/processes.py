@@ -27,7 +27,8 @@ with contextlib.redirect_stdout(io.StringIO()):
     frame = pd.read_csv(CSV)
     start = time.perf_counter()
     if MODEL == "markov":
-        ca.markov_model(frame, "path", "total_conversions", var_null="total_null", order=PARAMS.get("order", 1), flg_pro=False, verbose=False)
+        ca.markov_model(frame, "path", "total_conversions", var_null="total_null",
+                        order=PARAMS.get("order", 1), flg_pro=False, verbose=False)
     else:
         ca.heuristic_models(frame, "path", "total_conversions", flg_pro=False)
 """,
@@ -43,7 +44,8 @@ def measure_process(
     code += _CALLS[library]
     code += (
         "\nseconds = time.perf_counter() - start\n"
-        "peak = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "status = open('/proc/self/status').read().splitlines()\n"
+        "peak = next(int(line.split()[1]) for line in status if line.startswith('VmHWM'))\n"
         "print(json.dumps([seconds, peak / 1024]))\n"
     )
     result = subprocess.run(

@@ -341,7 +341,7 @@ class _FrameTable:
     def arrow_column(self, name: str) -> Any:
         """The column as a pyarrow array, or ``None`` when pyarrow is not installed."""
         try:
-            import pyarrow  # noqa: F401, PLC0415  # only to know it is there
+            import pyarrow as pa  # noqa: F401, PLC0415  # only to know it is there
         except ImportError:
             return None
         return self._series(name).to_arrow()
