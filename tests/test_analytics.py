@@ -353,7 +353,21 @@ def test_duplicated_effort() -> None:
         jk.analytics.duplicated_effort(rep_sends_whitepaper(), window=timedelta(hours=1)).pairs
         == ()
     )
-    assert list(found.to_frame().columns)[:3] == ["buyer", "asset", "first"]
+    assert list(found.to_frame().columns)[:4] == ["buyer", "asset", "campaign", "first"]
+
+
+def test_duplicated_effort_on_the_same_campaign_message() -> None:
+    records = jk.Records(
+        buyers=[jk.Buyer("b")],
+        touchpoints=[
+            jk.Touchpoint("m", "b", day(0), "email", jk.Reach.ONE_TO_MANY, campaign="q3-launch"),
+            jk.Touchpoint("s", "b", day(1), "call", jk.Reach.ONE_TO_ONE, campaign="q3-launch"),
+            jk.Touchpoint("other", "b", day(1), "call", jk.Reach.ONE_TO_ONE, campaign="renewal"),
+        ],
+    )
+    found = jk.analytics.duplicated_effort(records, window=timedelta(days=2))
+    assert [(a.id, b.id) for a, b in found.pairs] == [("m", "s")]
+    assert found.summary() == {("marketing", "sales", "call"): 1}
 
 
 def test_deal_stage_funnel_counts_hops_and_wins() -> None:

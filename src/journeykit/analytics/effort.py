@@ -33,6 +33,7 @@ class DuplicatedEffort:
             {
                 "buyer": [a.buyer for a, _ in self.pairs],
                 "asset": [a.asset for a, _ in self.pairs],
+                "campaign": [a.campaign for a, _ in self.pairs],
                 "first": [a.id for a, _ in self.pairs],
                 "first_team": [a.team.value for a, _ in self.pairs],
                 "then": [b.id for _, b in self.pairs],
@@ -51,10 +52,11 @@ class DuplicatedEffort:
 def duplicated_effort(
     records: Records, *, window: timedelta = timedelta(days=7)
 ) -> DuplicatedEffort:
-    """Find where marketing and sales sent the same buyer the same asset within ``window``.
+    """Find where marketing and sales sent one buyer the same asset or message within ``window``.
 
-    Every pair of touches on one buyer that used one asset, made by different teams, at most
-    ``window`` apart, is reported (earlier touch first).
+    Every pair of touches on one buyer that used one asset (or, for touches without an asset,
+    belong to one campaign: the same message), made by different teams, at most ``window`` apart,
+    is reported (earlier touch first).
 
     Examples
     --------
@@ -67,11 +69,13 @@ def duplicated_effort(
         raise ValueError(msg)
     pairs = []
     for buyer in records.buyers:
-        by_asset: dict[str, list[Touchpoint]] = {}
+        by_content: dict[tuple[str, str], list[Touchpoint]] = {}
         for touch in records.touches_of_buyer(buyer.id):
             if touch.asset is not None:
-                by_asset.setdefault(touch.asset, []).append(touch)
-        for touches in by_asset.values():
+                by_content.setdefault(("asset", touch.asset), []).append(touch)
+            elif touch.campaign is not None:
+                by_content.setdefault(("campaign", touch.campaign), []).append(touch)
+        for touches in by_content.values():
             for i, earlier in enumerate(touches):
                 for later in touches[i + 1 :]:
                     if later.time - earlier.time > window:
