@@ -73,37 +73,34 @@ class MarkovStats:
     def of(cls, journeys: Journeys, order: int) -> MarkovStats:
         """The statistics of ``journeys`` for a chain of ``order``."""
         paths = state_paths(journeys, order)
-        n_states = len(paths.state_labels)
+        size = len(paths.state_labels) + 1  # transient states, START first
         lengths = np.diff(paths.visit_offsets)
         nonempty = np.flatnonzero(lengths > 0)
         weight = journeys.conversions + journeys.nulls
-        firsts = paths.visit_offsets[:-1][nonempty]
-        lasts = paths.visit_offsets[1:][nonempty] - 1
-        visit_journey = np.repeat(np.arange(journeys.n_journeys), lengths)
-        inner = np.ones(paths.state.size, dtype=np.bool_)
-        inner[lasts] = False  # a journey's last visit goes to CONVERSION or NULL instead
-        following = np.flatnonzero(inner)
-        edge_from = np.concatenate(
-            [np.zeros(nonempty.size, dtype=np.int64), paths.state[following] + 1]
+        state = paths.state + 1
+        # Moves between consecutive visits of one journey, keyed source * size + target, plus the
+        # moves out of START; summed per key at once (no per-visit edge arrays are kept).
+        same = paths.owner[1:] == paths.owner[:-1]
+        keys = np.concatenate(
+            [state[paths.visit_offsets[:-1][nonempty]], (state[:-1] * size + state[1:])[same]]
         )
-        edge_to = np.concatenate([paths.state[firsts] + 1, paths.state[following + 1] + 1])
-        edge_weight = np.concatenate([weight[nonempty], weight[visit_journey[following]]])
-        size = n_states + 1
-        last_state = paths.state[lasts] + 1
+        weights = np.concatenate([weight[nonempty], weight[paths.owner[:-1][same]]])
+        distinct, inverse, _ = factorize(keys)
+        last_state = state[paths.visit_offsets[1:][nonempty] - 1]
         conversions, value = channel_totals(journeys)
         return cls(
             order=order,
             states=paths.state_labels,
-            edge_from=edge_from,
-            edge_to=edge_to,
-            edge_weight=edge_weight,
+            edge_from=distinct // size,
+            edge_to=distinct % size,
+            edge_weight=sum_by(inverse, weights, distinct.size),
             to_conversion=sum_by(last_state, journeys.conversions[nonempty], size),
             to_null=sum_by(last_state, journeys.nulls[nonempty], size),
             to_value=sum_by(last_state, journeys.value[nonempty], size),
             channels=journeys.channel.labels,
             channel_conversions=conversions,
             channel_value=value,
-        ).compact()
+        )
 
     def compact(self) -> MarkovStats:
         """The same statistics with duplicate edges summed (smaller, order-independent)."""
