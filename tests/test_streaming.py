@@ -130,6 +130,12 @@ def test_a_journey_that_comes_back_is_an_error(tmp_path: Path) -> None:
     broken.write_parquet(target)
     with pytest.raises(jk.SchemaError, match="journey 'j000' appears again after other journeys"):
         jk.attribute_file(target, "linear", chunk_rows=3)
+    as_csv = tmp_path / "broken.csv"  # the plain-rows reader takes the other guard
+    broken.with_columns(pl.col("timestamp").dt.to_string("%Y-%m-%dT%H:%M:%S%z")).write_csv(as_csv)
+    with pytest.raises(jk.SchemaError, match="journey 'j000' appears again after other journeys"):
+        jk.attribute_file(as_csv, "linear", chunk_rows=3)
+    with pytest.raises(jk.SchemaError, match="appears again"):
+        jk.attribute_file(target, "linear", chunk_rows=10_000)  # the whole file in one block
 
 
 def test_bad_arguments(tmp_path: Path, files: dict[str, Path]) -> None:

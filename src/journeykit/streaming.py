@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import tzinfo
 from functools import reduce
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import attrs
 import numpy as np
@@ -217,35 +217,110 @@ def _columns(header: list[str], rows: list[list[str]]) -> dict[str, list[str]]:
 def _whole_journeys(tables: Iterator[Any], journey: str) -> Iterator[Any]:
     """Re-cut chunks so that no journey is split, checking that journeys are contiguous."""
     pending: Any = None
-    seen = np.zeros(0, dtype=np.uint64)
-    offset = 0
+    guard = _JourneyGuard(journey)
     for chunk in tables:
         table = chunk if pending is None else _concat(pending, chunk)
         ids = _ids(table, journey)
-        if not ids:
+        if not len(ids):
             continue
-        last = ids[-1]
-        cut = len(ids)
-        while cut > 0 and ids[cut - 1] == last:
-            cut -= 1
+        cut = _trailing_run_start(ids)
         ready, pending = _slice(table, 0, cut), _slice(table, cut, len(ids))
         if cut:
-            seen = _check_contiguous(ids[:cut], seen, offset, journey)
-            offset += cut
+            guard.check(_slice_ids(ids, 0, cut))
             yield ready
-    if pending is not None and _ids(pending, journey):
-        _check_contiguous(_ids(pending, journey), seen, offset, journey)
+    if pending is not None and len(_ids(pending, journey)):
+        guard.check(_ids(pending, journey))
         yield pending
 
 
-def _ids(table: Any, journey: str) -> list[Any]:
+def _ids(table: Any, journey: str) -> Any:
+    """The journey IDs of a chunk: an Arrow array for Arrow tables, else a list."""
     if isinstance(table, dict):
         if journey not in table:
             raise SchemaError([Problem("table", journey, "is a missing column")])
         return list(table[journey])
     if journey not in table.column_names:
         raise SchemaError([Problem("table", journey, "is a missing column")])
-    return list(table.column(journey).to_pylist())
+    return table.column(journey).combine_chunks()
+
+
+def _slice_ids(ids: Any, start: int, stop: int) -> Any:
+    return ids[start:stop] if isinstance(ids, list) else ids.slice(start, stop - start)
+
+
+def _trailing_run_start(ids: Any) -> int:
+    """Where the run of the last journey ID begins (its rows may continue in the next chunk)."""
+    if isinstance(ids, list):
+        cut = len(ids)
+        while cut > 0 and ids[cut - 1] == ids[-1]:
+            cut -= 1
+        return cut
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    other = np.flatnonzero(
+        ~np.asarray(pc.equal(ids, ids[-1]).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    )
+    return int(other[-1]) + 1 if other.size else 0
+
+
+class _JourneyGuard:
+    """Checks that each journey's rows form one run across the whole file.
+
+    It remembers one ID per journey (not per row): as compact Arrow arrays for Arrow tables,
+    checked with Arrow's vectorised ``is_in``; as a set for plain rows.
+    """
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        self.offset = 0
+        self.seen_arrays: list[Any] = []
+        self.seen_set: set[Any] = set()
+
+    def check(self, ids: Any) -> None:
+        if isinstance(ids, list):
+            self._check_list(ids)
+        else:
+            self._check_arrow(ids)
+        self.offset += len(ids)
+
+    def _fail(self, row: int, value: Any) -> NoReturn:
+        message = (
+            f"journey {value!r} appears again after other journeys: "
+            "keep each journey's rows together"
+        )
+        raise SchemaError([Problem(f"row {self.offset + row}", self.column, message)])
+
+    def _check_list(self, ids: list[Any]) -> None:
+        starts = [0] + [i for i in range(1, len(ids)) if ids[i] != ids[i - 1]]
+        for start in starts:
+            if ids[start] in self.seen_set:
+                self._fail(start, ids[start])
+            self.seen_set.add(ids[start])
+
+    def _check_arrow(self, ids: Any) -> None:
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        changes = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(
+            zero_copy_only=False
+        )
+        starts = np.concatenate([[0], np.flatnonzero(np.asarray(changes, dtype=np.bool_)) + 1])
+        runs = pc.take(ids, pa.array(starts))
+        clash = np.zeros(len(runs), dtype=np.bool_)
+        for seen in self.seen_arrays:
+            clash |= np.asarray(
+                pc.is_in(runs, value_set=seen).to_numpy(zero_copy_only=False), dtype=np.bool_
+            )
+        if pc.count_distinct(runs).as_py() < len(runs):  # a journey split inside this block
+            first_seen: dict[Any, int] = {}
+            for index, value in enumerate(runs.to_pylist()):
+                if value in first_seen:
+                    clash[index] = True
+                first_seen.setdefault(value, index)
+        if clash.any():
+            index = int(np.flatnonzero(clash)[0])
+            self._fail(int(starts[index]), runs[index].as_py())
+        self.seen_arrays.append(runs)
 
 
 def _slice(table: Any, start: int, stop: int) -> Any:
@@ -260,19 +335,3 @@ def _concat(first: Any, second: Any) -> Any:
     import pyarrow as pa  # noqa: PLC0415
 
     return pa.concat_tables([first, second])
-
-
-def _check_contiguous(
-    ids: list[Any], seen: np.ndarray[Any, Any], offset: int, journey: str
-) -> np.ndarray[Any, Any]:
-    """Fail if a journey ID of this chunk was finished in an earlier one; return the IDs seen."""
-    hashes = np.array([hash(str(i)) & 0xFFFFFFFFFFFFFFFF for i in ids], dtype=np.uint64)
-    again = np.isin(hashes, seen)
-    if np.any(again):
-        row = offset + int(np.flatnonzero(again)[0])
-        message = (
-            f"journey {ids[row - offset]!r} appears again after other journeys: "
-            "keep each journey's rows together"
-        )
-        raise SchemaError([Problem(f"row {row}", journey, message)])
-    return np.union1d(seen, np.unique(hashes))
