@@ -19,7 +19,7 @@ Examples
 ...     "value": [None, 100.0, None, None, 50.0],
 ... })
 >>> result = jkd.attribute(dd.from_pandas(events, npartitions=2), "markov")
->>> result.by("channel").round(6).to_dict()
+>>> result.by("channel", measure="value").round(6).to_dict()
 {'email': 81.818182, 'ad': 40.909091, 'call': 27.272727}
 >>> in_memory = jk.attribute(jk.from_events(events), "markov").by("channel", measure="value")
 >>> {k: round(v, 6) for k, v in in_memory.items()}
@@ -55,7 +55,7 @@ class DaskAttribution:
         self,
         key: str | Sequence[str] = "channel",
         *,
-        measure: Literal["conversions", "value"] = "value",
+        measure: Literal["conversions", "value"] = "conversions",
     ) -> Any:
         """Credit rolled up by one or more columns, as a computed pandas Series (largest first)."""
         names = [key] if isinstance(key, str) else list(key)
