@@ -1,13 +1,19 @@
-"""Benchmark journeykit (and peers, when installed) on generated journeys; print a table.
+"""Benchmark journeykit (and peers, when installed) on generated journeys; print tables.
 
-Usage: ``python benchmarks/run.py [--sizes 10000 100000 1000000] [--large]``. See README.md.
+Usage: ``python benchmarks/run.py [--sizes 10000 100000 1000000] [--large] [--no-peers]``.
+In-process timings for every reader and model; peers on the same path tables; fresh-process
+timings with whole-process peak memory against ChannelAttribution at the largest size; with
+``--large``, 10M journeys out of core and on Dask (``scale.py``). See README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import io
 import platform
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -20,6 +26,7 @@ import numpy as np
 import journeykit as jk
 from generate import generate, to_paths_csv, to_polars
 from peers import channel_attribution, marketing_attribution_models
+from processes import measure_process
 
 RULE_MODELS: list[tuple[str, dict[str, Any]]] = [
     ("first_touch", {}),
@@ -127,10 +134,12 @@ def run(n: int, rows: list[Row], peer_rows: list[str], *, peers: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--large", action="store_true", help="add N = 10,000,000")
+    parser.add_argument(
+        "--large", action="store_true", help="also 10M journeys out of core and on Dask"
+    )
     parser.add_argument("--no-peers", action="store_true", help="skip the peer libraries")
     args = parser.parse_args()
-    sizes = [*args.sizes, *([10_000_000] if args.large else [])]
+    sizes = list(args.sizes)
     rows: list[Row] = []
     peer_rows: list[str] = []
     for n in sizes:
@@ -159,6 +168,45 @@ def main() -> None:
         head += ["speed".rjust(8), "credit gap".rjust(12), "negative".rjust(8)]
         print("| " + " | ".join(head) + " |")
         print("\n".join(peer_rows))
+    if not args.no_peers:
+        print_process_table(max(sizes))
+    if args.large:
+        import scale  # noqa: PLC0415  # the 10M steps live in their own script
+
+        sys.argv = ["scale.py", "--journeys", "10000000"]
+        scale.main()
+
+
+def print_process_table(n: int) -> None:
+    """Fresh processes, whole-process peak memory: journeykit against ChannelAttribution."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            import ChannelAttribution  # noqa: F401, PLC0415  # only to know it is there
+    except ImportError:
+        return
+    data = generate(n, seed=1)
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "paths.csv"
+        to_paths_csv(data, csv)
+        print(f"\nFresh processes on {n:,} journeys (call time; whole-process peak memory, MiB):")
+        print("| model | ChannelAttribution s | its peak | journeykit s | our peak | speed-up |")
+        for model, params in [
+            ("linear", {}),
+            ("markov", {"order": 1}),
+            ("markov", {"order": 2}),
+            ("markov", {"order": 3}),
+        ]:
+            ours = min(
+                (measure_process("journeykit", csv, model, params) for _ in range(2)),
+                key=lambda r: r[0],
+            )
+            peer = min(
+                (measure_process("ChannelAttribution", csv, model, params) for _ in range(2)),
+                key=lambda r: r[0],
+            )
+            label = model + "".join(f" {k}={v}" for k, v in params.items())
+            cells = [label, f"{peer[0]:.3f}", f"{peer[1]:.0f}", f"{ours[0]:.3f}", f"{ours[1]:.0f}"]
+            print("| " + " | ".join(cells) + f" | {peer[0] / ours[0]:.1f}x |")
 
 
 def _game(n_players: int) -> dict[frozenset[str], float]:
