@@ -8,14 +8,12 @@ step in a fresh process so its peak memory is its own.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from generate import generate, to_polars
+from processes import run_child
 
 STEPS = {
     "attribute_file linear": "jk.attribute_file(PATH, 'linear', chunk_rows=CHUNK)",
@@ -31,19 +29,8 @@ STEPS = {
 
 
 def run_step(code: str, path: Path, chunk_rows: int) -> tuple[float, float]:
-    script = (
-        "import time, json\nimport journeykit as jk\n"
-        f"PATH = {str(path)!r}\nCHUNK = {chunk_rows}\nstart = time.perf_counter()\n"
-        f"{code}\nseconds = time.perf_counter() - start\n"
-        "status = open('/proc/self/status').read().splitlines()\n"
-        "peak = next(int(line.split()[1]) for line in status if line.startswith('VmHWM'))\n"
-        "print(json.dumps([seconds, peak / 1024]))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    seconds, peak = json.loads(result.stdout.strip().splitlines()[-1])
-    return float(seconds), float(peak)
+    setup = f"import journeykit as jk\nPATH = {str(path)!r}\nCHUNK = {chunk_rows}"
+    return run_child(setup, code)
 
 
 def main() -> None:

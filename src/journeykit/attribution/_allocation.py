@@ -75,3 +75,18 @@ def journey_shares(journeys: Journeys, weights: Mapping[str, float]) -> NDArray[
     codes = journeys.channel.codes
     per_channel = np.array([max(weights.get(label, 0.0), 0.0) for label in labels] + [0.0])
     return normalise(journeys, per_channel[codes] / touches_per_channel(journeys))
+
+
+def allocate(
+    journeys: Journeys,
+    *,
+    allocation: str,
+    weights: Mapping[str, float],
+    totals: Mapping[str, float],
+    channels: Sequence[str],
+    denominators: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Per-touch shares of a channel-level model under its allocation (see the two helpers)."""
+    if allocation == "journey":
+        return journey_shares(journeys, weights)
+    return global_shares(journeys, totals, channels, denominators)

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
-from journeykit.attribution._allocation import global_shares, global_totals, journey_shares
+from journeykit.attribution._allocation import allocate, global_totals
 from journeykit.attribution._paths import channel_totals, state_paths
 from journeykit.attribution._protocol import Tags
 from journeykit.attribution._registry import register
@@ -278,9 +278,14 @@ class FittedMarkov:
         totals: Mapping[str, float],
         denominators: NDArray[np.float64],
     ) -> NDArray[np.float64]:
-        if self.spec.allocation == "journey":
-            return journey_shares(journeys, effects)
-        return global_shares(journeys, totals, self.stats.channels, denominators)
+        return allocate(
+            journeys,
+            allocation=self.spec.allocation,
+            weights=effects,
+            totals=totals,
+            channels=self.stats.channels,
+            denominators=denominators,
+        )
 
 
 def _contains(state: tuple[str, ...], names: list[str], *, sequence: bool) -> bool:

@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.attribution._allocation import global_shares, global_totals, journey_shares
+from journeykit.attribution._allocation import allocate, global_totals
 from journeykit.attribution._games import MAX_PLAYERS, shapley_from_worth, zeta
 from journeykit.attribution._paths import channel_totals
 from journeykit.attribution._protocol import Tags
@@ -184,11 +184,17 @@ class FittedShapley:
         totals: dict[str, float],
         denominators: NDArray[np.float64],
     ) -> NDArray[np.float64]:
-        if self.spec.resolved_allocation == "journey":
-            if self.spec.value == "conversions":
-                return _split_over_distinct_channels(journeys)
-            return journey_shares(journeys, weights)
-        return global_shares(journeys, totals, self.stats.channels, denominators)
+        allocation = self.spec.resolved_allocation
+        if allocation == "journey" and self.spec.value == "conversions":
+            return _split_over_distinct_channels(journeys)  # exactly the conversions game's values
+        return allocate(
+            journeys,
+            allocation=allocation,
+            weights=weights,
+            totals=totals,
+            channels=self.stats.channels,
+            denominators=denominators,
+        )
 
 
 def _split_over_distinct_channels(journeys: Journeys) -> NDArray[np.float64]:
