@@ -324,35 +324,25 @@ def _idle_journeys(
 
 
 def _lead_journeys(records: Records, table: _Touches, as_of: int) -> list[_Spec]:
+    """One journey per buyer: converting at the buyer's lead time, else up to ``as_of``."""
     specs = []
     for i, buyer in enumerate(records.buyers):
         rows = table.by_buyer.get(i, np.zeros(0, dtype=np.int64))
-        if buyer.lead_at is not None:
-            end = to_micros(buyer.lead_at)
-            kept = rows[table.time[rows] <= end]
-            specs.append(
-                _Spec(
-                    id=f"buyer:{buyer.id}",
-                    rows=kept,
-                    converts=True,
-                    value=1.0,
-                    goal=end,
-                    end=end,
-                    created=NAT,
-                )
+        converts = buyer.lead_at is not None
+        if not converts and not rows.size:
+            continue
+        end = to_micros(buyer.lead_at) if buyer.lead_at is not None else as_of
+        specs.append(
+            _Spec(
+                id=f"buyer:{buyer.id}",
+                rows=rows[table.time[rows] <= end],
+                converts=converts,
+                value=1.0 if converts else 0.0,
+                goal=end if converts else NAT,
+                end=end,
+                created=NAT,
             )
-        elif rows.size:
-            specs.append(
-                _Spec(
-                    id=f"buyer:{buyer.id}",
-                    rows=rows,
-                    converts=False,
-                    value=0.0,
-                    goal=NAT,
-                    end=as_of,
-                    created=NAT,
-                )
-            )
+        )
     return specs
 
 

@@ -76,12 +76,26 @@ def last_positions(journeys: Journeys) -> NDArray[np.int64]:
 
 def first_flagged(journeys: Journeys, flagged: NDArray[np.bool_]) -> NDArray[np.int64]:
     """Index of each journey's earliest flagged touch (-1 where none is flagged)."""
+    return _flagged(journeys, flagged, last=False)
+
+
+def last_flagged(journeys: Journeys, flagged: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Index of each journey's latest flagged touch (-1 where none is flagged)."""
+    return _flagged(journeys, flagged, last=True)
+
+
+def _flagged(journeys: Journeys, flagged: NDArray[np.bool_], *, last: bool) -> NDArray[np.int64]:
+    # Touches are in journey order: a journey's first (last) flagged touch is where its run of
+    # flagged touches starts (ends).
     touches = np.flatnonzero(flagged)
     owners = journeys.journey_of_touch[touches]
-    first = np.ones(touches.size, dtype=np.bool_)
-    first[1:] = owners[1:] != owners[:-1]
+    edge = np.ones(touches.size, dtype=np.bool_)
+    if last:
+        edge[:-1] = owners[1:] != owners[:-1]
+    else:
+        edge[1:] = owners[1:] != owners[:-1]
     out = np.full(journeys.n_journeys, -1, dtype=np.int64)
-    out[owners[first]] = touches[first]
+    out[owners[edge]] = touches[edge]
     return out
 
 

@@ -21,6 +21,7 @@ from journeykit.attribution._shares import (
     anchored_shares,
     first_flagged,
     first_positions,
+    last_flagged,
     last_positions,
     normalise,
     touches_per_channel,
@@ -125,12 +126,8 @@ class LastNonDirect(_Rule):
         """Shares per touch."""
         channel = journeys.channel
         eligible = ~np.isin(channel.codes, channel.codes_of(self.excluded))
-        touches = np.flatnonzero(eligible)
-        owners = journeys.journey_of_touch[touches]
-        last = np.ones(touches.size, dtype=np.bool_)
-        last[:-1] = owners[1:] != owners[:-1]
-        chosen = last_positions(journeys)
-        chosen[owners[last]] = touches[last]
+        chosen = last_flagged(journeys, eligible)
+        chosen = np.where(chosen >= 0, chosen, last_positions(journeys))  # all excluded: last touch
         weights = np.zeros(journeys.n_touches)
         weights[chosen[chosen >= 0]] = 1.0
         return normalise(journeys, weights)
