@@ -1,0 +1,213 @@
+"""Score attribution models against the ground truth of simulated worlds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from journeykit.datasets.simulation import DEFAULT_CHANNELS, ChannelSpec, GroundTruth, simulate
+from journeykit.touchpoints import Team
+
+__all__ = ["DEFAULT_MODELS", "SETTINGS", "AccuracyReport", "Score", "accuracy_report", "rescale"]
+
+DEFAULT_MODELS: Final = (
+    "first_touch",
+    "last_touch",
+    "linear",
+    "time_decay",
+    "position_based",
+    "w_shaped",
+    "full_path",
+    "markov",
+    "shapley",
+)
+"""Models :func:`accuracy_report` scores unless told otherwise."""
+
+
+def rescale(
+    channels: Sequence[ChannelSpec], factors: Mapping[Team | str, float]
+) -> tuple[ChannelSpec, ...]:
+    """Multiply every effect of the channels of a team (or of a named channel) by a factor.
+
+    Effects are capped at 1. A channel named in ``factors`` takes that factor over its team's.
+
+    Examples
+    --------
+    >>> from journeykit import Team
+    >>> from journeykit.datasets import DEFAULT_CHANNELS
+    >>> louder = rescale(DEFAULT_CHANNELS, {Team.SALES: 2.0, "display": 1.0})
+    >>> [c.effects for c in louder if c.name == "meeting"]
+    [((<FunnelStage.DECISION: 'decision'>, 0.3),)]
+    """
+    out = []
+    for spec in channels:
+        team = spec.team or spec.reach.default_team
+        factor = factors[spec.name] if spec.name in factors else factors.get(team, 1.0)
+        effects = {stage: min(1.0, p * float(factor)) for stage, p in spec.effects}
+        out.append(attrs.evolve(spec, effects=effects))
+    return tuple(out)
+
+
+SETTINGS: Final[Mapping[str, tuple[ChannelSpec, ...]]] = {
+    "default": DEFAULT_CHANNELS,
+    "sales-led": rescale(DEFAULT_CHANNELS, {Team.SALES: 2.0, Team.MARKETING: 0.5}),
+    "marketing-led": rescale(DEFAULT_CHANNELS, {Team.SALES: 0.5, Team.MARKETING: 2.0}),
+    "few-drivers": rescale(
+        DEFAULT_CHANNELS,
+        {Team.MARKETING: 0.0, Team.SALES: 0.0, "webinar": 2.0, "demo": 1.5, "sdr_email": 1.0},
+    ),
+}
+"""Effect settings :func:`accuracy_report` runs: the default world, sales or marketing effects
+doubled (the other team's halved), and a world where only three channels matter."""
+
+
+@attrs.frozen
+class Score:
+    """One model's error on one simulated world.
+
+    Attributes
+    ----------
+    mae : float
+        Mean absolute error of the channel shares of credited value against the true shares
+        (:meth:`GroundTruth.shares`), over all channels; 0 is perfect.
+    rank : float
+        Spearman rank correlation of the two share vectors; 1 is perfect (NaN when either is
+        constant).
+    """
+
+    model: str
+    setting: str
+    seed: int
+    mae: float
+    rank: float
+
+
+@attrs.frozen
+class AccuracyReport:
+    """Scores of several models on several simulated worlds.
+
+    Examples
+    --------
+    >>> from journeykit.datasets import accuracy_report
+    >>> report = accuracy_report(["last_touch", "shapley"], seeds=[1], n_accounts=300,
+    ...                          settings=["default"])
+    >>> [s.model for s in report.scores]
+    ['last_touch', 'shapley']
+    >>> print(report)                              # doctest: +SKIP
+    | model | default MAE | default rank | ...
+    """
+
+    scores: tuple[Score, ...]
+    n_accounts: int
+
+    def summary(self) -> dict[str, dict[str, tuple[float, float]]]:
+        """``{model: {setting: (mean MAE, mean rank correlation)}}`` over the seeds."""
+        out: dict[str, dict[str, tuple[float, float]]] = {}
+        groups: dict[tuple[str, str], list[Score]] = {}
+        for score in self.scores:
+            groups.setdefault((score.model, score.setting), []).append(score)
+        for (model, setting), scores in groups.items():
+            mae = float(np.mean([s.mae for s in scores]))
+            rank = float(np.mean([s.rank for s in scores]))
+            out.setdefault(model, {})[setting] = (mae, rank)
+        return out
+
+    def table(self) -> str:
+        """A Markdown table: per model, mean MAE (in percentage points) and rank correlation."""
+        summary = self.summary()
+        settings = list(dict.fromkeys(s.setting for s in self.scores))
+        head = "| model | " + " | ".join(f"{s} MAE (pp) | {s} rank" for s in settings) + " |"
+        rule = "|---|" + "---:|---:|" * len(settings)
+        rows = [
+            f"| {model} | "
+            + " | ".join(f"{by[s][0] * 100:.2f} | {by[s][1]:.2f}" for s in settings)
+            + " |"
+            for model, by in summary.items()
+        ]
+        return "\n".join([head, rule, *rows])
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def accuracy_report(
+    models: Sequence[str | Any] | Mapping[str, Any] = DEFAULT_MODELS,
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    n_accounts: int = 2000,
+    settings: Sequence[str] | Mapping[str, Sequence[ChannelSpec]] = tuple(SETTINGS),
+) -> AccuracyReport:
+    """Run models on simulated worlds and score their channel credit against the ground truth.
+
+    Each world is simulated with :func:`~journeykit.datasets.simulate`, assembled with
+    :func:`~journeykit.assemble` (goal: won deals) and attributed with every model; credited
+    won value per channel, as shares, is compared with the true shares of value lost when each
+    channel is switched off.
+
+    Parameters
+    ----------
+    models : sequence of names or model objects, or mapping of label to model
+        Passed to :func:`~journeykit.compare`.
+    seeds : sequence of int
+        One world per seed and setting.
+    n_accounts : int
+        Accounts per world.
+    settings : sequence of names from :data:`SETTINGS`, or mapping of label to channel specs
+        The effect settings to run.
+    """
+    from journeykit.assembly import assemble  # noqa: PLC0415  # datasets must not import it eagerly
+    from journeykit.attribution._api import compare  # noqa: PLC0415
+
+    worlds = (
+        dict(settings)
+        if isinstance(settings, Mapping)
+        else {name: _setting(name) for name in settings}
+    )
+    scores = []
+    for setting, channels in worlds.items():
+        for seed in seeds:
+            world = simulate(n_accounts=n_accounts, seed=seed, channels=channels)
+            results = compare(assemble(world.records), models)
+            for name, result in results.items():
+                credit = result.by("channel", measure="value")
+                mae, rank = _score(credit, world.truth)
+                scores.append(Score(name, setting, seed, mae, rank))
+    return AccuracyReport(tuple(scores), n_accounts)
+
+
+def _setting(name: str) -> tuple[ChannelSpec, ...]:
+    try:
+        return SETTINGS[name]
+    except KeyError:
+        known = ", ".join(SETTINGS)
+        raise ValueError(f"unknown setting {name!r}; known: {known}") from None
+
+
+def _score(credit: Mapping[Any, float], truth: GroundTruth) -> tuple[float, float]:
+    true = truth.shares("channel")
+    channels = sorted(true)
+    total = sum(credit.values())
+    got = np.array([credit.get(c, 0.0) / total if total > 0 else 0.0 for c in channels])
+    want = np.array([true[c] for c in channels])
+    return float(np.mean(np.abs(got - want))), _spearman(got, want)
+
+
+def _ranks(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Ranks with ties averaged, as Spearman's coefficient needs."""
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(len(x))
+    ranks[order] = np.arange(len(x), dtype=np.float64)
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=ranks)
+    return np.asarray(sums[inverse] / counts[inverse], dtype=np.float64)
+
+
+def _spearman(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    ra, rb = _ranks(a), _ranks(b)
+    if np.ptp(ra) == 0 or np.ptp(rb) == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
