@@ -5,7 +5,7 @@ way to a deal. journeykit models that world with typed, validated records and te
 won the deals.
 """
 
-from journeykit import analytics, models
+from journeykit import analytics, datasets, models, plot
 from journeykit._version import __version__
 from journeykit.assembly import assemble
 from journeykit.attribution import Attribution, Comparison, Credit, Tags, attribute, compare
@@ -72,10 +72,12 @@ __all__ = [
     "attribute_file",
     "buyer_journey",
     "compare",
+    "datasets",
     "deal_journey",
     "from_events",
     "journey_graph",
     "models",
+    "plot",
     "read_paths",
     "shapley_values",
     "transition_graph",

@@ -214,6 +214,12 @@ class Funnel:
                 )
         return to_frame(rows, backend)
 
+    def plot(self, *, ax: Any = None) -> Any:
+        """Stage counts with rates (see :func:`journeykit.plot.funnel`)."""
+        from journeykit.plot import funnel  # noqa: PLC0415  # matplotlib is optional
+
+        return funnel(self, ax=ax)
+
     def __repr__(self) -> str:
         lines = [f"Funnel(by={self.by!r})"]
         for label, group in self.groups.items():

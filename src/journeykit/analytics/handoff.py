@@ -95,6 +95,12 @@ class Handoff:
             data["by_credit"] = self.by_credit
         return to_frame(data, backend)
 
+    def plot(self, measure: str = "by_touches", *, ax: Any = None) -> Any:
+        """Histogram of one measure (see :func:`journeykit.plot.handoff`)."""
+        from journeykit.plot import handoff  # noqa: PLC0415  # matplotlib is optional
+
+        return handoff(self, measure, ax=ax)
+
     def __repr__(self) -> str:
         touches, time = self.summary("by_touches"), self.summary("by_time")
         contacted = int(self.sales_contact.sum())

@@ -50,6 +50,12 @@ class Split:
             backend,
         )
 
+    def plot(self, *, ax: Any = None) -> Any:
+        """Stacked bars of the three views (see :func:`journeykit.plot.split`)."""
+        from journeykit.plot import split  # noqa: PLC0415  # matplotlib is optional
+
+        return split(self, ax=ax)
+
     def __repr__(self) -> str:
         def shares(view: dict[str, float]) -> str:
             return ", ".join(

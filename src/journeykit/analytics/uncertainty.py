@@ -48,6 +48,12 @@ class BootstrapResult:
             backend,
         )
 
+    def plot(self, *, ax: Any = None) -> Any:
+        """Estimates with interval bars (see :func:`journeykit.plot.intervals`)."""
+        from journeykit.plot import intervals  # noqa: PLC0415  # matplotlib is optional
+
+        return intervals(self, ax=ax)
+
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{k}={i.estimate:.4g} [{i.low:.4g}, {i.high:.4g}]"

@@ -119,6 +119,12 @@ class Comparison(Mapping[str, Attribution]):
             data[name] = [row[name] for row in table.values()]
         return to_frame(data, backend)
 
+    def plot(self, by: Key = "channel", *, measure: Measure = "value", ax: Any = None) -> Any:
+        """Credit by ``by`` across the models (see :func:`journeykit.plot.credit`)."""
+        from journeykit.plot import credit  # noqa: PLC0415  # matplotlib is optional
+
+        return credit(self, by, measure=measure, ax=ax)
+
     def __repr__(self) -> str:
         table = self.table()
         names = list(self._results)

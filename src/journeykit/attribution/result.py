@@ -287,6 +287,12 @@ class Attribution:
         data["value"] = self.value_credit
         return to_frame(data, backend)
 
+    def plot(self, by: Key = "channel", *, measure: Measure = "value", ax: Any = None) -> Any:
+        """Bar chart of credit by ``by`` (see :func:`journeykit.plot.credit`); returns the Axes."""
+        from journeykit.plot import credit  # noqa: PLC0415  # matplotlib is optional
+
+        return credit(self, by, measure=measure, ax=ax)
+
     def __repr__(self) -> str:
         top = self.by("channel")
         lost = self.unattributed

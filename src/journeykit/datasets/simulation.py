@@ -217,8 +217,9 @@ class GroundTruth:
         """Each channel's (asset's) lost value or deals as a share of the sum over all of them.
 
         This normalised removal effect is the benchmark attribution models are scored against;
-        it sums to 1 (all zero if nothing matters); negative losses count as zero. Interactions mean the raw losses need not
-        add up to :attr:`value`; the shares make them comparable with credit.
+        it sums to 1 (all zero if nothing matters); negative losses count as zero. Interactions
+        mean the raw losses need not add up to :attr:`value`; the shares make them comparable
+        with credit.
 
         Examples
         --------

@@ -1,0 +1,213 @@
+"""Matplotlib figures of attribution and analytics results (``pip install "journeykit[plot]"``).
+
+Every function draws on ``ax`` (a new figure's axes if ``None``) and returns the axes, so figures
+compose with the rest of matplotlib. Results also have a ``.plot()`` method that calls these.
+matplotlib is imported only when a figure is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from journeykit.attribution.result import Key, Measure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from journeykit.analytics.funnel import Funnel
+    from journeykit.analytics.handoff import Handoff
+    from journeykit.analytics.split import Split
+    from journeykit.analytics.uncertainty import BootstrapResult
+    from journeykit.attribution._api import Comparison
+    from journeykit.attribution.result import Attribution
+    from journeykit.journeys import Journeys
+
+__all__ = ["credit", "funnel", "handoff", "intervals", "split", "transitions"]
+
+_TEAM_COLOURS = {"marketing": "#4C72B0", "sales": "#DD8452"}
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.0)) -> Axes:
+    if ax is not None:
+        return ax
+    try:
+        import matplotlib.pyplot as plt  # noqa: PLC0415  # optional and heavy
+    except ImportError:  # pragma: no cover - depends on the environment
+        msg = 'journeykit.plot needs matplotlib: pip install "journeykit[plot]"'
+        raise ImportError(msg) from None
+    _, new = plt.subplots(figsize=size, layout="constrained")
+    return new
+
+
+def credit(
+    result: Attribution | Comparison,
+    by: Key = "channel",
+    *,
+    measure: Measure = "value",
+    ax: Axes | None = None,
+) -> Axes:
+    """Credit by a dimension: one horizontal bar per label, one colour per model.
+
+    Examples
+    --------
+    >>> import journeykit as jk
+    >>> paths = jk.read_paths([{"path": "a > b", "total_conversions": 2}])
+    >>> ax = jk.plot.credit(jk.compare(paths, ["first_touch", "linear"]), measure="conversions")
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['a', 'b']
+    """
+    from journeykit.attribution.result import Attribution  # noqa: PLC0415
+
+    results = {result.name: result} if isinstance(result, Attribution) else dict(result)
+    table = {name: r.by(by, measure=measure) for name, r in results.items()}
+    labels: dict[Any, None] = {}
+    for c in table.values():
+        labels.update(dict.fromkeys(c))
+    order = sorted(labels, key=lambda k: -max(c.get(k, 0.0) for c in table.values()))
+    ax = _axes(ax, (7.0, 1.0 + 0.35 * len(order) * max(1, len(table)) ** 0.5))
+    height = 0.8 / len(table)
+    y = np.arange(len(order), dtype=float)
+    for i, (name, c) in enumerate(table.items()):
+        ax.barh(y + i * height, [c.get(k, 0.0) for k in order], height, label=name)
+    ax.set_yticks(y + height * (len(table) - 1) / 2, [_text(k) for k in order])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"credited {measure}")
+    ax.set_title(f"Credit by {_text(by)}")
+    if len(table) > 1:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def split(result: Split, *, ax: Axes | None = None) -> Axes:
+    """Marketing vs sales in three views (team, reach, content influence) as stacked bars."""
+    ax = _axes(ax, (7.0, 2.8))
+    views = {"team": result.by_team, "reach": result.by_reach, "content": result.content}
+    for row, (_view, parts) in enumerate(views.items()):
+        left = 0.0
+        for label, amount in parts.items():
+            share = amount / result.total if result.total else 0.0
+            colour = _TEAM_COLOURS.get(label)
+            ax.barh(row, share, left=left, color=colour, edgecolor="white")
+            if share > 0.06:
+                ax.text(left + share / 2, row, f"{label}\n{share:.0%}", ha="center", va="center")
+            left += share
+    ax.set_yticks(range(len(views)), list(views))
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"share of credited {result.measure}")
+    ax.set_title("Marketing vs sales")
+    return ax
+
+
+def handoff(result: Handoff, measure: str = "by_touches", *, ax: Axes | None = None) -> Axes:
+    """Distribution over converting journeys of the share before the first sales contact."""
+    values = getattr(result, measure, None)
+    if values is None:
+        msg = f"measure must be by_touches, by_time or by_credit (got {measure!r}, or no credit)"
+        raise ValueError(msg)
+    values = values[np.isfinite(values)]
+    ax = _axes(ax)
+    ax.hist(values, bins=[i / 20 for i in range(21)], color=_TEAM_COLOURS["marketing"])
+    if values.size:
+        median = float(np.median(values))
+        ax.axvline(median, color="black", linestyle="--", label=f"median {median:.0%}")
+        ax.legend()
+    ax.set_xlabel(f"share of the journey before the first sales contact ({measure[3:]})")
+    ax.set_ylabel("converting journeys")
+    ax.set_title("Handoff to sales")
+    return ax
+
+
+def funnel(result: Funnel, *, ax: Axes | None = None) -> Axes:
+    """Units reaching each stage, per group, with the stage-to-stage rate written on each step."""
+    from journeykit.analytics.funnel import STAGES  # noqa: PLC0415
+
+    ax = _axes(ax)
+    groups = result.groups
+    width = 0.8 / len(groups)
+    x = np.arange(len(STAGES), dtype=float)
+    for i, (label, group) in enumerate(groups.items()):
+        bars = ax.bar(x + i * width, group.counts, width, label=label)
+        for j, rate in enumerate(group.rates):
+            bar = bars[j + 1]
+            ax.annotate(
+                f"{rate:.0%}",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize="x-small",
+            )
+    ax.set_xticks(x + width * (len(groups) - 1) / 2, list(STAGES))
+    ax.set_ylabel("units")
+    ax.set_title("Funnel (rate from the previous stage)")
+    if len(groups) > 1:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def transitions(
+    journeys: Journeys, *, order: int = 1, min_probability: float = 0.05, ax: Axes | None = None
+) -> Axes:
+    """The Markov transition graph: edge width by probability, node size by removal effect.
+
+    Edges less likely than ``min_probability`` are left out of the drawing (not of the chain).
+    """
+    import networkx as nx  # noqa: PLC0415
+
+    from journeykit.graph import transition_graph  # noqa: PLC0415
+
+    graph = transition_graph(journeys, order=order)
+    ax = _axes(ax, (8.0, 6.0))
+    position = nx.circular_layout(graph)
+    effects: Mapping[str, float] = graph.graph.get("removal_effects", {}) or {}
+    sizes = [300 + 3000 * float(graph.nodes[n].get("removal_effect", 0.0) or 0.0) for n in graph]
+    colours = [
+        {"start": "#55A868", "conversion": "#4C72B0", "null": "#C44E52"}.get(
+            graph.nodes[n].get("kind", "state"), "#CCCCCC"
+        )
+        for n in graph
+    ]
+    shown = [
+        (u, v) for u, v, data in graph.edges(data=True) if data["probability"] >= min_probability
+    ]
+    widths = [0.5 + 4 * graph.edges[e]["probability"] for e in shown]
+    nx.draw_networkx(
+        graph,
+        position,
+        ax=ax,
+        edgelist=shown,
+        node_size=sizes,
+        node_color=colours,
+        width=widths,
+        font_size=8,
+        arrowsize=8,
+        connectionstyle="arc3,rad=0.1",
+    )
+    ax.set_title(f"Transition graph (order {order}; {len(effects)} removal effects)")
+    ax.set_axis_off()
+    return ax
+
+
+def intervals(result: BootstrapResult, *, ax: Axes | None = None) -> Axes:
+    """Bootstrap estimates with their intervals, one row per label."""
+    labels = list(result.intervals)
+    ax = _axes(ax, (7.0, 1.0 + 0.35 * len(labels)))
+    y = np.arange(len(labels))
+    est = np.array([result.intervals[k].estimate for k in labels])
+    low = np.array([result.intervals[k].low for k in labels])
+    high = np.array([result.intervals[k].high for k in labels])
+    ax.errorbar(est, y, xerr=[est - low, high - est], fmt="o", capsize=3)
+    ax.set_yticks(y, [_text(k) for k in labels])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"credited {result.measure} ({result.level:.0%} interval)")
+    ax.set_title(f"Credit by {_text(result.dimension)} with bootstrap intervals")
+    return ax
+
+
+def _text(key: Any) -> str:
+    if isinstance(key, tuple):
+        return " / ".join(str(k) for k in key)
+    return str(key)
