@@ -293,6 +293,20 @@ def test_wilson_interval() -> None:
     assert np.isnan(jk.analytics.wilson(0, 0).estimate)
 
 
+@pytest.mark.parametrize("trials", [1, 7, 100, 271, 1234, 99_991])
+def test_wilson_bounds_are_exact_at_zero_and_one(trials: int) -> None:
+    # rounding once made a 100% reach look "below" a 100% benchmark in diagnose()
+    assert jk.analytics.wilson(trials, trials).high == 1.0
+    assert jk.analytics.wilson(0, trials).low == 0.0
+
+
+def test_everyone_reached_is_no_marketing_problem() -> None:
+    demo = jk.datasets.load_demo()
+    findings = jk.analytics.diagnose(demo.records, by="segment").findings
+    assert all(f.rates["reach"].estimate == 1.0 for f in findings.values())
+    assert all(f.verdict != "marketing" for f in findings.values())
+
+
 def test_funnel_by_persona_and_frame() -> None:
     table = jk.analytics.funnel(world(), by="persona")
     assert table.groups["talker"].counts == (20, 20, 20, 20, 0)

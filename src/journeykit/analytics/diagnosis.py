@@ -37,7 +37,10 @@ def wilson(successes: int, trials: int, *, level: float = 0.95) -> Interval:
     half = (
         z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
     )
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
+    # at p = 0 or 1 the bound is exactly 0 or 1; rounding must not make 100% look below 100%
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return Interval(p, low, high)
 
 
 @attrs.frozen
