@@ -22,13 +22,13 @@ import numpy as np
 from journeykit.attribution._registry import get, name_of
 from journeykit.attribution.result import Attribution, Credit, Key, _label
 from journeykit.errors import ModelError, Problem, SchemaError
+from journeykit.io.files import InputKind, file_kind
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
 from journeykit.journeys import Journeys
 
 __all__ = ["FileAttribution", "attribute_file"]
 
-InputKind = Literal["auto", "events", "paths"]
 _MEASURES = ("conversions", "value")
 
 
@@ -125,7 +125,7 @@ def attribute_file(
     spec = get(model, **params)
     options = dict(columns or {})
     keys = tuple(k if isinstance(k, str) else tuple(k) for k in by)
-    kind = _kind(Path(path), input)
+    kind = file_kind(path, input)
 
     def chunks() -> Iterator[Journeys]:
         tables = _tables(Path(path), chunk_rows)
@@ -168,22 +168,6 @@ def _fit(spec: Any, chunks: Any) -> Any:
     if first is None:
         raise SchemaError([Problem("file", "", "has no rows")])
     return spec.fit(first)
-
-
-def _kind(path: Path, requested: InputKind) -> Literal["events", "paths"]:
-    if requested in ("events", "paths"):
-        return requested
-    header = _header(path)
-    return "paths" if "path" in header else "events"
-
-
-def _header(path: Path) -> list[str]:
-    if path.suffix in (".parquet", ".pq"):
-        import pyarrow.parquet as pq  # noqa: PLC0415
-
-        return list(pq.ParquetFile(path).schema_arrow.names)
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [name.strip() for name in next(csv.reader(handle), [])]
 
 
 def _tables(path: Path, chunk_rows: int) -> Iterator[Any]:
