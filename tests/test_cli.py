@@ -99,9 +99,9 @@ def test_parquet_and_json_lines_give_the_same_answer(events_csv: Path, tmp_path:
     pq.write_table(pacsv.read_csv(events_csv), tmp_path / "events.parquet")
     with (tmp_path / "events.jsonl").open("w") as handle:
         for row in EVENTS:
-            record = dict(zip(HEADER, row, strict=True))
+            record: dict[str, object] = dict(zip(HEADER, row, strict=True))
             record["converted"] = record["converted"] == "true"
-            record["value"] = float(record["value"]) if record["value"] else None
+            record["value"] = float(str(record["value"])) if record["value"] else None
             handle.write(json.dumps(record) + "\n")
     outputs = {
         name: run("attribute", str(tmp_path / name), "--model", "shapley", "--format", "json")
@@ -257,7 +257,7 @@ def test_demo_writes_figures_and_a_self_contained_report(tmp_path: Path) -> None
     assert pngs == ["credit_by_channel.png", "funnel.png", "handoff.png", "marketing_vs_sales.png"]
     page = (folder / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 4
-    assert "src=\"http" not in page  # nothing fetched from elsewhere
+    assert 'src="http' not in page  # nothing fetched from elsewhere
     assert "a sales problem" in page
 
 

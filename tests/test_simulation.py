@@ -187,13 +187,13 @@ def test_accuracy_report_scores_every_model_seed_and_setting() -> None:
     report = accuracy_report(
         ["last_touch", "linear"], seeds=[0, 1], n_accounts=200, settings=["default", "sales-led"]
     )
-    assert len(report.scores) == 2 * 2 * 2
+    assert len(report.scores) == 2 * 2 * 3  # two models and the equal-shares baseline
     summary = report.summary()
-    assert set(summary) == {"last_touch", "linear"}
+    assert set(summary) == {"last_touch", "linear", "(equal shares)"}
     assert set(summary["linear"]) == {"default", "sales-led"}
     assert all(0 <= s.mae <= 1 for s in report.scores)
     table = report.table()
     assert table.splitlines()[0].startswith("| model | default MAE (pp)")
-    assert len(table.splitlines()) == 4
+    assert len(table.splitlines()) == 5
     with pytest.raises(ValueError, match="unknown setting 'loud'"):
         accuracy_report(["linear"], settings=["loud"])

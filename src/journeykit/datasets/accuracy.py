@@ -12,7 +12,15 @@ from numpy.typing import NDArray
 from journeykit.datasets.simulation import DEFAULT_CHANNELS, ChannelSpec, GroundTruth, simulate
 from journeykit.touchpoints import Team
 
-__all__ = ["DEFAULT_MODELS", "SETTINGS", "AccuracyReport", "Score", "accuracy_report", "rescale"]
+__all__ = [
+    "BASELINE",
+    "DEFAULT_MODELS",
+    "SETTINGS",
+    "AccuracyReport",
+    "Score",
+    "accuracy_report",
+    "rescale",
+]
 
 DEFAULT_MODELS: Final = (
     "first_touch",
@@ -26,6 +34,9 @@ DEFAULT_MODELS: Final = (
     "shapley",
 )
 """Models :func:`accuracy_report` scores unless told otherwise."""
+
+BASELINE: Final = "(equal shares)"
+"""The label of the reference that gives every channel the same share."""
 
 
 def rescale(
@@ -96,7 +107,7 @@ class AccuracyReport:
     >>> report = accuracy_report(["last_touch", "shapley"], seeds=[1], n_accounts=300,
     ...                          settings=["default"])
     >>> [s.model for s in report.scores]
-    ['last_touch', 'shapley']
+    ['last_touch', 'shapley', '(equal shares)']
     >>> print(report)                              # doctest: +SKIP
     | model | default MAE | default rank | ...
     """
@@ -140,6 +151,7 @@ def accuracy_report(
     seeds: Sequence[int] = (0, 1, 2),
     n_accounts: int = 2000,
     settings: Sequence[str] | Mapping[str, Sequence[ChannelSpec]] = tuple(SETTINGS),
+    baseline: bool = True,
 ) -> AccuracyReport:
     """Run models on simulated worlds and score their channel credit against the ground truth.
 
@@ -158,6 +170,9 @@ def accuracy_report(
         Accounts per world.
     settings : sequence of names from :data:`SETTINGS`, or mapping of label to channel specs
         The effect settings to run.
+    baseline : bool
+        Also score :data:`BASELINE`, equal shares for every channel: a model that cannot beat it
+        has learned nothing about which channels matter.
     """
     from journeykit.assembly import assemble  # noqa: PLC0415  # datasets must not import it eagerly
     from journeykit.attribution._api import compare  # noqa: PLC0415
@@ -176,6 +191,10 @@ def accuracy_report(
                 credit = result.by("channel", measure="value")
                 mae, rank = _score(credit, world.truth)
                 scores.append(Score(name, setting, seed, mae, rank))
+            if baseline:
+                equal = dict.fromkeys(world.truth.channels, 1.0)
+                mae, rank = _score(equal, world.truth)
+                scores.append(Score(BASELINE, setting, seed, mae, rank))
     return AccuracyReport(tuple(scores), n_accounts)
 
 
