@@ -167,9 +167,9 @@ def read_journeys(
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "events.jsonl").write_text(
     ...     '{"journey_id": "j1", "timestamp": "2024-01-01T09:00:00+00:00", "channel": "ad", '
-    ...     '"converted": false, "value": null}\\n'
+    ...     '"converted": false, "value": null}\n'
     ...     '{"journey_id": "j1", "timestamp": "2024-01-02T09:00:00+00:00", "channel": "demo", '
-    ...     '"converted": true, "value": 500}\\n')
+    ...     '"converted": true, "value": 500}\n')
     >>> read_journeys(folder / "events.jsonl")
     Journeys(n_journeys=1, n_touches=2, conversions=1, value=500, channels=2, columns=[])
     """
