@@ -148,6 +148,9 @@ def main() -> None:
     start = time.perf_counter()
     jk.shapley_values(game)
     shapley_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    world = jk.datasets.simulate(n_accounts=10_000, seed=0)
+    simulate_seconds = time.perf_counter() - start
     print(
         f"journeykit {jk.__version__}, numpy {np.__version__}, "
         f"Python {platform.python_version()}, {platform.machine()}"
@@ -159,6 +162,11 @@ def main() -> None:
         print(f"| {step:<28} | {n:>11,} | {seconds:>8.3f} | {peak:>8.1f} | {note}")
     print(
         f"\nshapley_values, a random 20-player game (2**20 - 1 coalitions): {shapley_seconds:.3f} s"
+    )
+    print(
+        f"datasets.simulate(n_accounts=10_000) with ground truth for {len(world.truth.channels)} "
+        f"channels and {len(world.truth.assets)} assets ({len(world.records.touchpoints):,} "
+        f"touches): {simulate_seconds:.2f} s"
     )
     if peer_rows:
         print(

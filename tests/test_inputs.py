@@ -332,3 +332,62 @@ def test_paths_flag_first_and_conversion_touches() -> None:
         0,
     ]
     assert np.all(journeys.time == jk.journeys.NAT)
+
+
+def _same_journeys(a: jk.Journeys, b: jk.Journeys) -> None:
+    assert a.channel.labels == b.channel.labels
+    assert a.channel.codes.dtype == b.channel.codes.dtype
+    np.testing.assert_array_equal(a.channel.codes, b.channel.codes)
+    np.testing.assert_array_equal(a.offsets, b.offsets)
+    for name in ("conversions", "value", "nulls"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.journey.labels == b.journey.labels
+    np.testing.assert_array_equal(a.milestones, b.milestones)
+    assert not a.has_times
+    assert not b.has_times
+
+
+def _random_paths_csv(rng: np.random.Generator, rows: int, bad_row: int | None = None) -> str:
+    channels = ["search", "email", "Direct", "a b", "ümlaut", "x"]
+    lines = ["path,total_conversions,total_conversion_value,total_null"]
+    for i in range(rows):
+        steps = rng.choice(channels, size=int(rng.integers(1, 6)))
+        conv = -1 if i == bad_row else int(rng.integers(0, 4))
+        lines.append(f"{' > '.join(steps)},{conv},{rng.random() * 100:.2f},{rng.integers(0, 3)}")
+    return "\n".join(lines) + "\n"
+
+
+def test_path_files_read_in_blocks_equal_the_whole_file_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import journeykit.io.paths as paths_module  # noqa: PLC0415
+
+    monkeypatch.setattr(paths_module, "_BLOCK_BYTES", 256)  # dozens of blocks
+    text = _random_paths_csv(np.random.default_rng(3), 400)
+    target = tmp_path / "paths.csv"
+    target.write_text(text, encoding="utf-8")
+
+    def whole_file_reader(source: Any) -> Any:
+        raise AssertionError(f"{source} was read whole, not in blocks")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(paths_module, "_read_csv", whole_file_reader)
+        streamed = jk.read_paths(target)
+    whole = jk.read_paths(io.StringIO(text))  # a file object takes the whole-file reader
+    _same_journeys(streamed, whole)
+    assert streamed.n_journeys == 400
+
+
+def test_a_bad_row_in_a_late_block_is_still_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import journeykit.io.paths as paths_module  # noqa: PLC0415
+
+    monkeypatch.setattr(paths_module, "_BLOCK_BYTES", 256)
+    target = tmp_path / "paths.csv"
+    target.write_text(_random_paths_csv(np.random.default_rng(4), 300, bad_row=287))
+    with pytest.raises(jk.SchemaError, match=r"row 287: total_conversions must be a count"):
+        jk.read_paths(target)
+    target.write_text(PATHS_CSV + "a >  > b,1,1,1\n")
+    with pytest.raises(jk.SchemaError, match=r"row 2: path has an empty step"):
+        jk.read_paths(target)

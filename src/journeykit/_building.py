@@ -128,7 +128,8 @@ def journeys_from_paths(
     marks[offsets[1:][nonempty & (conversions > 0)] - 1] |= Milestone.CLOSED_WON.bit
     return Journeys(
         offsets=offsets,
-        time=np.full(n_touches, NAT, dtype=np.int64),
+        # Paths have no times: one read-only NaT broadcast, not eight bytes per touch.
+        time=np.broadcast_to(np.int64(NAT), (n_touches,)),
         columns={"channel": channel},
         journey=ids,
         conversions=conversions,

@@ -207,13 +207,19 @@ class Journeys:
         ]
         if problems:
             raise ValidationError(problems)
-        known = self.time != NAT
-        same_journey = np.diff(self.journey_of_touch) == 0
-        backwards = same_journey & known[1:] & known[:-1] & (np.diff(self.time) < 0)
-        if np.any(backwards):
-            touch = int(np.flatnonzero(backwards)[0]) + 1
-            message = f"must be in time order within a journey (touch {touch} goes back in time)"
-            raise ValidationError([Problem("Journeys", "time", message)])
+        # One boolean pass (no int64 temporaries): candidates are rare, then checked in detail.
+        time = self.time
+        candidates = np.flatnonzero(time[1:] < time[:-1]) + 1
+        if candidates.size:
+            known = (time[candidates] != NAT) & (time[candidates - 1] != NAT)
+            starts = np.isin(candidates, offsets)  # the first touch of a journey may go back
+            backwards = candidates[known & ~starts]
+            if backwards.size:
+                touch = int(backwards[0])
+                message = (
+                    f"must be in time order within a journey (touch {touch} goes back in time)"
+                )
+                raise ValidationError([Problem("Journeys", "time", message)])
 
     def _shape_problems(self) -> Iterator[tuple[str, str]]:
         n_journeys = self.offsets.size - 1

@@ -61,8 +61,9 @@ def global_shares(
         index = fitted.get(label)
         if index is not None and denominators[index] > 0:
             per_unit[code] = totals.get(label, 0.0) / denominators[index]
-    converting = journeys.converting[journeys.journey_of_touch]
-    return np.where(converting, per_unit[journeys.channel.codes], 0.0)
+    shares: NDArray[np.float64] = per_unit[journeys.channel.codes]
+    shares[~journeys.converting[journeys.journey_of_touch]] = 0.0
+    return shares
 
 
 def journey_shares(journeys: Journeys, weights: Mapping[str, float]) -> NDArray[np.float64]:

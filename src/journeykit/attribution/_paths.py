@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
 from journeykit.attribution._shares import factorize, sum_by
-from journeykit.journeys import Journeys
+from journeykit.journeys import Journeys, smallest_code_dtype
 
 
 @attrs.frozen(eq=False)
 class StatePaths:
     """Each journey's visits (consecutive repeats of a channel collapsed) as k-gram state IDs.
 
-    ``state`` holds one state per visit and ``owner`` its journey; ``state_labels[i]`` is the k-gram
-    of state ``i`` (channel labels, oldest first; shorter at a journey's start). ``visit_offsets``
-    is CSR over journeys.
+    ``state`` holds one state per visit (the narrowest integer type that fits), in journey order;
+    ``visit_offsets`` is CSR over journeys; ``state_labels[i]`` is the k-gram of state ``i``
+    (channel labels, oldest first; shorter at a journey's start).
     """
 
-    state: NDArray[np.int64]
-    owner: NDArray[np.int64]
+    state: NDArray[np.integer[Any]]
     state_labels: tuple[tuple[str, ...], ...]
     visit_offsets: NDArray[np.int64]
 
@@ -44,24 +45,27 @@ def collapse_repeats(journeys: Journeys) -> NDArray[np.bool_]:
 def state_paths(journeys: Journeys, order: int) -> StatePaths:
     """The k-gram states of every visit (``order`` = k).
 
-    Large inputs dominate the memory here, so the k-gram keys are built in one running sum with a
-    single reused buffer rather than a visits-by-k matrix.
+    Large inputs dominate the memory here: visits are selected with a mask (no index array),
+    order 1 keeps the channel codes' narrow type, and higher orders build their k-gram keys in one
+    running sum with a single reused buffer rather than a visits-by-k matrix.
     """
-    visits = np.flatnonzero(collapse_repeats(journeys))
-    owner = journeys.journey_of_touch[visits]
-    counts = np.bincount(owner, minlength=journeys.n_journeys)
-    offsets = np.zeros(journeys.n_journeys + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    digits = journeys.channel.codes[visits].astype(np.int64) + 1  # 0 pads a short k-gram
-    del visits
-    base = len(journeys.channel.labels) + 1
+    keep = collapse_repeats(journeys)
+    offsets = _visit_offsets(journeys, keep)
+    counts = np.diff(offsets)
+    codes = journeys.channel.codes[keep]
+    del keep
     labels = journeys.channel.labels
-    if digits.size == 0:
-        return StatePaths(digits, owner, (), offsets)
+    if codes.size == 0:
+        return StatePaths(codes.astype(np.int64), (), offsets)
     if order == 1:
-        unique_keys, state, _ = factorize(digits)
-        grams = unique_keys.reshape(-1, 1)
-    elif base**order < 2**62:
+        present = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
+        rank = np.zeros(len(labels), dtype=smallest_code_dtype(present.size))
+        rank[present] = np.arange(present.size)
+        return StatePaths(rank[codes], tuple((labels[c],) for c in present.tolist()), offsets)
+    digits = codes.astype(np.int64) + 1  # 0 pads a short k-gram
+    del codes
+    base = len(labels) + 1
+    if base**order < 2**62:
         first_visit = np.zeros(digits.size, dtype=np.bool_)
         first_visit[offsets[:-1][counts > 0]] = True
         keys = digits.copy()
@@ -76,6 +80,7 @@ def state_paths(journeys: Journeys, order: int) -> StatePaths:
         unique_keys, state, _ = factorize(keys)
         grams = np.stack([(unique_keys // base**m) % base for m in range(order)], axis=1)
     else:  # too many channels for one integer key: group the rows themselves
+        owner = np.repeat(np.arange(counts.size), counts)
         step = np.arange(digits.size) - offsets[:-1][owner]
         history = np.zeros((digits.size, order), dtype=np.int64)
         for back in range(order):
@@ -85,7 +90,14 @@ def state_paths(journeys: Journeys, order: int) -> StatePaths:
     state_labels = tuple(
         tuple(labels[d - 1] for d in reversed(row.tolist()) if d > 0) for row in grams
     )
-    return StatePaths(state.astype(np.int64).ravel(), owner, state_labels, offsets)
+    return StatePaths(state.ravel(), state_labels, offsets)
+
+
+def _visit_offsets(journeys: Journeys, keep: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """CSR offsets of the kept touches: how many are kept before each journey starts."""
+    before = np.zeros(journeys.n_touches + 1, dtype=smallest_code_dtype(journeys.n_touches + 1))
+    np.cumsum(keep, out=before[1:])
+    return before[journeys.offsets].astype(np.int64)
 
 
 def channel_totals(journeys: Journeys) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -76,24 +76,31 @@ class MarkovStats:
         size = len(paths.state_labels) + 1  # transient states, START first
         lengths = np.diff(paths.visit_offsets)
         nonempty = np.flatnonzero(lengths > 0)
-        weight = journeys.conversions + journeys.nulls
-        state = paths.state + 1
-        # Moves between consecutive visits of one journey, keyed source * size + target, plus the
-        # moves out of START; summed per key at once (no per-visit edge arrays are kept).
-        same = paths.owner[1:] == paths.owner[:-1]
-        keys = np.concatenate(
-            [state[paths.visit_offsets[:-1][nonempty]], (state[:-1] * size + state[1:])[same]]
-        )
-        weights = np.concatenate([weight[nonempty], weight[paths.owner[:-1][same]]])
-        distinct, inverse, _ = factorize(keys)
-        last_state = state[paths.visit_offsets[1:][nonempty] - 1]
+        weight = (journeys.conversions + journeys.nulls)[nonempty]
+        first = paths.visit_offsets[:-1][nonempty]
+        last_state = paths.state[paths.visit_offsets[1:][nonempty] - 1].astype(np.int64) + 1
+        # Edge keys source * size + target: the moves out of START, then the moves between
+        # consecutive visits of a journey (journey order, so each journey's weight repeats once
+        # per move). Keys are built in place in the narrowest safe type: visits dominate memory.
+        wide = np.dtype(np.int64 if size * size >= 2**31 else np.int32)
+        state: NDArray[np.signedinteger[Any]] = paths.state.astype(wide)
+        state += 1
+        move = np.ones(state.size, dtype=np.bool_)
+        move[first] = False  # the first visit of a journey is entered from START
+        pairs = state[:-1] * np.asarray(size, dtype=wide)
+        pairs += state[1:]
+        keys = np.concatenate([state[first], pairs[move[1:]]])
+        del pairs, move, state
+        weights = np.concatenate([weight, np.repeat(weight, lengths[nonempty] - 1)])
+        distinct, edge_weight = _sum_edges(keys, weights, size * size)
+        del keys, weights
         conversions, value = channel_totals(journeys)
         return cls(
             order=order,
             states=paths.state_labels,
             edge_from=distinct // size,
             edge_to=distinct % size,
-            edge_weight=sum_by(inverse, weights, distinct.size),
+            edge_weight=edge_weight,
             to_conversion=sum_by(last_state, journeys.conversions[nonempty], size),
             to_null=sum_by(last_state, journeys.nulls[nonempty], size),
             to_value=sum_by(last_state, journeys.value[nonempty], size),
@@ -137,6 +144,21 @@ class MarkovStats:
             ),
             channel_value=sum((p[2] @ p[0].channel_value for p in parts), np.zeros(len(channels))),
         ).compact()
+
+
+def _sum_edges(
+    keys: NDArray[np.integer[Any]], weights: NDArray[np.float64], n_keys: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The distinct edge keys (sorted) and their summed weights.
+
+    Few possible keys (low orders): two bincounts, no per-move index array. Otherwise the keys
+    are factorized.
+    """
+    if n_keys <= max(4 * keys.size, 1 << 16):
+        present = np.flatnonzero(np.bincount(keys, minlength=n_keys))
+        return present, sum_by(keys, weights, n_keys)[present]
+    distinct, inverse, _ = factorize(keys)
+    return distinct, sum_by(inverse, weights, distinct.size)
 
 
 def _recode(

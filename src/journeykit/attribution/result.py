@@ -143,13 +143,17 @@ class Attribution:
     @property
     def credit(self) -> NDArray[np.float64]:
         """Credited conversions per touch."""
-        return self.shares * self.journeys.conversions[self.journeys.journey_of_touch]
+        out = self.journeys.conversions[self.journeys.journey_of_touch]
+        out *= self.shares  # in place: one per-touch array, not two
+        return out
 
     @property
     def value_credit(self) -> NDArray[np.float64]:
         """Credited value per touch."""
         shares = self.shares if self.value_shares is None else self.value_shares
-        return shares * self.journeys.value[self.journeys.journey_of_touch]
+        out = self.journeys.value[self.journeys.journey_of_touch]
+        out *= shares
+        return out
 
     def _measure(self, measure: str) -> NDArray[Any]:
         if measure == "conversions":
@@ -205,10 +209,13 @@ class Attribution:
             raise ValueError(msg)
         columns = [self.journeys.column(name) for name in names]
         sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
+        # Built in place: per-touch arrays dominate memory on large journeys.
         combined = np.zeros(self.journeys.n_touches, dtype=np.int64)
         for column, size in zip(columns, sizes, strict=True):
-            combined = combined * size + (column.codes.astype(np.int64) + 1)
-        amounts = self._measure(measure).astype(np.float64)
+            combined *= size
+            combined += column.codes
+            combined += 1
+        amounts = self._measure(measure).astype(np.float64, copy=False)
         if int(np.prod(sizes, dtype=np.float64)) <= 4 * combined.size + 1024:
             totals = np.bincount(combined, weights=amounts, minlength=int(np.prod(sizes)))
             used = np.flatnonzero(np.bincount(combined, minlength=totals.size))

@@ -69,6 +69,10 @@ def read_paths(
     if not sep:
         msg = "sep must be a non-empty string"
         raise ValueError(msg)
+    if isinstance(source, str | os.PathLike):
+        streamed = _stream_csv(source, path, conversions, value=value, nulls=nulls, sep=sep)
+        if streamed is not None:
+            return streamed
     table = open_table(_read_csv(source) if _is_csv(source) else source)
     require(table, [path, conversions])
     split = _split_with_arrow(table, path, sep)
@@ -89,18 +93,124 @@ def read_paths(
         if nulls is not None and nulls in table.names
         else np.zeros(table.n_rows)
     )
-    ids = Column(
-        np.arange(table.n_rows, dtype=smallest_code_dtype(table.n_rows)),
-        [str(i) for i in range(table.n_rows)],
-    )
     return journeys_from_paths(
         lengths=lengths,
         channel=channel,
         conversions=conv,
         nulls=null_array,
         value=value_array,
-        ids=ids,
+        ids=_row_ids(table.n_rows),
     )
+
+
+def _row_ids(n_rows: int) -> Column:
+    return Column(
+        np.arange(n_rows, dtype=smallest_code_dtype(n_rows)), [str(i) for i in range(n_rows)]
+    )
+
+
+_BLOCK_BYTES = 1 << 20
+
+
+class _UnusualError(Exception):
+    """A path CSV the block reader leaves to the whole-file reader (which names the rows)."""
+
+
+def _stream_csv(
+    source: str | os.PathLike[str],
+    path: str,
+    conversions: str,
+    *,
+    value: str | None,
+    nulls: str | None,
+    sep: str,
+) -> Journeys | None:
+    """Read a clean path CSV block by block with pyarrow, holding one block at a time.
+
+    Memory stays near the size of the result instead of several times the file. Anything
+    unusual (a missing column, nulls, text in a number column, an empty step, a negative
+    count, a type that changes between blocks) returns ``None``, and the whole-file reader then
+    names the rows at fault.
+    """
+    try:
+        import pyarrow as pa  # noqa: PLC0415  # optional speed-up
+        from pyarrow import csv as pa_csv  # noqa: PLC0415
+    except ImportError:
+        return None
+    codes: dict[str, int] = {}
+    blocks: list[tuple[NDArray[Any], ...]] = []
+    try:
+        reader = pa_csv.open_csv(source, read_options=pa_csv.ReadOptions(block_size=_BLOCK_BYTES))
+        names = reader.schema.names
+        if path not in names or conversions not in names:
+            return None
+        amount = value if value is not None and value in names else None
+        null = nulls if nulls is not None and nulls in names else None
+        for batch in reader:
+            lengths, steps = _split_batch(batch.column(path), sep, codes)
+            counts = _counts(batch.column(conversions))
+            amounts = counts if amount is None else _counts(batch.column(amount))
+            nulls_ = np.zeros(len(counts)) if null is None else _counts(batch.column(null))
+            blocks.append((lengths, steps, counts, amounts, nulls_))
+    except (_UnusualError, pa.ArrowInvalid, OSError, ValueError):
+        return None
+    finally:
+        # Arrow keeps freed blocks for reuse; a one-off read gives them back to the system.
+        pa.default_memory_pool().release_unused()
+    if not blocks:
+        return None
+    labels = sorted(codes, key=codes.__getitem__)
+    order = sorted(range(len(labels)), key=labels.__getitem__)
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    dtype = smallest_code_dtype(len(labels))
+    lengths = np.concatenate([b[0] for b in blocks])
+    return journeys_from_paths(
+        lengths=lengths,
+        channel=Column(
+            np.concatenate([rank[b[1]].astype(dtype) for b in blocks]),
+            [labels[i] for i in order],
+        ),
+        conversions=np.concatenate([b[2] for b in blocks]),
+        value=np.concatenate([b[3] for b in blocks]),
+        nulls=np.concatenate([b[4] for b in blocks]),
+        ids=_row_ids(lengths.size),
+    )
+
+
+def _split_batch(
+    column: Any, sep: str, codes: dict[str, int]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Step counts and step codes (first-seen order, shared across blocks) of one block."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    if column.null_count or not pa.types.is_string(column.type):
+        raise _UnusualError
+    steps = pc.split_pattern(column, pattern=sep)
+    lengths = np.asarray(pc.list_value_length(steps).to_numpy(), dtype=np.int64)
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(steps))
+    if len(flat) and pc.any(pc.equal(flat, "")).as_py():
+        raise _UnusualError
+    encoded = pc.dictionary_encode(flat)
+    mapping = np.array(
+        [codes.setdefault(label, len(codes)) for label in encoded.dictionary.to_pylist()],
+        dtype=np.int64,
+    )
+    return lengths, mapping[encoded.indices.to_numpy()]
+
+
+def _counts(column: Any) -> NDArray[np.float64]:
+    """A number column of one block as float64 if every entry is finite and >= 0."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    numeric = pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+    if column.null_count or not numeric:
+        raise _UnusualError
+    array = np.asarray(column.to_numpy(), dtype=np.float64)
+    if not np.all(np.isfinite(array)) or np.any(array < 0):
+        raise _UnusualError
+    return array
 
 
 def _text_of(value: Any) -> str:
