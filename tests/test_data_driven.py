@@ -323,3 +323,31 @@ def test_large_chains_use_the_sparse_solver_and_agree_with_the_factorisation(
     )
     for channel, effect in factorised.removal_effects.items():
         assert iterative.removal_effects[channel] == pytest.approx(effect, abs=1e-12)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_markov_statistics_counted_in_slices_equal_one_pass(
+    order: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import journeykit.attribution.markov as markov_module  # noqa: PLC0415
+
+    rng = np.random.default_rng(order)
+    rows = [
+        {
+            "path": " > ".join(rng.choice(list("abcde"), size=int(rng.integers(1, 7)))),
+            "total_conversions": int(rng.integers(0, 3)),
+            "total_conversion_value": float(rng.integers(0, 500)),
+            "total_null": int(rng.integers(0, 3)),
+        }
+        for _ in range(400)
+    ]
+    paths = jk.read_paths(rows)
+    whole = jk.models.get("markov", order=order).fit(paths)
+    monkeypatch.setattr(markov_module, "_SLICE_TOUCHES", 37)  # dozens of slices
+    sliced = jk.models.get("markov", order=order).fit(paths)
+    assert sliced.removal_effects == pytest.approx(whole.removal_effects, rel=1e-12, abs=1e-15)
+    assert sliced.conversion_probability == pytest.approx(whole.conversion_probability, rel=1e-13)
+    got = jk.attribute(paths, jk.models.get("markov", order=order)).by("channel", measure="value")
+    monkeypatch.setattr(markov_module, "_SLICE_TOUCHES", 1 << 20)
+    want = jk.attribute(paths, "markov", order=order).by("channel", measure="value")
+    assert dict(got) == pytest.approx(dict(want), rel=1e-12)

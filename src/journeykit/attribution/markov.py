@@ -13,8 +13,10 @@ changes an order-1 result; collapsing repeats keeps that true for higher orders 
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import attrs
 import numpy as np
@@ -49,6 +51,9 @@ def _allocation(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> N
         raise ModelError(msg)
 
 
+_SLICE_TOUCHES: Final = 1 << 20  # touches counted at once by MarkovStats.of
+
+
 @attrs.frozen(eq=False)
 class MarkovStats:
     """Mergeable sufficient statistics of a Markov chain over some journeys.
@@ -71,7 +76,25 @@ class MarkovStats:
 
     @classmethod
     def of(cls, journeys: Journeys, order: int) -> MarkovStats:
-        """The statistics of ``journeys`` for a chain of ``order``."""
+        """The statistics of ``journeys`` for a chain of ``order``.
+
+        Large inputs are counted in slices of whole journeys and merged (exactly the same counts),
+        so the per-visit arrays never exceed a slice.
+        """
+        if journeys.n_touches <= _SLICE_TOUCHES:
+            return cls._of(journeys, order)
+        cuts = np.searchsorted(
+            journeys.offsets, np.arange(_SLICE_TOUCHES, journeys.n_touches, _SLICE_TOUCHES)
+        )
+        edges = np.unique(np.concatenate([[0], cuts, [journeys.n_journeys]]))
+        parts = (
+            cls._of(journeys.select(np.arange(a, b)), order)
+            for a, b in itertools.pairwise(edges.tolist())
+        )
+        return functools.reduce(MarkovStats.merge, parts)
+
+    @classmethod
+    def _of(cls, journeys: Journeys, order: int) -> MarkovStats:
         paths = state_paths(journeys, order)
         size = len(paths.state_labels) + 1  # transient states, START first
         lengths = np.diff(paths.visit_offsets)

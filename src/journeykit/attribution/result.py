@@ -37,6 +37,19 @@ def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: Backend)
     return nw.from_dict(columns, backend=backend).to_native()
 
 
+_SLICE = 1 << 20  # touches rolled up at once by Attribution.by
+
+
+def _combine(columns: list[Any], sizes: list[int], start: int, stop: int) -> NDArray[np.int64]:
+    """One integer key per touch in ``start:stop`` for a tuple of columns (0 = no label)."""
+    combined = np.zeros(stop - start, dtype=np.int64)
+    for column, size in zip(columns, sizes, strict=True):
+        combined *= size
+        combined += column.codes[start:stop]
+        combined += 1
+    return combined
+
+
 class Credit(Mapping[Any, float]):
     """Credit rolled up by a dimension: a read-only mapping ordered by credit, largest first.
 
@@ -209,20 +222,16 @@ class Attribution:
             raise ValueError(msg)
         columns = [self.journeys.column(name) for name in names]
         sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
-        # Built in place: per-touch arrays dominate memory on large journeys.
-        combined = np.zeros(self.journeys.n_touches, dtype=np.int64)
-        for column, size in zip(columns, sizes, strict=True):
-            combined *= size
-            combined += column.codes
-            combined += 1
-        amounts = self._measure(measure).astype(np.float64, copy=False)
-        if int(np.prod(sizes, dtype=np.float64)) <= 4 * combined.size + 1024:
-            totals = np.bincount(combined, weights=amounts, minlength=int(np.prod(sizes)))
-            used = np.flatnonzero(np.bincount(combined, minlength=totals.size))
-            keys, sums = used, totals[used]
+        n_keys = int(np.prod(sizes, dtype=np.float64))
+        keys: NDArray[np.int64]
+        sums: NDArray[np.float64]
+        if n_keys <= 4 * self.journeys.n_touches + 1024:
+            keys, sums = self._dense_sums(columns, sizes, measure)
         else:  # many sparse combinations (e.g. journey x buyer): group only the ones present
+            combined = _combine(columns, sizes, 0, self.journeys.n_touches)
             keys, inverse = np.unique(combined, return_inverse=True)
-            sums = np.bincount(inverse, weights=amounts, minlength=keys.size)
+            amounts = self._measure(measure).astype(np.float64, copy=False)
+            sums = np.bincount(inverse, weights=amounts, minlength=keys.size).astype(np.float64)
         items: list[tuple[Any, float]] = []
         for combined_code, amount in zip(keys.tolist(), sums.tolist(), strict=True):
             parts: list[str | None] = []
@@ -235,6 +244,33 @@ class Attribution:
             items.append((label, round(amount) if measure == "cents" else amount))
         items.sort(key=lambda kv: (-kv[1], _label(kv[0])))
         return Credit(items, key if isinstance(key, str) else names, measure)
+
+    def _dense_sums(
+        self, columns: list[Any], sizes: list[int], measure: str
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Sums per combined key present, in slices of touches (bounded memory)."""
+        n_keys = int(np.prod(sizes))
+        totals = np.zeros(n_keys)
+        present = np.zeros(n_keys, dtype=np.int64)
+        whole = self.to_cents() if measure == "cents" else None
+        for start in range(0, self.journeys.n_touches, _SLICE):
+            stop = min(start + _SLICE, self.journeys.n_touches)
+            combined = _combine(columns, sizes, start, stop)
+            amounts = whole[start:stop] if whole is not None else self._slice(measure, start, stop)
+            totals += np.bincount(combined, weights=amounts, minlength=n_keys)
+            present += np.bincount(combined, minlength=n_keys)
+        used = np.flatnonzero(present)
+        return used, totals[used]
+
+    def _slice(self, measure: str, start: int, stop: int) -> NDArray[np.float64]:
+        """Credited conversions or value of the touches ``start:stop``."""
+        if measure not in ("conversions", "value"):
+            self._measure(measure)  # raises the error that names the measures
+        journey = self.journeys.journey_of_touch[start:stop]
+        if measure == "conversions":
+            return self.shares[start:stop] * self.journeys.conversions[journey]
+        shares = self.shares if self.value_shares is None else self.value_shares
+        return shares[start:stop] * self.journeys.value[journey]
 
     def share(self, key: Key = "channel", *, measure: Measure = "conversions") -> dict[Any, float]:
         """Each key's fraction of the credited total."""
