@@ -203,6 +203,14 @@ def test_bad_files_and_arguments_exit_2_naming_the_problem(
     assert result.stderr.startswith("journeykit attribute: error:")
 
 
+def test_json_lines_cannot_be_streamed(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"journey_id": "j1"}\n')
+    result = run("attribute", str(path), "--model", "linear", "--chunk-rows", "10")
+    assert result.returncode == 2
+    assert "streams CSV and Parquet only" in result.stderr
+
+
 def test_bad_json_lines_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     path.write_text('{"journey_id": "j1"}\n[1, 2]\n{oops\n')

@@ -22,7 +22,7 @@ import numpy as np
 from journeykit.attribution._registry import get, name_of
 from journeykit.attribution.result import Attribution, Credit, Key, _label
 from journeykit.errors import ModelError, Problem, SchemaError
-from journeykit.io.files import InputKind, file_kind
+from journeykit.io.files import SUFFIXES, InputKind, file_kind
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
 from journeykit.journeys import Journeys
@@ -126,6 +126,9 @@ def attribute_file(
     options = dict(columns or {})
     keys = tuple(k if isinstance(k, str) else tuple(k) for k in by)
     kind = file_kind(path, input)
+    if SUFFIXES.get(Path(path).suffix.lower()) not in ("csv", "parquet"):
+        message = "streams CSV and Parquet only; read JSON lines whole with read_journeys()"
+        raise SchemaError([Problem(str(path), "", message)])
 
     def chunks() -> Iterator[Journeys]:
         tables = _tables(Path(path), chunk_rows)
