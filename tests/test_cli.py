@@ -234,6 +234,13 @@ def test_unknown_suffix_and_bad_arguments(tmp_path: Path) -> None:
     assert "--model" in result.stderr
 
 
+def test_a_closed_pipe_stops_quietly() -> None:
+    shell = f"{sys.executable} -m journeykit demo | head -n 2"
+    result = subprocess.run(shell, shell=True, capture_output=True, text=True, check=False)
+    assert len(result.stdout.splitlines()) == 2
+    assert result.stderr == ""
+
+
 @pytest.mark.parametrize("command", ["demo", "attribute", "compare", "graph"])
 def test_every_command_has_help_with_examples(command: str) -> None:
     result = run(command, "--help")

@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -456,11 +457,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return run(args)
+        status = run(args)
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+    except BrokenPipeError:
+        # the reader went away (``journeykit demo | head``): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except _known_errors() as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"journeykit {args.command}: error: {message}", file=sys.stderr)
         return 2
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover
