@@ -263,6 +263,15 @@ def test_demo_prints_comparison_split_handoff_and_diagnosis() -> None:
         assert part in out
 
 
+def test_demo_splits_by_the_model_asked_for() -> None:
+    result = run("demo", "--model", "full_path")
+    assert result.returncode == 0, result.stderr
+    assert "Marketing vs sales (full_path)" in result.stdout
+    result = run("demo", "--model", "no_such_model")
+    assert result.returncode == 2
+    assert "no_such_model" in result.stderr
+
+
 def test_demo_writes_figures_and_a_self_contained_report(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     result = run("demo", "--out", str(tmp_path / "report"))

@@ -69,7 +69,9 @@ def _demo(args: argparse.Namespace) -> int:
         for m in comparison
     }
     print("mean absolute error: " + ", ".join(f"{m} {e:.1%}" for m, e in errors.items()))
-    chosen = comparison[args.model] if args.model in comparison else comparison["markov"]
+    chosen = (
+        comparison[args.model] if args.model in comparison else jk.attribute(journeys, args.model)
+    )
     split = jk.analytics.split(chosen)
     handoff = jk.analytics.handoff(journeys, chosen)
     diagnosis = jk.analytics.diagnose(demo.records, by="segment")
