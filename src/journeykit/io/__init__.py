@@ -1,5 +1,6 @@
 """Input and output: events and path tables in, the JSON boundary for CRMs."""
 
+from journeykit.io.files import read_journeys
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
 from journeykit.io.serde import SCHEMA_VERSION, dumps, loads, structure, unstructure
@@ -9,6 +10,7 @@ __all__ = [
     "dumps",
     "from_events",
     "loads",
+    "read_journeys",
     "read_paths",
     "structure",
     "unstructure",
