@@ -16,12 +16,10 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
 from journeykit.attribution._allocation import allocate, global_totals
@@ -31,6 +29,9 @@ from journeykit.attribution._registry import register
 from journeykit.attribution._shares import factorize, sum_by
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
+
+if TYPE_CHECKING:  # scipy is imported when a chain is solved: `import journeykit` stays light
+    import scipy.sparse as sp
 
 __all__ = ["FittedMarkov", "Markov", "MarkovStats", "TransitionTable"]
 
@@ -188,6 +189,8 @@ def _recode(
     stats: MarkovStats, states: tuple[tuple[str, ...], ...], channels: tuple[str, ...]
 ) -> tuple[MarkovStats, Any, Any]:
     """Stats with state indices in ``states``, and matrices that move per-state/channel vectors."""
+    import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a chain is built
+
     state_index = {s: i + 1 for i, s in enumerate(states)}
     lookup = np.array([0] + [state_index[s] for s in stats.states], dtype=np.int64)
     moved = attrs.evolve(stats, edge_from=lookup[stats.edge_from], edge_to=lookup[stats.edge_to])
@@ -363,6 +366,8 @@ def _sparse_solve(matrix: Any, rhs: NDArray[np.float64]) -> NDArray[np.float64]:
     otherwise the sparse LU factorisation (states are ordered by k-gram, which keeps its fill-in
     lowest) solves the system directly. Both are deterministic: the same input gives the same bits.
     """
+    import scipy.sparse.linalg as spla  # noqa: PLC0415  # heavy: only when a large chain is solved
+
     solution = np.empty_like(rhs)
     scale = max(1.0, float(np.abs(rhs).max(initial=0.0)))
     for column in range(rhs.shape[1]):
@@ -443,6 +448,8 @@ class Markov:
 
     def fit_from_stats(self, stats: MarkovStats) -> FittedMarkov:
         """Fit from (merged) statistics: exactly the same as fitting on the journeys themselves."""
+        import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a chain is built
+
         if stats.order != self.order:
             msg = f"these statistics are of order {stats.order}, the model of order {self.order}"
             raise ModelError(msg)
@@ -486,6 +493,8 @@ def _table(
     to_conversion: NDArray[np.float64],
     to_null: NDArray[np.float64],
 ) -> TransitionTable:
+    import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a chain is built
+
     size = len(stats.states) + 1
     labels = (START, *(_state_name(s) for s in stats.states), CONVERSION, NULL)
     moves = sp.coo_matrix(probabilities)
