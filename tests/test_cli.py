@@ -203,6 +203,19 @@ def test_bad_files_and_arguments_exit_2_naming_the_problem(
     assert result.stderr.startswith("journeykit attribute: error:")
 
 
+def test_row_numbers_are_explained_in_terms_of_file_lines(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "journey_id,timestamp,channel,converted,value\n"
+        "j1,2024-01-01T00:00:00Z,a,false,\n"
+        "j1,not a time,a,true,1\n"
+    )
+    result = run("attribute", str(path), "--model", "linear")
+    assert result.returncode == 2
+    assert "row 1: timestamp" in result.stderr
+    assert "row N is line N + 2 of the file" in result.stderr
+
+
 def test_json_lines_cannot_be_streamed(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     path.write_text('{"journey_id": "j1"}\n')

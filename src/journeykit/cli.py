@@ -454,6 +454,18 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     return (CommandError, JourneykitError, OSError, ValueError, KeyError, ImportError)
 
 
+def _row_hint(args: argparse.Namespace, message: str) -> str:
+    """How the library's row numbers map onto the lines of the user's file."""
+    if not re.search(r"\brows? \d", message) or getattr(args, "file", None) is None:
+        return ""
+    suffix = Path(args.file).suffix.lower()
+    if suffix == ".csv":
+        return "\n(rows count from 0 after the header: row N is line N + 2 of the file)"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "\n(rows count from 0 over the non-blank lines)"
+    return "\n(rows count from 0)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``journeykit`` command; returns the exit status (2 for bad arguments or files)."""
     args = _parser().parse_args(argv)
@@ -467,8 +479,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except _known_errors() as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"journeykit {args.command}: error: {message}", file=sys.stderr)
+        message = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+        print(
+            f"journeykit {args.command}: error: {message}{_row_hint(args, message)}",
+            file=sys.stderr,
+        )
         return 2
     return status
 
