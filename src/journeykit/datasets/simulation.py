@@ -271,6 +271,7 @@ class _Draws:
     buyer: NDArray[np.int64]
     u_success: NDArray[np.float64]
     u_asset: NDArray[np.float64]
+    persona: NDArray[np.int64]  # per buyer, accounts in order (no causal effect)
 
 
 @attrs.frozen
@@ -484,6 +485,7 @@ def _draw(rng: np.random.Generator, n: int, specs: tuple[ChannelSpec, ...], days
     buyer = (rng.random(total) * committee[account]).astype(np.int64)
     u_success = rng.random(total)
     u_asset = rng.random(total)
+    persona = rng.integers(0, len(_PERSONAS), size=int(committee.sum()))  # last: changes no other
     order = np.lexsort((time, account))
     return _Draws(
         segment=segment,
@@ -498,6 +500,7 @@ def _draw(rng: np.random.Generator, n: int, specs: tuple[ChannelSpec, ...], days
         buyer=buyer[order],
         u_success=u_success[order],
         u_asset=u_asset[order],
+        persona=persona,
     )
 
 
@@ -598,8 +601,6 @@ def _records(
         Account(aid, f"Account {i}", segment=_SEGMENTS[draws.segment[i]])
         for i, aid in enumerate(account_ids)
     ]
-    rng = np.random.default_rng([int(draws.committee.sum()), n])  # personas: not causal
-    persona_of = rng.integers(0, len(_PERSONAS), size=int(draws.committee.sum()))
     lead_buyer = draws.lead_buyer.copy()
     made = outcome.lead_touch >= 0
     lead_buyer[made] = draws.buyer[outcome.lead_touch[made]]
@@ -615,7 +616,7 @@ def _records(
                 if j == lead_buyer[i] and np.isfinite(outcome.lead[i])
                 else None
             )
-            buyers.append(Buyer(bid, _PERSONAS[persona_of[k]].id, aid, lead_at=lead_at))
+            buyers.append(Buyer(bid, _PERSONAS[draws.persona[k]].id, aid, lead_at=lead_at))
             k += 1
     touches = []
     for t in np.flatnonzero(outcome.happened):
