@@ -351,19 +351,17 @@ def simulate(
     won, value = _totals(draws, outcome)
     channel_truth: dict[str, Effect] = {}
     asset_truth: dict[str, Effect] = {}
-    if ground_truth:
+    if ground_truth:  # replay the same draws with one more channel (asset) switched off
         for i, name in enumerate(names):
-            off = channel_off.copy()
-            off[i] = True
-            channel_truth[name] = _lost(
-                draws, _run(draws, table, days, channel_off=off, asset_off=asset_off), won, value
+            replay = _run(
+                draws, table, days, channel_off=_also(channel_off, i), asset_off=asset_off
             )
+            channel_truth[name] = _lost(draws, replay, won, value)
         for i, asset in enumerate(assets):
-            off = asset_off.copy()
-            off[i] = True
-            asset_truth[asset.id] = _lost(
-                draws, _run(draws, table, days, channel_off=channel_off, asset_off=off), won, value
+            replay = _run(
+                draws, table, days, channel_off=channel_off, asset_off=_also(asset_off, i)
             )
+            asset_truth[asset.id] = _lost(draws, replay, won, value)
     records = _records(draws, outcome, specs, assets)
     return Simulation(
         records=records,
@@ -573,6 +571,12 @@ def _run(
         & (time <= end[a])
     )
     return _Outcome(lead, opportunity, close, won, lead_touch, happened, stage, asset)
+
+
+def _also(off: NDArray[np.bool_], i: int) -> NDArray[np.bool_]:
+    out = off.copy()
+    out[i] = True
+    return out
 
 
 def _totals(draws: _Draws, outcome: _Outcome) -> tuple[int, float]:
