@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import networkx as nx
@@ -325,3 +327,29 @@ def test_progress_shows_on_a_terminal_only(paths_csv: Path) -> None:
     assert b"loading the demo world" in seen
     piped = run("attribute", str(paths_csv), "--model", "markov")
     assert piped.stderr == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_draws_a_bar_once_the_fraction_is_known() -> None:
+    from journeykit._progress import Progress, progress  # noqa: PLC0415
+
+    state = Progress()
+    assert state.render("reading", "|", 1.25).startswith("| reading")
+    state.update(0.5)
+    assert state.render("reading", "|", 1.25) == f"[{'#' * 12}{'-' * 12}]  50% reading   1.2s"
+    state.update(7.0)
+    assert state.fraction == 1.0
+    screen = _Terminal()
+    with progress("crediting", stream=screen, every=0.01) as shown:
+        shown.update(0.25)
+        time.sleep(0.1)
+    assert "[######------------------]  25% crediting" in screen.getvalue()
+    assert screen.getvalue().endswith("\r")  # the line is erased at the end
+    piped = io.StringIO()
+    with progress("crediting", stream=piped) as shown:
+        shown.update(0.5)
+    assert piped.getvalue() == ""

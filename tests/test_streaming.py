@@ -145,3 +145,19 @@ def test_bad_arguments(tmp_path: Path, files: dict[str, Path]) -> None:
         jk.attribute_file(tmp_path / "nope.csv", input="paths")
     with pytest.raises(KeyError, match="ask for 'team'"):
         jk.attribute_file(files["paths.csv"]).by("team")
+
+
+@pytest.mark.parametrize("name", ["events.parquet", "events.csv", "paths.csv"])
+@pytest.mark.parametrize(("model", "passes"), [("markov", 2), ("linear", 1)])
+def test_progress_rises_to_one_over_both_passes(
+    files: dict[str, Path], name: str, model: str, passes: int
+) -> None:
+    seen: list[float] = []
+    jk.attribute_file(files[name], model, chunk_rows=7, on_progress=seen.append)
+    assert seen == sorted(seen)
+    assert seen[-1] == pytest.approx(1.0)
+    assert all(0.0 < f <= 1.0 for f in seen)
+    if passes == 2:  # the fit pass ends half way
+        assert any(f == pytest.approx(0.5) for f in seen)
+    else:
+        assert len(seen) > 3

@@ -166,7 +166,7 @@ def _attribute(args: argparse.Namespace) -> int:
     keys = _keys(args.by)
     result: Any
     if args.chunk_rows:
-        with progress(f"attributing {args.file} in chunks"):
+        with progress(f"attributing {args.file} in chunks") as shown:
             result = jk.attribute_file(
                 args.file,
                 args.model,
@@ -175,6 +175,7 @@ def _attribute(args: argparse.Namespace) -> int:
                 chunk_rows=args.chunk_rows,
                 tz=args.tz,
                 columns=_columns(args),
+                on_progress=shown.update,
                 **params,
             )
     else:

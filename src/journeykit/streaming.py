@@ -9,8 +9,9 @@ time, and the numbers equal those of the in-memory path up to floating-point sum
 from __future__ import annotations
 
 import csv
+import io
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 from functools import reduce
 from pathlib import Path
@@ -76,6 +77,7 @@ def attribute_file(
     chunk_rows: int = 500_000,
     tz: tzinfo | str | None = None,
     columns: Mapping[str, Any] | None = None,
+    on_progress: Callable[[float], None] | None = None,
     **params: Any,
 ) -> FileAttribution:
     r"""Attribute a CSV or Parquet file of events or paths, chunk by chunk.
@@ -96,6 +98,9 @@ def attribute_file(
         For naive event times (see :func:`~journeykit.from_events`).
     columns : mapping, optional
         Column options for :func:`~journeykit.from_events` or :func:`~journeykit.read_paths`.
+    on_progress : callable, optional
+        Called after each chunk with the fraction of the whole job done (0 to 1, over both
+        passes): rows of a Parquet file, bytes of a CSV file. The command draws its bar with it.
     **params
         Parameters of the named model.
 
@@ -130,17 +135,24 @@ def attribute_file(
         message = "streams CSV and Parquet only; read JSON lines whole with read_journeys()"
         raise SchemaError([Problem(str(path), "", message)])
 
-    def chunks() -> Iterator[Journeys]:
-        tables = _tables(Path(path), chunk_rows)
+    # Data-driven models read the file twice (fit, credit); rule models fit on the first chunk.
+    passes = 2 if callable(getattr(spec, "partial_stats", None)) else 1
+
+    def chunks(counted_pass: int | None = None) -> Iterator[Journeys]:
+        def report(fraction: float) -> None:
+            if on_progress is not None and counted_pass is not None:
+                on_progress((counted_pass + fraction) / passes)
+
+        tables = _tables(Path(path), chunk_rows, report)
         if kind == "paths":
             return (read_paths(t, **options) for t in tables)
         journey_column = options.get("journey", "journey_id")
         return (from_events(t, tz=tz, **options) for t in _whole_journeys(tables, journey_column))
 
-    fitted = _fit(spec, chunks)
+    fitted = _fit(spec, lambda: chunks(0 if passes == 2 else None))
     credit: dict[tuple[Key, str], dict[Any, float]] = {(k, m): {} for k in keys for m in _MEASURES}
     n_journeys = n_touches = n_chunks = 0
-    for journeys in chunks():
+    for journeys in chunks(passes - 1):
         shares = np.asarray(fitted.credit(journeys), dtype=np.float64)
         value_shares = None
         if callable(getattr(fitted, "credit_value", None)):
@@ -173,18 +185,30 @@ def _fit(spec: Any, chunks: Any) -> Any:
     return spec.fit(first)
 
 
-def _tables(path: Path, chunk_rows: int) -> Iterator[Any]:
-    """The file in chunks of at most ``chunk_rows`` rows (pyarrow tables, or dicts of columns)."""
+def _tables(
+    path: Path, chunk_rows: int, report: Callable[[float], None] | None = None
+) -> Iterator[Any]:
+    """The file in chunks of at most ``chunk_rows`` rows (pyarrow tables, or dicts of columns).
+
+    ``report`` gets the fraction of the file read after each chunk (rows of a Parquet file, bytes
+    of a CSV file).
+    """
     if not path.exists():
         raise SchemaError([Problem(str(path), "", "does not exist")])
+    tell = report or (lambda _fraction: None)
     if path.suffix in (".parquet", ".pq"):
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
 
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+        parquet = pq.ParquetFile(path)
+        total, seen = max(parquet.metadata.num_rows, 1), 0
+        for batch in parquet.iter_batches(batch_size=chunk_rows):
+            seen += batch.num_rows
             yield pa.Table.from_batches([batch])
+            tell(seen / total)
         return
-    with path.open(newline="", encoding="utf-8") as handle:
+    size = max(path.stat().st_size, 1)
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = [name.strip() for name in next(reader, [])]
         rows: list[list[str]] = []
@@ -192,9 +216,11 @@ def _tables(path: Path, chunk_rows: int) -> Iterator[Any]:
             rows.append(row)
             if len(rows) == chunk_rows:
                 yield _columns(header, rows)
+                tell(raw.tell() / size)  # the text layer refuses tell() mid-iteration
                 rows = []
         if rows:
             yield _columns(header, rows)
+        tell(1.0)
 
 
 def _columns(header: list[str], rows: list[list[str]]) -> dict[str, list[str]]:
