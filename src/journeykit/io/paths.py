@@ -159,18 +159,10 @@ def _stream_csv(
         pa.default_memory_pool().release_unused()
     if not blocks:
         return None
-    labels = sorted(codes, key=codes.__getitem__)
-    order = sorted(range(len(labels)), key=labels.__getitem__)
-    rank = np.empty(len(labels), dtype=np.int64)
-    rank[order] = np.arange(len(labels))
-    dtype = smallest_code_dtype(len(labels))
     lengths = np.concatenate([b[0] for b in blocks])
     return journeys_from_paths(
         lengths=lengths,
-        channel=Column(
-            np.concatenate([rank[b[1]].astype(dtype) for b in blocks]),
-            [labels[i] for i in order],
-        ),
+        channel=_sorted_column(codes, [b[1] for b in blocks]),
         conversions=np.concatenate([b[2] for b in blocks]),
         value=np.concatenate([b[3] for b in blocks]),
         nulls=np.concatenate([b[4] for b in blocks]),
@@ -181,23 +173,42 @@ def _stream_csv(
 def _split_batch(
     column: Any, sep: str, codes: dict[str, int]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Step counts and step codes (first-seen order, shared across blocks) of one block."""
+    """Step counts and step codes (first-seen order in ``codes``, shared across blocks).
+
+    Steps stay in Arrow's compact buffers (no Python string per step). Nulls, non-text values
+    and empty steps raise ``_UnusualError``: the plain reader then names the rows at fault.
+    """
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.compute as pc  # noqa: PLC0415
 
-    if column.null_count or not pa.types.is_string(column.type):
+    text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    if column.null_count or not text:
         raise _UnusualError
     steps = pc.split_pattern(column, pattern=sep)
     lengths = np.asarray(pc.list_value_length(steps).to_numpy(), dtype=np.int64)
     flat = pc.utf8_trim_whitespace(pc.list_flatten(steps))
     if len(flat) and pc.any(pc.equal(flat, "")).as_py():
         raise _UnusualError
+    if isinstance(flat, pa.ChunkedArray):
+        flat = flat.combine_chunks()  # one dictionary for all steps
     encoded = pc.dictionary_encode(flat)
     mapping = np.array(
         [codes.setdefault(label, len(codes)) for label in encoded.dictionary.to_pylist()],
         dtype=np.int64,
     )
     return lengths, mapping[encoded.indices.to_numpy()]
+
+
+def _sorted_column(codes: dict[str, int], parts: list[NDArray[np.int64]]) -> Column:
+    """The step codes of all parts as one column whose labels are sorted."""
+    labels = sorted(codes, key=codes.__getitem__)
+    order = sorted(range(len(labels)), key=labels.__getitem__)
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    dtype = smallest_code_dtype(len(labels))
+    return Column(
+        np.concatenate([rank[p].astype(dtype) for p in parts]), [labels[i] for i in order]
+    )
 
 
 def _counts(column: Any) -> NDArray[np.float64]:
@@ -220,35 +231,17 @@ def _text_of(value: Any) -> str:
 def _split_with_arrow(table: Any, column: str, sep: str) -> tuple[NDArray[np.int64], Column] | None:
     """Split and code the paths with Arrow compute, when the table is a frame and pyarrow is here.
 
-    Steps stay in Arrow's compact buffers (no Python string per step): much less memory and time
-    for large path tables. Anything unusual (nulls, empty steps) falls back to the plain reader,
-    which names the rows at fault.
+    Anything unusual (nulls, empty steps) returns ``None``: the plain reader names the rows.
     """
     arrow = table.arrow_column(column) if hasattr(table, "arrow_column") else None
     if arrow is None:
         return None
-    import pyarrow as pa  # noqa: PLC0415  # present: the column came from it
-    import pyarrow.compute as pc  # noqa: PLC0415
-
-    if arrow.null_count or not (
-        pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)
-    ):
+    codes: dict[str, int] = {}
+    try:
+        lengths, steps = _split_batch(arrow, sep, codes)
+    except _UnusualError:
         return None
-    steps = pc.split_pattern(arrow, pattern=sep)
-    lengths = np.asarray(pc.list_value_length(steps).to_numpy(zero_copy_only=False), dtype=np.int64)
-    flat = pc.utf8_trim_whitespace(pc.list_flatten(steps))
-    if pc.any(pc.equal(flat, "")).as_py():
-        return None
-    if isinstance(flat, pa.ChunkedArray):
-        flat = flat.combine_chunks()  # one dictionary for all steps
-    encoded = pc.dictionary_encode(flat)
-    dictionary = encoded.dictionary.to_pylist()
-    order = sorted(range(len(dictionary)), key=dictionary.__getitem__)
-    rank = np.empty(len(dictionary), dtype=np.int64)
-    rank[order] = np.arange(len(dictionary))
-    codes = rank[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
-    labels = [dictionary[i] for i in order]
-    return lengths, Column(codes.astype(smallest_code_dtype(len(labels))), labels)
+    return lengths, _sorted_column(codes, [steps])
 
 
 def _is_missing(value: Any) -> bool:
