@@ -183,6 +183,8 @@ def test_graph_from_records_and_from_events(events_csv: Path, tmp_path: Path) ->
          ["--model", "linear"], "timezone"),
         ("journey_id,timestamp,channel,converted,value\nj1,2024-01-01T00:00:00Z,a,true,-5\n",
          ["--model", "linear"], "value"),
+        ("journey_id,timestamp,channel,converted,value\nj1,2024-01-01T00:00:00Z,a\n",
+         ["--model", "linear"], "row 0: has 3 fields but the header has 5"),
         ("path,total_conversions\na > > b,1\n", ["--model", "linear"], "empty step"),
         ("path,total_conversions\na,1\n", ["--model", "no_such_model"], "no_such_model"),
         ("path,total_conversions\na,1\n", ["--model", "linear", "--journey", "id"],

@@ -371,7 +371,7 @@ def test_path_files_read_in_blocks_equal_the_whole_file_reader(
         raise AssertionError(f"{source} was read whole, not in blocks")
 
     with monkeypatch.context() as patch:
-        patch.setattr(paths_module, "_read_csv", whole_file_reader)
+        patch.setattr(paths_module, "read_csv", whole_file_reader)
         streamed = jk.read_paths(target)
     whole = jk.read_paths(io.StringIO(text))  # a file object takes the whole-file reader
     _same_journeys(streamed, whole)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from journeykit.errors import Problem, SchemaError
+from journeykit.io._csv import read_csv
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
 from journeykit.journeys import Journeys
@@ -43,8 +44,9 @@ def _format(path: Path) -> str:
 def read_table(path: str | os.PathLike[str]) -> Any:
     """A file's rows as a pyarrow table (if pyarrow is installed), a dict of columns or rows.
 
-    CSV without pyarrow gives text columns, which :func:`~journeykit.from_events` parses. JSON
-    lines give one dict per line; a line that is not a JSON object is an error naming it.
+    CSV without pyarrow (or with a ragged row) gives text columns, which
+    :func:`~journeykit.from_events` parses and whose errors name the row. JSON lines give one
+    dict per line; a line that is not a JSON object is an error naming it.
     """
     source = Path(path)
     fmt = _format(source)
@@ -54,34 +56,7 @@ def read_table(path: str | os.PathLike[str]) -> Any:
         return pq.read_table(source)
     if fmt == "jsonl":
         return _json_lines(source)
-    try:
-        import pyarrow.csv as pacsv  # noqa: PLC0415  # fast CSV when present
-    except ImportError:
-        return _csv_columns(source)
-    try:
-        return pacsv.read_csv(source)
-    except Exception as exc:  # pyarrow's errors name the row; keep them
-        raise SchemaError([Problem(str(source), "", f"is not valid CSV: {exc}")]) from None
-
-
-def _csv_columns(source: Path) -> dict[str, list[str]]:
-    with source.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = [name.strip() for name in next(reader, [])]
-        rows = list(reader)
-    bad = [i for i, row in enumerate(rows, start=2) if len(row) != len(header)]
-    if bad:
-        raise SchemaError(
-            [
-                Problem(
-                    f"{source}: line {line}",
-                    "",
-                    f"has a different number of fields than the header ({len(header)})",
-                )
-                for line in bad[:20]
-            ]
-        )
-    return {name: [row[i] for row in rows] for i, name in enumerate(header)}
+    return read_csv(source)
 
 
 def _json_lines(source: Path) -> list[dict[str, Any]]:

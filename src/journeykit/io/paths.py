@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import os
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from journeykit._building import journeys_from_paths
-from journeykit.errors import Problem, SchemaError
+from journeykit.io._csv import read_csv
 from journeykit.io._table import fail_rows, numbers, open_table, require
 from journeykit.journeys import Column, Journeys, smallest_code_dtype
 
@@ -73,7 +71,7 @@ def read_paths(
         streamed = _stream_csv(source, path, conversions, value=value, nulls=nulls, sep=sep)
         if streamed is not None:
             return streamed
-    table = open_table(_read_csv(source) if _is_csv(source) else source)
+    table = open_table(read_csv(source) if _is_csv(source) else source)
     require(table, [path, conversions])
     split = _split_with_arrow(table, path, sep)
     if split is None:
@@ -250,49 +248,6 @@ def _is_missing(value: Any) -> bool:
 
 def _is_csv(source: Any) -> bool:
     return isinstance(source, str | os.PathLike) or hasattr(source, "read")
-
-
-def _read_csv(source: Any) -> Any:
-    """A CSV as a pyarrow table when pyarrow is installed (fast), else as columns of text."""
-    if isinstance(source, str | os.PathLike):
-        try:
-            from pyarrow import csv as pa_csv  # noqa: PLC0415  # optional speed-up
-        except ImportError:
-            return _rows_of_csv(source)
-        try:
-            # Columns with a bad cell come back as text; the readers then name the bad rows.
-            return pa_csv.read_csv(source)
-        except (OSError, ValueError):
-            pass  # unreadable or ragged: the plain reader names the problem
-    return _rows_of_csv(source)
-
-
-def _rows_of_csv(source: Any) -> dict[str, list[str]]:
-    handle: TextIO
-    try:
-        if hasattr(source, "read"):
-            text = source.read()
-            handle = io.StringIO(text.decode() if isinstance(text, bytes) else text)
-        else:
-            handle = open(source, newline="", encoding="utf-8")  # noqa: SIM115, PTH123  # closed below
-    except OSError as exc:
-        raise SchemaError([Problem(str(source), "", f"cannot be read ({exc.strerror})")]) from None
-    with handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise SchemaError(
-                [Problem(str(getattr(source, "name", source)), "", "is empty: no header row")]
-            )
-        columns: dict[str, list[str]] = {name.strip(): [] for name in header}
-        names = list(columns)
-        for number, record in enumerate(reader):
-            if len(record) != len(names):
-                message = f"has {len(record)} fields but the header has {len(names)}"
-                raise SchemaError([Problem(f"row {number}", "", message)])
-            for name, cell in zip(names, record, strict=True):
-                columns[name].append(cell)
-    return columns
 
 
 def _split_paths(raw_paths: list[str], sep: str, column: str) -> tuple[NDArray[np.int64], Column]:
