@@ -40,6 +40,12 @@ def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: Backend)
 _SLICE = 1 << 20  # touches rolled up at once by Attribution.by
 
 
+def _check_measure(measure: str) -> None:
+    if measure not in _MEASURES:
+        msg = f"measure must be one of {', '.join(map(repr, _MEASURES))} (got {measure!r})"
+        raise ValueError(msg)
+
+
 def _combine(columns: list[Any], sizes: list[int], start: int, stop: int) -> NDArray[np.int64]:
     """One integer key per touch in ``start:stop`` for a tuple of columns (0 = no label)."""
     combined = np.zeros(stop - start, dtype=np.int64)
@@ -156,27 +162,20 @@ class Attribution:
     @property
     def credit(self) -> NDArray[np.float64]:
         """Credited conversions per touch."""
-        out = self.journeys.conversions[self.journeys.journey_of_touch]
-        out *= self.shares  # in place: one per-touch array, not two
-        return out
+        return self._slice("conversions", 0, self.journeys.n_touches)
 
     @property
     def value_credit(self) -> NDArray[np.float64]:
         """Credited value per touch."""
-        shares = self.shares if self.value_shares is None else self.value_shares
-        out = self.journeys.value[self.journeys.journey_of_touch]
-        out *= shares
-        return out
+        return self._slice("value", 0, self.journeys.n_touches)
 
     def _measure(self, measure: str) -> NDArray[Any]:
         if measure == "conversions":
             return self.credit
         if measure == "value":
             return self.value_credit
-        if measure == "cents":
-            return self.to_cents()
-        msg = f"measure must be one of {', '.join(map(repr, _MEASURES))} (got {measure!r})"
-        raise ValueError(msg)
+        _check_measure(measure)
+        return self.to_cents()
 
     # -- totals ------------------------------------------------------------------------------------
     @property
@@ -216,6 +215,7 @@ class Attribution:
         >>> jk.attribute(paths, "linear").by("journey")
         Credit(journey, conversions: 0=3)
         """
+        _check_measure(measure)
         names = (key,) if isinstance(key, str) else tuple(key)
         if not names:
             msg = "by() needs at least one dimension"
@@ -264,13 +264,15 @@ class Attribution:
 
     def _slice(self, measure: str, start: int, stop: int) -> NDArray[np.float64]:
         """Credited conversions or value of the touches ``start:stop``."""
-        if measure not in ("conversions", "value"):
-            self._measure(measure)  # raises the error that names the measures
         journey = self.journeys.journey_of_touch[start:stop]
         if measure == "conversions":
-            return self.shares[start:stop] * self.journeys.conversions[journey]
-        shares = self.shares if self.value_shares is None else self.value_shares
-        return shares[start:stop] * self.journeys.value[journey]
+            amounts, shares = self.journeys.conversions, self.shares
+        else:
+            amounts = self.journeys.value
+            shares = self.shares if self.value_shares is None else self.value_shares
+        out = amounts[journey]
+        out *= shares[start:stop]  # in place: one per-touch array, not two
+        return out
 
     def share(self, key: Key = "channel", *, measure: Measure = "conversions") -> dict[Any, float]:
         """Each key's fraction of the credited total."""
