@@ -20,7 +20,7 @@ from journeykit.datasets import (
     rescale,
     simulate,
 )
-from journeykit.datasets.accuracy import _score, _spearman
+from journeykit.datasets.accuracy import _spearman, score
 from journeykit.datasets.demo import DEMO_ACCOUNTS, DEMO_SEED
 
 A, C, D = jk.FunnelStage.AWARENESS, jk.FunnelStage.CONSIDERATION, jk.FunnelStage.DECISION
@@ -175,10 +175,10 @@ def test_a_model_that_knows_the_truth_scores_perfectly() -> None:
     truth = GroundTruth(
         4, 40.0, {"a": Effect(3, 30.0), "b": Effect(1, 10.0), "c": Effect(0, 0)}, {}
     )
-    mae, rank = _score({"a": 3.0, "b": 1.0}, truth)
+    mae, rank = score({"a": 3.0, "b": 1.0}, truth)
     assert mae == 0.0
     assert rank == pytest.approx(1.0)
-    mae, rank = _score({"c": 4.0}, truth)
+    mae, rank = score({"c": 4.0}, truth)
     assert mae == pytest.approx((0.75 + 0.25 + 1.0) / 3)
     assert rank < 0
 

@@ -47,6 +47,7 @@ class CommandError(Exception):
 def _demo(args: argparse.Namespace) -> int:
     import journeykit as jk  # noqa: PLC0415  # keep --help fast
     from journeykit._progress import progress  # noqa: PLC0415
+    from journeykit.datasets.accuracy import score  # noqa: PLC0415
     from journeykit.datasets.demo import DEMO_ACCOUNTS, DEMO_SEED  # noqa: PLC0415
     from journeykit.report import share_table  # noqa: PLC0415
 
@@ -64,11 +65,9 @@ def _demo(args: argparse.Namespace) -> int:
     print("Share of won value credited to each channel by each model, beside the true share")
     print("(the value lost when that channel is switched off in the simulation, normalised):")
     print(_text_table("channel", shares, percent=True))
-    errors = {
-        m: sum(abs(row[m] - row["truth"]) for row in shares.values()) / len(shares)
-        for m in comparison
-    }
-    print("mean absolute error: " + ", ".join(f"{m} {e:.1%}" for m, e in errors.items()))
+    scores = {m: score(r.by("channel", measure="value"), demo.truth) for m, r in comparison.items()}
+    print("mean absolute error: " + ", ".join(f"{m} {e:.1%}" for m, (e, _) in scores.items()))
+    print("rank correlation:    " + ", ".join(f"{m} {r:.2f}" for m, (_, r) in scores.items()))
     chosen = (
         comparison[args.model] if args.model in comparison else jk.attribute(journeys, args.model)
     )

@@ -7,6 +7,7 @@ from journeykit.datasets.accuracy import (
     Score,
     accuracy_report,
     rescale,
+    score,
 )
 from journeykit.datasets.demo import load_demo
 from journeykit.datasets.example import example_records
@@ -33,5 +34,6 @@ __all__ = [
     "example_records",
     "load_demo",
     "rescale",
+    "score",
     "simulate",
 ]

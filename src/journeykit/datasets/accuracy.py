@@ -20,6 +20,7 @@ __all__ = [
     "Score",
     "accuracy_report",
     "rescale",
+    "score",
 ]
 
 DEFAULT_MODELS: Final = (
@@ -189,11 +190,11 @@ def accuracy_report(
             results = compare(assemble(world.records), models)
             for name, result in results.items():
                 credit = result.by("channel", measure="value")
-                mae, rank = _score(credit, world.truth)
+                mae, rank = score(credit, world.truth)
                 scores.append(Score(name, setting, seed, mae, rank))
             if baseline:
                 equal = dict.fromkeys(world.truth.channels, 1.0)
-                mae, rank = _score(equal, world.truth)
+                mae, rank = score(equal, world.truth)
                 scores.append(Score(BASELINE, setting, seed, mae, rank))
     return AccuracyReport(tuple(scores), n_accounts)
 
@@ -206,7 +207,19 @@ def _setting(name: str) -> tuple[ChannelSpec, ...]:
         raise ValueError(f"unknown setting {name!r}; known: {known}") from None
 
 
-def _score(credit: Mapping[Any, float], truth: GroundTruth) -> tuple[float, float]:
+def score(credit: Mapping[Any, float], truth: GroundTruth) -> tuple[float, float]:
+    """Mean absolute error and Spearman rank correlation of credit's channel shares vs the truth.
+
+    ``credit`` is credited value by channel (e.g. ``result.by("channel", measure="value")``);
+    channels it leaves out count as 0. The rank correlation is NaN when either side is constant.
+
+    Examples
+    --------
+    >>> from journeykit.datasets import Effect, GroundTruth
+    >>> truth = GroundTruth(2, 10.0, {"a": Effect(1, 8.0), "b": Effect(1, 2.0)}, {})
+    >>> score({"a": 5.0, "b": 5.0}, truth)
+    (0.3, nan)
+    """
     true = truth.shares("channel")
     channels = sorted(true)
     total = sum(credit.values())
