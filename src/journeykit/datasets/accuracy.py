@@ -217,7 +217,8 @@ def score(credit: Mapping[Any, float], truth: GroundTruth) -> tuple[float, float
     --------
     >>> from journeykit.datasets import Effect, GroundTruth
     >>> truth = GroundTruth(2, 10.0, {"a": Effect(1, 8.0), "b": Effect(1, 2.0)}, {})
-    >>> score({"a": 5.0, "b": 5.0}, truth)
+    >>> mae, rank = score({"a": 5.0, "b": 5.0}, truth)   # truth 80/20, credit 50/50
+    >>> round(mae, 12), rank
     (0.3, nan)
     """
     true = truth.shares("channel")
