@@ -229,7 +229,7 @@ def test_registry() -> None:
         assert expected in names
     with pytest.raises(ValueError, match="lower_snake_case"):
         jk.models.register("Bad Name")
-    with pytest.raises(ValueError, match="already registered"):
+    with pytest.raises(ValueError, match="built-in model"):
         jk.models.register("linear")(BrokenShape)
 
 

@@ -39,6 +39,8 @@ def check_equal(result: jkd.DaskAttribution, model: str, params: dict[str, Any])
         for measure in ("conversions", "value"):
             got = result.by(key, measure=measure)
             expected = whole.by(key if isinstance(key, str) else tuple(key), measure=measure)
+            assert isinstance(got, jk.Credit)  # the same result type as every other by()
+            assert set(got) == set(expected)
             for label, amount in expected.items():
                 assert got[label] == pytest.approx(amount, rel=1e-9, abs=1e-9), (
                     key,

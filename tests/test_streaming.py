@@ -138,9 +138,22 @@ def test_a_journey_that_comes_back_is_an_error(tmp_path: Path) -> None:
         jk.attribute_file(target, "linear", chunk_rows=10_000)  # the whole file in one block
 
 
+@pytest.mark.parametrize("name", ["events.parquet", "paths.csv"])
+def test_the_format_is_read_from_the_suffix_whatever_its_case(
+    tmp_path: Path, files: dict[str, Path], name: str
+) -> None:
+    shouting = tmp_path / name.upper()
+    shouting.write_bytes(files[name].read_bytes())
+    got = jk.attribute_file(shouting, "markov", chunk_rows=5).by("channel")
+    want = jk.attribute_file(files[name], "markov", chunk_rows=5).by("channel")
+    assert dict(got) == pytest.approx(dict(want))
+
+
 def test_bad_arguments(tmp_path: Path, files: dict[str, Path]) -> None:
-    with pytest.raises(ValueError, match="chunk_rows must be >= 1"):
+    with pytest.raises(ValueError, match="chunk_rows must be a whole number >= 1"):
         jk.attribute_file(files["paths.csv"], chunk_rows=0)
+    with pytest.raises(ValueError, match="chunk_rows must be a whole number >= 1"):
+        jk.attribute_file(files["paths.csv"], chunk_rows=2.5)  # type: ignore[arg-type]
     with pytest.raises(jk.SchemaError, match="does not exist"):
         jk.attribute_file(tmp_path / "nope.csv", input="paths")
     with pytest.raises(KeyError, match="ask for 'team'"):

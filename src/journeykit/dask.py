@@ -19,7 +19,7 @@ Examples
 ...     "value": [None, 100.0, None, None, 50.0],
 ... })
 >>> result = jkd.attribute(dd.from_pandas(events, npartitions=2), "markov")
->>> result.by("channel", measure="value").round(6).to_dict()
+>>> {k: round(v, 6) for k, v in result.by("channel", measure="value").items()}
 {'email': 81.818182, 'ad': 40.909091, 'call': 27.272727}
 >>> in_memory = jk.attribute(jk.from_events(events), "markov").by("channel", measure="value")
 >>> {k: round(v, 6) for k, v in in_memory.items()}
@@ -28,15 +28,15 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from functools import reduce
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
-import numpy as np
 
-from journeykit.attribution._registry import get, name_of
-from journeykit.attribution.result import Attribution
+from journeykit.attribution import _engine
+from journeykit.attribution._protocol import Fitted, Mergeable, Model, tags_of
+from journeykit.attribution._registry import name_of
+from journeykit.attribution.result import Credit, Key, Measure, _label
 from journeykit.errors import ModelError
 from journeykit.io.frames import from_events
 
@@ -47,26 +47,40 @@ __all__ = ["DaskAttribution", "attribute"]
 class DaskAttribution:
     """The result: per-touch credit as a dask DataFrame, and roll-ups computed on demand."""
 
-    model: Any
-    fitted: Any
+    model: Model
+    fitted: Fitted
     credit: Any  # dask DataFrame: journey, position, <columns>, share, conversions, value
 
-    def by(
-        self,
-        key: str | Sequence[str] = "channel",
-        *,
-        measure: Literal["conversions", "value"] = "conversions",
-    ) -> Any:
-        """Credit rolled up by one or more columns, as a computed pandas Series (largest first)."""
+    def by(self, key: Key = "channel", *, measure: Measure = "conversions") -> Credit:
+        """Credit rolled up by one or more columns (computed now), largest first.
+
+        ``measure`` is ``"conversions"`` or ``"value"``. Touches without a label are grouped
+        under ``None``, as :meth:`Attribution.by <journeykit.Attribution.by>` does.
+        """
+        if measure not in ("conversions", "value"):
+            msg = f"measure must be 'conversions' or 'value' here (got {measure!r})"
+            raise ValueError(msg)
         names = [key] if isinstance(key, str) else list(key)
-        series = self.credit.groupby(names)[measure].sum().compute()
-        return series.sort_values(ascending=False, kind="stable")
+        series = self.credit.groupby(names, dropna=False)[measure].sum().compute()
+        items = [
+            (_no_nan(label), float(amount))
+            for label, amount in zip(series.index, series.tolist(), strict=True)
+        ]
+        items.sort(key=lambda kv: (-kv[1], _label(kv[0])))
+        return Credit(items, key if isinstance(key, str) else tuple(names), measure)
+
+
+def _no_nan(label: Any) -> Any:
+    """Pandas' missing labels (NaN) as ``None``; tuples label by label."""
+    if isinstance(label, tuple):
+        return tuple(_no_nan(part) for part in label)
+    return None if label is None or label != label else label  # noqa: PLR0124  # NaN test
 
 
 def attribute(
-    events: Any,
-    model: str | Any = "linear",
+    source: Any,
     /,
+    model: str | Model = "linear",
     *,
     journey: str = "journey_id",
     columns: Mapping[str, Any] | None = None,
@@ -82,8 +96,10 @@ def attribute(
 
     Parameters
     ----------
-    events : dask.dataframe.DataFrame
-    model : str or model instance
+    source : dask.dataframe.DataFrame
+        Touch events, one row per touch.
+    model : str or Model
+        A registered name or a model object, by position or as ``model=``.
     journey : str
         The journey ID column (shuffled on).
     columns : mapping, optional
@@ -98,38 +114,35 @@ def attribute(
     """
     from dask.delayed import delayed  # noqa: PLC0415  # an optional dependency
 
-    spec = get(model, **params)
+    spec = _engine.resolve(model, params)
     options = {"journey": journey, **dict(columns or {})}
-    whole = events.shuffle(on=journey) if events.npartitions > 1 else events
+    whole = source.shuffle(on=journey) if source.npartitions > 1 else source
     parts = whole.to_delayed()
 
     def journeys_of(frame: Any) -> Any:
         return from_events(frame, **options)
 
-    def partial(frame: Any) -> Any:
-        return spec.partial_stats(journeys_of(frame)) if len(frame) else None
+    if isinstance(spec, Mergeable):
+        mergeable = spec
 
-    if callable(getattr(spec, "partial_stats", None)):
-        stats = [delayed(partial)(part) for part in parts]
-        merged = delayed(lambda found: reduce(spec.merge, [s for s in found if s is not None]))(
-            stats
-        )
-        fitted = delayed(spec.fit_from_stats)(merged).compute()
-    elif getattr(getattr(spec, "tags", None), "data_driven", False):
+        def partial(frame: Any) -> Any:
+            return mergeable.partial_stats(journeys_of(frame)) if len(frame) else None
+
+        def fit_all(found: list[Any]) -> Fitted:
+            return _engine.fit_stats(mergeable, [s for s in found if s is not None], where="events")
+
+        fitted: Fitted = delayed(fit_all)([delayed(partial)(part) for part in parts]).compute()
+    elif tags_of(spec).data_driven:
         msg = f"{name_of(spec)} learns from all journeys and has no partial_stats() to distribute"
         raise ModelError(msg)
     else:
-        fitted = spec
+        first = journeys_of(source.head(1, npartitions=-1))
+        fitted = _engine.fit(spec, first)
 
     def credit_of(frame: Any) -> Any:
-        journeys = journeys_of(frame)
-        shares = np.asarray(fitted.credit(journeys), dtype=np.float64)
-        value_shares = None
-        if callable(getattr(fitted, "credit_value", None)):
-            value_shares = np.asarray(fitted.credit_value(journeys), dtype=np.float64)
-        return Attribution(journeys, shares, spec, name_of(spec), value_shares).to_frame("pandas")
+        return _engine.credit(spec, fitted, journeys_of(frame)).to_frame("pandas")
 
-    empty = credit_of(events.head(1, npartitions=-1)).iloc[:0]
+    empty = credit_of(source.head(1, npartitions=-1)).iloc[:0]
     credit = whole.map_partitions(
         lambda frame: credit_of(frame) if len(frame) else empty, meta=empty
     )

@@ -1,4 +1,4 @@
-"""The model registry: ``jk.models.get(name)``, ``available()``, ``register(name)``.
+"""The model registry: ``jk.models.get(name)``, ``available()``, ``register(name)``, specs.
 
 Examples
 --------
@@ -7,7 +7,19 @@ Examples
 True
 """
 
-from journeykit.attribution._registry import available, get, name_of, register
+from journeykit.attribution._protocol import Fitted, Mergeable, Model, Tags, ValueFitted
+from journeykit.attribution._registry import (
+    RESERVED,
+    available,
+    from_spec,
+    get,
+    model_class,
+    name_of,
+    register,
+    scoped,
+    to_spec,
+    unregister,
+)
 from journeykit.attribution.rules import (
     CustomPositions,
     FirstTouch,
@@ -23,19 +35,30 @@ from journeykit.attribution.rules import (
 )
 
 __all__ = [
+    "RESERVED",
     "CustomPositions",
     "FirstTouch",
+    "Fitted",
     "FullPath",
     "InverseJ",
     "JShaped",
     "LastNonDirect",
     "LastTouch",
     "Linear",
+    "Mergeable",
+    "Model",
     "PositionBased",
+    "Tags",
     "TimeDecay",
+    "ValueFitted",
     "WShaped",
     "available",
+    "from_spec",
     "get",
+    "model_class",
     "name_of",
     "register",
+    "scoped",
+    "to_spec",
+    "unregister",
 ]

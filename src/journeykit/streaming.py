@@ -13,16 +13,17 @@ import io
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
-from functools import reduce
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 import attrs
 import numpy as np
 
-from journeykit.attribution._registry import get, name_of
-from journeykit.attribution.result import Attribution, Credit, Key, _label
-from journeykit.errors import ModelError, Problem, SchemaError
+from journeykit.attribution import _engine
+from journeykit.attribution._protocol import Mergeable, Model
+from journeykit.attribution._registry import name_of
+from journeykit.attribution.result import Credit, Key, _label
+from journeykit.errors import Problem, SchemaError
 from journeykit.io.files import SUFFIXES, InputKind, file_kind
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
@@ -37,7 +38,7 @@ _MEASURES = ("conversions", "value")
 class FileAttribution:
     """Credit of a whole file, rolled up by the dimensions asked for."""
 
-    model: Any
+    model: Model
     name: str
     keys: tuple[Key, ...]
     credit: dict[tuple[Key, str], dict[Any, float]]
@@ -68,9 +69,9 @@ class FileAttribution:
 
 
 def attribute_file(
-    path: str | os.PathLike[str],
-    model: str | Any = "linear",
+    source: str | os.PathLike[str],
     /,
+    model: str | Model = "linear",
     *,
     input: InputKind = "auto",  # noqa: A002  # the CLI's word for it
     by: Sequence[Key] = ("channel",),
@@ -84,10 +85,11 @@ def attribute_file(
 
     Parameters
     ----------
-    path : str or path
+    source : str or path
         A ``.csv`` or ``.parquet`` file (Parquet and fast CSV need pyarrow; without it CSV is read
         with the standard library).
-    model : str or model instance
+    model : str or Model
+        A registered name or a model object, by position or as ``model=``.
     input : {"auto", "events", "paths"}
         ``"auto"``: a file with a ``path`` column is a path table, else events.
     by : sequence of dimensions
@@ -124,40 +126,38 @@ def attribute_file(
     >>> dict(result.by("channel")) == dict(in_memory.by("channel"))
     True
     """
-    if chunk_rows < 1:
-        msg = f"chunk_rows must be >= 1 (got {chunk_rows})"
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+        msg = f"chunk_rows must be a whole number >= 1 (got {chunk_rows!r})"
         raise ValueError(msg)
-    spec = get(model, **params)
+    spec = _engine.resolve(model, params)
+    path = Path(source)
     options = dict(columns or {})
     keys = tuple(k if isinstance(k, str) else tuple(k) for k in by)
     kind = file_kind(path, input)
-    if SUFFIXES.get(Path(path).suffix.lower()) not in ("csv", "parquet"):
+    file_format = SUFFIXES.get(path.suffix.lower())
+    if file_format not in ("csv", "parquet"):
         message = "streams CSV and Parquet only; read JSON lines whole with read_journeys()"
         raise SchemaError([Problem(str(path), "", message)])
 
-    # Data-driven models read the file twice (fit, credit); rule models fit on the first chunk.
-    passes = 2 if callable(getattr(spec, "partial_stats", None)) else 1
+    # Mergeable models read the file twice (fit, credit); rule models fit on the first chunk.
+    passes = 2 if isinstance(spec, Mergeable) else 1
 
     def chunks(counted_pass: int | None = None) -> Iterator[Journeys]:
         def report(fraction: float) -> None:
             if on_progress is not None and counted_pass is not None:
                 on_progress((counted_pass + fraction) / passes)
 
-        tables = _tables(Path(path), chunk_rows, report)
+        tables = _tables(path, file_format == "parquet", chunk_rows, report)
         if kind == "paths":
             return (read_paths(t, **options) for t in tables)
         journey_column = options.get("journey", "journey_id")
         return (from_events(t, tz=tz, **options) for t in _whole_journeys(tables, journey_column))
 
-    fitted = _fit(spec, lambda: chunks(0 if passes == 2 else None))
+    fitted = _engine.fit_chunks(spec, lambda: chunks(0 if passes == 2 else None), where=str(path))
     credit: dict[tuple[Key, str], dict[Any, float]] = {(k, m): {} for k in keys for m in _MEASURES}
     n_journeys = n_touches = n_chunks = 0
     for journeys in chunks(passes - 1):
-        shares = np.asarray(fitted.credit(journeys), dtype=np.float64)
-        value_shares = None
-        if callable(getattr(fitted, "credit_value", None)):
-            value_shares = np.asarray(fitted.credit_value(journeys), dtype=np.float64)
-        result = Attribution(journeys, shares, spec, name_of(spec), value_shares)
+        result = _engine.credit(spec, fitted, journeys)
         for key in keys:
             for measure in _MEASURES:
                 totals = credit[key, measure]
@@ -169,24 +169,8 @@ def attribute_file(
     return FileAttribution(spec, name_of(spec), keys, credit, n_journeys, n_touches, n_chunks)
 
 
-def _fit(spec: Any, chunks: Any) -> Any:
-    """Fit by merging every chunk's statistics; a model that learns nothing fits on one chunk."""
-    if callable(getattr(spec, "partial_stats", None)):
-        stats = [spec.partial_stats(journeys) for journeys in chunks()]
-        if not stats:
-            raise SchemaError([Problem("file", "", "has no rows")])
-        return spec.fit_from_stats(reduce(spec.merge, stats))
-    if getattr(getattr(spec, "tags", None), "data_driven", False):
-        msg = f"{name_of(spec)} learns from all journeys and has no partial_stats() to stream with"
-        raise ModelError(msg)
-    first = next(iter(chunks()), None)
-    if first is None:
-        raise SchemaError([Problem("file", "", "has no rows")])
-    return spec.fit(first)
-
-
 def _tables(
-    path: Path, chunk_rows: int, report: Callable[[float], None] | None = None
+    path: Path, is_parquet: bool, chunk_rows: int, report: Callable[[float], None] | None = None
 ) -> Iterator[Any]:
     """The file in chunks of at most ``chunk_rows`` rows (pyarrow tables, or dicts of columns).
 
@@ -196,7 +180,7 @@ def _tables(
     if not path.exists():
         raise SchemaError([Problem(str(path), "", "does not exist")])
     tell = report or (lambda _fraction: None)
-    if path.suffix in (".parquet", ".pq"):
+    if is_parquet:
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
 

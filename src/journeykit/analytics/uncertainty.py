@@ -7,7 +7,8 @@ from typing import Any
 import attrs
 import numpy as np
 
-from journeykit.attribution._api import attribute
+from journeykit.attribution import _engine
+from journeykit.attribution._protocol import Model
 from journeykit.attribution.result import Backend, Key, Measure, to_frame
 from journeykit.journeys import Journeys
 
@@ -64,7 +65,8 @@ class BootstrapResult:
 
 def bootstrap(
     journeys: Journeys,
-    model: str | Any = "linear",
+    /,
+    model: str | Model = "linear",
     *,
     by: Key = "channel",
     measure: Measure = "conversions",
@@ -84,6 +86,24 @@ def bootstrap(
     to include it when every resample falls on one side, which only happens with very few
     journeys).
 
+    Parameters
+    ----------
+    journeys : Journeys
+    model : str or Model
+        A registered name or a model object, by position or as ``model=``.
+    by : str or tuple of str
+        The dimension to roll credit up by (as :meth:`Attribution.by
+        <journeykit.Attribution.by>`).
+    measure : {"conversions", "value", "cents"}
+    resamples : int
+        Bootstrap resamples (each refits the model).
+    level : float
+        Coverage of the percentile interval.
+    seed : int, optional
+        Seed of the Poisson weights.
+    **params
+        Parameters of the named model.
+
     Examples
     --------
     >>> import journeykit as jk
@@ -97,7 +117,9 @@ def bootstrap(
     if resamples < 2 or not 0 < level < 1:
         msg = f"bootstrap needs resamples >= 2 and 0 < level < 1 (got {resamples}, {level})"
         raise ValueError(msg)
-    point = attribute(journeys, model, **params).by(by, measure=measure)
+    journeys = _engine.check_journeys(journeys, "bootstrap()")
+    spec = _engine.resolve(model, params)
+    point = _engine.run(spec, journeys).by(by, measure=measure)
     rng = np.random.default_rng(seed)
     conversions = rng.poisson(journeys.conversions, size=(resamples, journeys.n_journeys)).astype(
         np.float64
@@ -115,7 +137,7 @@ def bootstrap(
         weighted = journeys.with_values(
             conversions=conversions[row], nulls=nulls[row], value=conversions[row] * per_conversion
         )
-        credit = attribute(weighted, model, **params).by(by, measure=measure)
+        credit = _engine.run(spec, weighted).by(by, measure=measure)
         samples[row] = [credit.get(label, 0.0) for label in labels]
     tail = (1 - level) / 2
     low, high = np.quantile(samples, [tail, 1 - tail], axis=0)

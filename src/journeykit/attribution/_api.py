@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
-from journeykit.attribution._registry import get, name_of
+from journeykit.attribution import _engine
+from journeykit.attribution._protocol import Model
+from journeykit.attribution._registry import name_of
 from journeykit.attribution.result import Attribution, Backend, Credit, Key, Measure, to_frame
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
@@ -15,7 +15,7 @@ from journeykit.journeys import Journeys
 __all__ = ["Comparison", "attribute", "compare"]
 
 
-def attribute(journeys: Journeys, model: str | Any = "linear", /, **params: Any) -> Attribution:
+def attribute(journeys: Journeys, /, model: str | Model = "linear", **params: Any) -> Attribution:
     """Attribute every converting journey's conversions and value to its touches.
 
     Parameters
@@ -23,8 +23,9 @@ def attribute(journeys: Journeys, model: str | Any = "linear", /, **params: Any)
     journeys : Journeys
         From :func:`~journeykit.from_events`, :func:`~journeykit.read_paths` or
         :func:`~journeykit.assemble`.
-    model : str or model instance
-        A registered name (see ``jk.models.available()``) or a model object.
+    model : str or Model
+        A registered name (see ``jk.models.available()``) or a model object, by position or as
+        ``model=``.
     **params
         Parameters of the named model, e.g. ``half_life=timedelta(days=7)``.
 
@@ -43,26 +44,11 @@ def attribute(journeys: Journeys, model: str | Any = "linear", /, **params: Any)
     Credit(channel, conversions: email=2.1, direct=2, search=0.9)
     >>> result.total
     5.0
+    >>> jk.attribute(paths, model="markov").by("channel")
+    Credit(channel, conversions: email=1.875, search=1.875, direct=1.25)
     """
-    if not isinstance(journeys, Journeys):
-        got = type(journeys).__name__
-        msg = f"attribute() needs Journeys (from from_events, read_paths or assemble), got {got}"
-        raise TypeError(msg)
-    spec = get(model, **params)
-    fitted = spec.fit(journeys)
-    shares = _as_shares(fitted.credit(journeys), spec)
-    value_shares = None
-    if callable(getattr(fitted, "credit_value", None)):
-        value_shares = _as_shares(fitted.credit_value(journeys), spec)
-    return Attribution(journeys, shares, spec, name_of(spec), value_shares)
-
-
-def _as_shares(array: Any, spec: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
-    try:
-        return np.asarray(array, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"{name_of(spec)}: credit() must return numbers per touch ({exc})"
-        raise ModelError(msg) from None
+    journeys = _engine.check_journeys(journeys, "attribute()")
+    return _engine.run(_engine.resolve(model, params), journeys)
 
 
 class Comparison(Mapping[str, Attribution]):
@@ -94,11 +80,11 @@ class Comparison(Mapping[str, Attribution]):
         return len(self._results)
 
     def table(
-        self, key: Key = "channel", *, measure: Measure = "conversions"
+        self, by: Key = "channel", *, measure: Measure = "conversions"
     ) -> dict[Any, dict[str, float]]:
         """``{label: {model: credit}}``, labels sorted, 0 where a model gave a label nothing."""
         by_model: dict[str, Credit] = {
-            name: r.by(key, measure=measure) for name, r in self._results.items()
+            name: r.by(by, measure=measure) for name, r in self._results.items()
         }
         labels: dict[Any, None] = {}
         for credit in by_model.values():
@@ -109,17 +95,17 @@ class Comparison(Mapping[str, Attribution]):
         }
 
     def to_frame(
-        self, key: Key = "channel", *, measure: Measure = "conversions", backend: Backend = "pandas"
+        self, backend: Backend = "pandas", *, by: Key = "channel", measure: Measure = "conversions"
     ) -> Any:
         """The :meth:`table` as a data frame: one row per label, one column per model."""
-        table = self.table(key, measure=measure)
-        dimension = key if isinstance(key, str) else "/".join(key)
+        table = self.table(by, measure=measure)
+        dimension = by if isinstance(by, str) else "/".join(by)
         data: dict[str, list[Any]] = {dimension: [str(k) for k in table]}
         for name in self._results:
             data[name] = [row[name] for row in table.values()]
         return to_frame(data, backend)
 
-    def plot(self, by: Key = "channel", *, measure: Measure = "value", ax: Any = None) -> Any:
+    def plot(self, by: Key = "channel", *, measure: Measure = "conversions", ax: Any = None) -> Any:
         """Credit by ``by`` across the models (see :func:`journeykit.plot.credit`)."""
         from journeykit.plot import credit  # noqa: PLC0415  # matplotlib is optional
 
@@ -137,7 +123,9 @@ class Comparison(Mapping[str, Attribution]):
         return "\n".join(lines)
 
 
-def compare(journeys: Journeys, models: Sequence[str | Any] | Mapping[str, Any]) -> Comparison:
+def compare(
+    journeys: Journeys, /, models: Sequence[str | Model] | Mapping[str, str | Model]
+) -> Comparison:
     """Attribute the same journeys under several models.
 
     Parameters
@@ -155,4 +143,7 @@ def compare(journeys: Journeys, models: Sequence[str | Any] | Mapping[str, Any])
     if len(set(labels)) != len(labels):
         msg = f"compare() needs distinct model labels (got {labels}); pass a mapping to name them"
         raise ModelError(msg)
-    return Comparison({label: attribute(journeys, model) for label, model in items})
+    journeys = _engine.check_journeys(journeys, "compare()")
+    return Comparison(
+        {label: _engine.run(_engine.resolve(model, {}), journeys) for label, model in items}
+    )

@@ -1,8 +1,14 @@
-"""The model contract: a frozen spec with ``fit``, a fitted object with ``credit``, and tags."""
+"""The model contract: a frozen spec with ``fit``, a fitted object with ``credit``, and tags.
+
+These protocols are the real types of the core: ``attribute``, the engine behind it, the
+registry and :class:`~journeykit.Attribution` are annotated with them, so ``mypy --strict``
+checks a plug-in model where it meets journeykit. No base class is needed: any object with the
+right methods is a model.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import attrs
 import numpy as np
@@ -11,7 +17,9 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from journeykit.journeys import Journeys
 
-__all__ = ["Fitted", "Model", "Tags"]
+__all__ = ["Fitted", "Mergeable", "Model", "Tags", "ValueFitted"]
+
+Stats = TypeVar("Stats")
 
 
 @attrs.frozen
@@ -55,8 +63,20 @@ class Fitted(Protocol):
 
 
 @runtime_checkable
+class ValueFitted(Fitted, Protocol):
+    """A fitted model that weighs value differently from conversions (e.g. a value chain)."""
+
+    def credit_value(self, journeys: Journeys) -> NDArray[np.float64]:
+        """Shares of each journey's value per touch (same shape as :meth:`credit`)."""
+        ...
+
+
+@runtime_checkable
 class Model(Protocol):
-    """An attribution model spec: immutable parameters, ``fit`` returns a :class:`Fitted`."""
+    """An attribution model spec: immutable parameters, ``fit`` returns a :class:`Fitted`.
+
+    ``tags`` may be a property or a class attribute (``tags: ClassVar[Tags] = Tags()``).
+    """
 
     @property
     def tags(self) -> Tags:
@@ -66,3 +86,31 @@ class Model(Protocol):
     def fit(self, journeys: Journeys) -> Fitted:
         """Learn from ``journeys`` (rule models return themselves)."""
         ...
+
+
+@runtime_checkable
+class Mergeable(Model, Protocol[Stats]):
+    """A model that fits from mergeable sufficient statistics, one chunk at a time.
+
+    ``fit_from_stats(reduce(merge, map(partial_stats, chunks)))`` must equal ``fit`` on all the
+    chunks at once (up to floating-point summation order). ``attribute_file`` and
+    ``journeykit.dask.attribute`` fit such models without holding all journeys in memory.
+    """
+
+    def partial_stats(self, journeys: Journeys) -> Stats:
+        """Sufficient statistics of one chunk of whole journeys."""
+        ...
+
+    def merge(self, left: Stats, right: Stats) -> Stats:
+        """Combine two chunks' statistics (associative)."""
+        ...
+
+    def fit_from_stats(self, stats: Stats) -> Fitted:
+        """Fit from (merged) statistics."""
+        ...
+
+
+def tags_of(model: Any) -> Tags:
+    """The tags a model declares (defaults for an object that declares none)."""
+    tags = getattr(model, "tags", None)
+    return tags if isinstance(tags, Tags) else Tags()

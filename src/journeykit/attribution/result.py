@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit.attribution._protocol import Model, tags_of
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 
@@ -140,7 +141,7 @@ class Attribution:
 
     journeys: Journeys
     shares: NDArray[np.float64]
-    model: Any
+    model: Model
     name: str
     value_shares: NDArray[np.float64] | None = None
 
@@ -314,8 +315,7 @@ class Attribution:
         return cents
 
     def _conserves_per_journey(self) -> bool:
-        tags = getattr(self.model, "tags", None)
-        return getattr(tags, "conserves", "journey") == "journey"
+        return tags_of(self.model).conserves == "journey"
 
     # -- tables ------------------------------------------------------------------------------------
     def to_frame(self, backend: Backend = "pandas") -> Any:

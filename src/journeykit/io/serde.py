@@ -47,11 +47,11 @@ import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from journeykit._frozenmap import FrozenMap
-from journeykit.attribution._registry import available, model_class, name_of
 from journeykit.buyers import Account, Buyer
 from journeykit.content import ContentAsset
 from journeykit.deals import Deal, DealBuyer, StageChange
-from journeykit.errors import IntegrityError, Problem, SchemaError, ValidationError
+from journeykit.errors import IntegrityError, ModelError, Problem, SchemaError, ValidationError
+from journeykit.models import available, model_class, name_of, to_spec
 from journeykit.personas import Persona
 from journeykit.records import Records
 from journeykit.touchpoints import Touchpoint
@@ -202,16 +202,15 @@ def unstructure(obj: Any) -> dict[str, Any]:
     """
     kind = _KIND_OF.get(type(obj))
     if kind is None and _is_registered_model(obj):
-        values = {f.name: getattr(obj, f.name) for f in attrs.fields(type(obj)) if f.init}
-        code = [name for name, value in values.items() if callable(value)]
-        if code:
-            msg = f"cannot write {name_of(obj)}: {', '.join(code)} holds code, not data"
-            raise TypeError(msg)
-        params = {name: _CONVERTER.unstructure(value) for name, value in values.items()}
+        try:
+            spec = to_spec(obj)
+        except ModelError as exc:
+            raise TypeError(str(exc)) from None
+        params = {name: _CONVERTER.unstructure(value) for name, value in spec["params"].items()}
         return {
             "schema_version": SCHEMA_VERSION,
             "type": "model",
-            "name": name_of(obj),
+            "name": spec["name"],
             "params": params,
         }
     if kind is None:
