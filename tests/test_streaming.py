@@ -96,7 +96,7 @@ def test_streamed_equals_in_memory(
         ["channel", ("team", "channel")] if name.startswith("events") else ["channel"]
     )
     streamed = jk.attribute_file(
-        files[name], model, chunk_rows=chunk_rows, columns=columns, by=keys, **params
+        files[name], model, chunk_rows=chunk_rows, columns=columns, dimensions=keys, **params
     )
     whole = jk.attribute(in_memory(files, name), model, **params)
     for key in keys:

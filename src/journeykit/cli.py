@@ -170,7 +170,7 @@ def _attribute(args: argparse.Namespace) -> int:
                 args.file,
                 args.model,
                 input=args.input,
-                by=keys,
+                dimensions=keys,
                 chunk_rows=args.chunk_rows,
                 tz=args.tz,
                 columns=_columns(args),

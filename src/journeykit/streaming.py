@@ -52,7 +52,8 @@ class FileAttribution:
         """The credit by one of the dimensions given to :func:`attribute_file`."""
         normal = key if isinstance(key, str) else tuple(key)
         if (normal, measure) not in self.credit:
-            msg = f"attribute_file() rolled up by {list(self.keys)}; ask for {key!r} with by=[...]"
+            asked = list(self.keys)
+            msg = f"attribute_file() rolled up by {asked}; ask for {key!r} with dimensions=[...]"
             raise KeyError(msg)
         items = sorted(self.credit[normal, measure].items(), key=lambda kv: (-kv[1], _label(kv[0])))
         return Credit(items, normal, measure)
@@ -74,7 +75,7 @@ def attribute_file(
     model: str | Model = "linear",
     *,
     input: InputKind = "auto",  # noqa: A002  # the CLI's word for it
-    by: Sequence[Key] = ("channel",),
+    dimensions: Sequence[Key] = ("channel",),
     chunk_rows: int = 500_000,
     tz: tzinfo | str | None = None,
     columns: Mapping[str, Any] | None = None,
@@ -92,8 +93,9 @@ def attribute_file(
         A registered name or a model object, by position or as ``model=``.
     input : {"auto", "events", "paths"}
         ``"auto"``: a file with a ``path`` column is a path table, else events.
-    by : sequence of dimensions
-        The roll-ups to compute (``"channel"``, ``("team", "channel")``, ...).
+    dimensions : sequence of str or tuple of str
+        The roll-ups to compute, each what ``by`` takes elsewhere (``"channel"``,
+        ``("team", "channel")``, ...); ``FileAttribution.by`` answers for these only.
     chunk_rows : int
         Rows read at a time: memory is bounded by a chunk, not the file.
     tz : tzinfo or str, optional
@@ -132,7 +134,7 @@ def attribute_file(
     spec = _engine.resolve(model, params)
     path = Path(source)
     options = dict(columns or {})
-    keys = tuple(k if isinstance(k, str) else tuple(k) for k in by)
+    keys = tuple(k if isinstance(k, str) else tuple(k) for k in dimensions)
     kind = file_kind(path, input)
     file_format = SUFFIXES.get(path.suffix.lower())
     if file_format not in ("csv", "parquet"):

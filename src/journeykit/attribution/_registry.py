@@ -64,6 +64,7 @@ RESERVED: frozenset[str] = frozenset(
         "input",
         "columns",
         "tz",
+        "dimensions",
         "chunk_rows",
         "on_progress",
         "resamples",
