@@ -157,6 +157,7 @@ def assemble(
     ('paid_social', 'webinar', 'email', 'call', 'demo')
     """
     _check_options(goal, rollup, lookback)
+    _check_goal(records, goal, stage_order)
     table = _Touches.of(records, include)
     moment = to_micros(as_of) if as_of is not None else _latest(records)
     if goal == "lead":
@@ -173,6 +174,24 @@ def assemble(
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
     return _build(records, table, specs)
+
+
+_GOALS = ("won", "opportunity", "lead")
+
+
+def _check_goal(records: Records, goal: str, stage_order: Sequence[str] | None) -> None:
+    """A goal is a known word or a stage some deal entered (or ``stage_order`` names).
+
+    A misspelled goal must not silently become the won-deal journeys.
+    """
+    if not isinstance(goal, str) or goal in _GOALS:
+        return
+    stages = {change.stage for deal in records.deals for change in deal.stages}
+    stages.update(stage_order or ())
+    if goal not in stages:
+        known = [*_GOALS, *sorted(stages)]
+        message = f"is neither a goal nor a stage of any deal (got {goal!r}; known: {known})"
+        raise ValidationError([Problem("assemble", "goal", message)])
 
 
 def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:
