@@ -1,8 +1,10 @@
 """Matplotlib figures of attribution and analytics results (``pip install "journeykit[plot]"``).
 
 Every function draws on ``ax`` (a new figure's axes if ``None``) and returns the axes, so figures
-compose with the rest of matplotlib. Results also have a ``.plot()`` method that calls these.
-matplotlib is imported only when a figure is drawn.
+compose with the rest of matplotlib. Results also have a ``.plot()`` method: this module depends on
+the results, never the reverse, and registers each function as the painter of its result types
+(:mod:`journeykit._display`), which ``.plot()`` calls. matplotlib is imported only when a figure is
+drawn; the default ``measure`` of credit figures is ``"conversions"``, as in ``Attribution.by``.
 """
 
 from __future__ import annotations
@@ -12,17 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from journeykit.attribution.result import Key, Measure
+from journeykit._display import painter
+from journeykit.analytics.funnel import STAGES, Funnel
+from journeykit.analytics.handoff import Handoff
+from journeykit.analytics.split import Split
+from journeykit.analytics.uncertainty import BootstrapResult
+from journeykit.attribution._api import Comparison
+from journeykit.attribution.result import Attribution, Key, Measure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from journeykit.analytics.funnel import Funnel
-    from journeykit.analytics.handoff import Handoff
-    from journeykit.analytics.split import Split
-    from journeykit.analytics.uncertainty import BootstrapResult
-    from journeykit.attribution._api import Comparison
-    from journeykit.attribution.result import Attribution
     from journeykit.journeys import Journeys
 
 __all__ = ["credit", "funnel", "handoff", "intervals", "split", "transitions"]
@@ -42,11 +44,12 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.0)) -> Axes:
     return new
 
 
+@painter(Attribution, Comparison)
 def credit(
     result: Attribution | Comparison,
     by: Key = "channel",
     *,
-    measure: Measure = "value",
+    measure: Measure = "conversions",
     ax: Axes | None = None,
 ) -> Axes:
     """Credit by a dimension: one horizontal bar per label, one colour per model.
@@ -59,8 +62,6 @@ def credit(
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['a', 'b']
     """
-    from journeykit.attribution.result import Attribution  # noqa: PLC0415
-
     results = {result.name: result} if isinstance(result, Attribution) else dict(result)
     table = {name: r.by(by, measure=measure) for name, r in results.items()}
     labels: dict[Any, None] = {}
@@ -81,6 +82,7 @@ def credit(
     return ax
 
 
+@painter(Split)
 def split(result: Split, *, ax: Axes | None = None) -> Axes:
     """Marketing vs sales in three views (team, reach, content influence) as stacked bars."""
     ax = _axes(ax, (7.0, 2.8))
@@ -102,12 +104,14 @@ def split(result: Split, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@painter(Handoff)
 def handoff(result: Handoff, measure: str = "by_touches", *, ax: Axes | None = None) -> Axes:
-    """Distribution over converting journeys of the share before the first sales contact."""
-    values = getattr(result, measure, None)
-    if values is None:
-        msg = f"measure must be by_touches, by_time or by_credit (got {measure!r}, or no credit)"
-        raise ValueError(msg)
+    """Distribution over converting journeys of the share before the first sales contact.
+
+    ``measure`` is one of :data:`journeykit.analytics.handoff.MEASURES` (a share of touches, of
+    time or of credit, not a credit measure: so its default differs from the credit figures').
+    """
+    values = result.values(measure)
     values = values[np.isfinite(values)]
     ax = _axes(ax)
     ax.hist(values, bins=[i / 20 for i in range(21)], color=_TEAM_COLOURS["marketing"])
@@ -121,10 +125,9 @@ def handoff(result: Handoff, measure: str = "by_touches", *, ax: Axes | None = N
     return ax
 
 
+@painter(Funnel)
 def funnel(result: Funnel, *, ax: Axes | None = None) -> Axes:
     """Units reaching each stage, per group, with the stage-to-stage rate written on each step."""
-    from journeykit.analytics.funnel import STAGES  # noqa: PLC0415
-
     ax = _axes(ax)
     groups = result.groups
     width = 0.8 / len(groups)
@@ -191,6 +194,7 @@ def transitions(
     return ax
 
 
+@painter(BootstrapResult)
 def intervals(result: BootstrapResult, *, ax: Axes | None = None) -> Axes:
     """Bootstrap estimates with their intervals, one row per label."""
     labels = list(result.intervals)

@@ -11,7 +11,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.attribution.result import Backend, to_frame
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
 from journeykit.buyers import Buyer
 from journeykit.deals import Deal, Outcome
 from journeykit.journeys import NAT, from_micros, to_micros
@@ -215,10 +216,8 @@ class Funnel:
         return to_frame(rows, backend)
 
     def plot(self, *, ax: Any = None) -> Any:
-        """Stage counts with rates (see :func:`journeykit.plot.funnel`)."""
-        from journeykit.plot import funnel  # noqa: PLC0415  # matplotlib is optional
-
-        return funnel(self, ax=ax)
+        """Stage counts with rates (drawn by :func:`journeykit.plot.funnel`)."""
+        return draw(self, ax=ax)
 
     def __repr__(self) -> str:
         lines = [f"Funnel(by={self.by!r})"]

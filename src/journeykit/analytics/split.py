@@ -7,7 +7,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from journeykit.attribution.result import Attribution, Backend, Measure, to_frame
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
+from journeykit.attribution.result import Attribution, Measure
 from journeykit.errors import Problem, SchemaError
 
 __all__ = ["Split", "split"]
@@ -51,10 +53,8 @@ class Split:
         )
 
     def plot(self, *, ax: Any = None) -> Any:
-        """Stacked bars of the three views (see :func:`journeykit.plot.split`)."""
-        from journeykit.plot import split  # noqa: PLC0415  # matplotlib is optional
-
-        return split(self, ax=ax)
+        """Stacked bars of the three views (drawn by :func:`journeykit.plot.split`)."""
+        return draw(self, ax=ax)
 
     def __repr__(self) -> str:
         def shares(view: dict[str, float]) -> str:

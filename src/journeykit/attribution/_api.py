@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
 from journeykit.attribution._registry import get, name_of
-from journeykit.attribution.result import Attribution, Backend, Credit, Key, Measure, to_frame
+from journeykit.attribution.result import Attribution, Credit, Key, Measure
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 
@@ -119,11 +121,9 @@ class Comparison(Mapping[str, Attribution]):
             data[name] = [row[name] for row in table.values()]
         return to_frame(data, backend)
 
-    def plot(self, by: Key = "channel", *, measure: Measure = "value", ax: Any = None) -> Any:
-        """Credit by ``by`` across the models (see :func:`journeykit.plot.credit`)."""
-        from journeykit.plot import credit  # noqa: PLC0415  # matplotlib is optional
-
-        return credit(self, by, measure=measure, ax=ax)
+    def plot(self, by: Key = "channel", *, measure: Measure = "conversions", ax: Any = None) -> Any:
+        """Credit by ``by`` across the models (drawn by :func:`journeykit.plot.credit`)."""
+        return draw(self, by, measure=measure, ax=ax)
 
     def __repr__(self) -> str:
         table = self.table()
