@@ -20,7 +20,7 @@ from journeykit.analytics.handoff import Handoff
 from journeykit.analytics.split import Split
 from journeykit.analytics.uncertainty import BootstrapResult
 from journeykit.attribution._api import Comparison
-from journeykit.attribution.result import Attribution, Key, Measure
+from journeykit.attribution.result import Attribution, Key, Measure, _label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -59,7 +59,7 @@ def credit(
     >>> import journeykit as jk
     >>> paths = jk.read_paths([{"path": "a > b", "total_conversions": 2}])
     >>> ax = jk.plot.credit(jk.compare(paths, ["first_touch", "linear"]), measure="conversions")
-    >>> [t.get_text() for t in ax.get_yticklabels()]
+    >>> [t.get_label() for t in ax.get_yticklabels()]
     ['a', 'b']
     """
     results = {result.name: result} if isinstance(result, Attribution) else dict(result)
@@ -73,10 +73,10 @@ def credit(
     y = np.arange(len(order), dtype=float)
     for i, (name, c) in enumerate(table.items()):
         ax.barh(y + i * height, [c.get(k, 0.0) for k in order], height, label=name)
-    ax.set_yticks(y + height * (len(table) - 1) / 2, [_text(k) for k in order])
+    ax.set_yticks(y + height * (len(table) - 1) / 2, [_label(k) for k in order])
     ax.invert_yaxis()
     ax.set_xlabel(f"credited {measure}")
-    ax.set_title(f"Credit by {_text(by)}")
+    ax.set_title(f"Credit by {_label(by)}")
     if len(table) > 1:
         ax.legend(fontsize="small")
     return ax
@@ -204,14 +204,8 @@ def intervals(result: BootstrapResult, *, ax: Axes | None = None) -> Axes:
     low = np.array([result.intervals[k].low for k in labels])
     high = np.array([result.intervals[k].high for k in labels])
     ax.errorbar(est, y, xerr=[est - low, high - est], fmt="o", capsize=3)
-    ax.set_yticks(y, [_text(k) for k in labels])
+    ax.set_yticks(y, [_label(k) for k in labels])
     ax.invert_yaxis()
     ax.set_xlabel(f"credited {result.measure} ({result.level:.0%} interval)")
-    ax.set_title(f"Credit by {_text(result.dimension)} with bootstrap intervals")
+    ax.set_title(f"Credit by {_label(result.dimension)} with bootstrap intervals")
     return ax
-
-
-def _text(key: Any) -> str:
-    if isinstance(key, tuple):
-        return " / ".join(str(k) for k in key)
-    return str(key)
