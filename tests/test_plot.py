@@ -72,5 +72,5 @@ def test_handoff_rejects_an_unknown_measure(
     world: tuple[jk.Records, jk.Journeys, jk.Comparison],
 ) -> None:
     _, journeys, _ = world
-    with pytest.raises(ValueError, match="by_touches, by_time or by_credit"):
+    with pytest.raises(ValueError, match="by_credit needs a model"):
         jk.analytics.handoff(journeys).plot("by_credit")

@@ -71,7 +71,7 @@ def _demo(args: argparse.Namespace) -> int:
     chosen = (
         comparison[args.model] if args.model in comparison else jk.attribute(journeys, args.model)
     )
-    split = jk.analytics.split(chosen)
+    split = jk.analytics.split(chosen, measure="value")
     handoff = jk.analytics.handoff(journeys, chosen)
     diagnosis = jk.analytics.diagnose(demo.records, by="segment")
     print(f"\nMarketing vs sales ({chosen.name}):\n  {split!r}")

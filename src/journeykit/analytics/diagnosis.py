@@ -9,9 +9,9 @@ from typing import Any, Literal
 
 import attrs
 
+from journeykit._frames import Backend, to_frame
 from journeykit.analytics.funnel import FunnelGroup, funnel
 from journeykit.analytics.uncertainty import Interval
-from journeykit.attribution.result import Backend, to_frame
 from journeykit.records import Records
 
 __all__ = ["Diagnosis", "Finding", "diagnose", "wilson"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from journeykit.attribution.result import Backend, to_frame
+from journeykit._frames import Backend, to_frame
 from journeykit.records import Records
 from journeykit.touchpoints import Touchpoint
 

@@ -9,8 +9,9 @@ from typing import Any
 import attrs
 import numpy as np
 
+from journeykit._frames import Backend, to_frame
 from journeykit.analytics.funnel import funnel
-from journeykit.attribution.result import Attribution, Backend, to_frame
+from journeykit.attribution.result import Attribution
 from journeykit.deals import Outcome
 from journeykit.records import Records
 

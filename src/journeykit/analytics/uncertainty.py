@@ -7,9 +7,11 @@ from typing import Any
 import attrs
 import numpy as np
 
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
 from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Model
-from journeykit.attribution.result import Backend, Key, Measure, to_frame
+from journeykit.attribution.result import Key, Measure
 from journeykit.journeys import Journeys
 
 __all__ = ["Interval", "bootstrap"]
@@ -50,10 +52,8 @@ class BootstrapResult:
         )
 
     def plot(self, *, ax: Any = None) -> Any:
-        """Estimates with interval bars (see :func:`journeykit.plot.intervals`)."""
-        from journeykit.plot import intervals  # noqa: PLC0415  # matplotlib is optional
-
-        return intervals(self, ax=ax)
+        """Estimates with interval bars (drawn by :func:`journeykit.plot.intervals`)."""
+        return draw(self, ax=ax)
 
     def __repr__(self) -> str:
         shown = ", ".join(

@@ -236,7 +236,7 @@ class TransitionTable:
 
     def to_frame(self, backend: Literal["pandas", "polars", "pyarrow"] = "pandas") -> Any:
         """One row per non-zero transition: ``source``, ``target``, ``probability``."""
-        from journeykit.attribution.result import to_frame  # noqa: PLC0415
+        from journeykit._frames import to_frame  # noqa: PLC0415
 
         coo = self.matrix.tocoo()
         data: dict[str, Any] = {

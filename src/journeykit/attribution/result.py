@@ -10,6 +10,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
 from journeykit.attribution._protocol import Model, tags_of
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
@@ -19,23 +21,6 @@ __all__ = ["Attribution", "Credit"]
 Measure = Literal["conversions", "value", "cents"]
 Key = str | tuple[str, ...]
 _MEASURES = ("conversions", "value", "cents")
-
-
-Backend = Literal["pandas", "polars", "pyarrow"]
-
-
-def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: Backend) -> Any:
-    """A data frame of ``backend`` ("pandas", "polars" or "pyarrow") from columns."""
-    if backend not in ("pandas", "polars", "pyarrow"):
-        msg = f"backend must be 'pandas', 'polars' or 'pyarrow' (got {backend!r})"
-        raise ValueError(msg)
-    import narwhals.stable.v2 as nw  # noqa: PLC0415  # frames are optional
-
-    columns = {
-        name: list(values) if not isinstance(values, np.ndarray) else values
-        for name, values in data.items()
-    }
-    return nw.from_dict(columns, backend=backend).to_native()
 
 
 _SLICE = 1 << 20  # touches rolled up at once by Attribution.by
@@ -332,11 +317,9 @@ class Attribution:
         data["value"] = self.value_credit
         return to_frame(data, backend)
 
-    def plot(self, by: Key = "channel", *, measure: Measure = "value", ax: Any = None) -> Any:
-        """Bar chart of credit by ``by`` (see :func:`journeykit.plot.credit`); returns the Axes."""
-        from journeykit.plot import credit  # noqa: PLC0415  # matplotlib is optional
-
-        return credit(self, by, measure=measure, ax=ax)
+    def plot(self, by: Key = "channel", *, measure: Measure = "conversions", ax: Any = None) -> Any:
+        """Bar chart of credit by ``by`` (drawn by :func:`journeykit.plot.credit`); the Axes."""
+        return draw(self, by, measure=measure, ax=ax)
 
     def __repr__(self) -> str:
         top = self.by("channel")
