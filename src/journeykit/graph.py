@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 
 from journeykit.attribution.markov import CONVERSION, NULL, START, Markov
+from journeykit.errors import NotFoundError, ParameterError
 from journeykit.journeys import Journeys
 from journeykit.records import Records
 
@@ -91,7 +92,7 @@ def journey_graph(records: Records, *, include: Collection[str] = KINDS) -> nx.M
     unknown = set(include) - set(KINDS)
     if unknown:
         msg = f"include takes node kinds from {KINDS} (got {sorted(unknown)})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     wanted = set(include)
     graph.add_nodes_from(_nodes(records, wanted))
@@ -243,7 +244,7 @@ def deal_journey(graph: nx.MultiDiGraph[str], deal: str) -> nx.MultiDiGraph[str]
 def _require(graph: nx.MultiDiGraph[str], node: str) -> None:
     if node not in graph:
         msg = f"the graph has no node {node!r}"
-        raise KeyError(msg)
+        raise NotFoundError(msg)
 
 
 def _part(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from journeykit.attribution.result import Key, Measure
+from journeykit.errors import MissingDependencyError, ParameterError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,7 +38,7 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.0)) -> Axes:
         import matplotlib.pyplot as plt  # noqa: PLC0415  # optional and heavy
     except ImportError:  # pragma: no cover - depends on the environment
         msg = 'journeykit.plot needs matplotlib: pip install "journeykit[plot]"'
-        raise ImportError(msg) from None
+        raise MissingDependencyError(msg) from None
     _, new = plt.subplots(figsize=size, layout="constrained")
     return new
 
@@ -107,7 +108,7 @@ def handoff(result: Handoff, measure: str = "by_touches", *, ax: Axes | None = N
     values = getattr(result, measure, None)
     if values is None:
         msg = f"measure must be by_touches, by_time or by_credit (got {measure!r}, or no credit)"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     values = values[np.isfinite(values)]
     ax = _axes(ax)
     ax.hist(values, bins=[i / 20 for i in range(21)], color=_TEAM_COLOURS["marketing"])

@@ -22,7 +22,7 @@ import numpy as np
 
 from journeykit.attribution._registry import get, name_of
 from journeykit.attribution.result import Attribution, Credit, Key, _label
-from journeykit.errors import ModelError, Problem, SchemaError
+from journeykit.errors import ModelError, NotFoundError, ParameterError, Problem, SchemaError
 from journeykit.io.files import SUFFIXES, InputKind, file_kind
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
@@ -52,7 +52,7 @@ class FileAttribution:
         normal = key if isinstance(key, str) else tuple(key)
         if (normal, measure) not in self.credit:
             msg = f"attribute_file() rolled up by {list(self.keys)}; ask for {key!r} with by=[...]"
-            raise KeyError(msg)
+            raise NotFoundError(msg)
         items = sorted(self.credit[normal, measure].items(), key=lambda kv: (-kv[1], _label(kv[0])))
         return Credit(items, normal, measure)
 
@@ -126,7 +126,7 @@ def attribute_file(
     """
     if chunk_rows < 1:
         msg = f"chunk_rows must be >= 1 (got {chunk_rows})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     spec = get(model, **params)
     options = dict(columns or {})
     keys = tuple(k if isinstance(k, str) else tuple(k) for k in by)

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit.attribution.result import Attribution, Backend, to_frame
-from journeykit.errors import Problem, SchemaError
+from journeykit.errors import NotFoundError, ParameterError, Problem, SchemaError
 from journeykit.journeys import NAT, Journeys
 
 __all__ = ["Handoff", "handoff"]
@@ -48,7 +48,7 @@ class Handoff:
         values = getattr(self, measure)
         if values is None:
             msg = f"{measure} needs a model's result: handoff(journeys, result)"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         known = values[np.isfinite(values)]
         out = {
             "journeys": float(known.size),
@@ -67,7 +67,7 @@ class Handoff:
         labels = self.groups.get(column)
         if labels is None:
             msg = f"no column {column!r} (available: {', '.join(self.groups)})"
-            raise KeyError(msg)
+            raise NotFoundError(msg)
         out = {}
         for label in sorted({str(x) for x in labels.tolist()}):
             chosen = labels == label
@@ -165,7 +165,7 @@ def handoff(journeys: Journeys, result: Attribution | None = None) -> Handoff:
     if result is not None:
         if result.journeys is not journeys:
             msg = "handoff(): result must be an attribution of these same journeys"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         shares = result.shares
         earlier = (
             journeys.position

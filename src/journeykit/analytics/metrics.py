@@ -12,6 +12,7 @@ import numpy as np
 from journeykit.analytics.funnel import funnel
 from journeykit.attribution.result import Attribution, Backend, to_frame
 from journeykit.deals import Outcome
+from journeykit.errors import ParameterError
 from journeykit.records import Records
 
 __all__ = ["Metrics", "metrics", "return_on_spend"]
@@ -95,7 +96,7 @@ def return_on_spend(result: Attribution, by: str = "channel") -> dict[str, float
     journeys = result.journeys
     if journeys.cost is None:
         msg = "return_on_spend needs touch costs: these journeys have none"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     column = journeys.column(by)
     size = len(column.labels) + 1
     slots = column.codes.astype(np.int64) + 1

@@ -9,6 +9,7 @@ import numpy as np
 
 from journeykit.attribution._api import attribute
 from journeykit.attribution.result import Backend, Key, Measure, to_frame
+from journeykit.errors import ParameterError
 from journeykit.journeys import Journeys
 
 __all__ = ["Interval", "bootstrap"]
@@ -96,7 +97,7 @@ def bootstrap(
     """
     if resamples < 2 or not 0 < level < 1:
         msg = f"bootstrap needs resamples >= 2 and 0 < level < 1 (got {resamples}, {level})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     point = attribute(journeys, model, **params).by(by, measure=measure)
     rng = np.random.default_rng(seed)
     conversions = rng.poisson(journeys.conversions, size=(resamples, journeys.n_journeys)).astype(

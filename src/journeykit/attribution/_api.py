@@ -9,7 +9,7 @@ import numpy as np
 
 from journeykit.attribution._registry import get, name_of
 from journeykit.attribution.result import Attribution, Backend, Credit, Key, Measure, to_frame
-from journeykit.errors import ModelError
+from journeykit.errors import ModelError, ParameterTypeError
 from journeykit.journeys import Journeys
 
 __all__ = ["Comparison", "attribute", "compare"]
@@ -47,7 +47,7 @@ def attribute(journeys: Journeys, model: str | Any = "linear", /, **params: Any)
     if not isinstance(journeys, Journeys):
         got = type(journeys).__name__
         msg = f"attribute() needs Journeys (from from_events, read_paths or assemble), got {got}"
-        raise TypeError(msg)
+        raise ParameterTypeError(msg)
     spec = get(model, **params)
     fitted = spec.fit(journeys)
     shares = _as_shares(fitted.credit(journeys), spec)

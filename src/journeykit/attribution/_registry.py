@@ -7,7 +7,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
-from journeykit.errors import ModelError, UnknownModelError
+from journeykit.errors import ModelError, ParameterError, UnknownModelError
 
 __all__ = ["available", "get", "model_class", "name_of", "register"]
 
@@ -35,14 +35,14 @@ def register(name: str) -> Callable[[C], C]:
     """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         msg = f"model names are lower_snake_case (got {name!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
 
     def decorate(cls: C) -> C:
         existing = _MODELS.get(name)
         if existing is not None and existing.__qualname__ != cls.__qualname__:
             where = f"{existing.__module__}.{existing.__qualname__}"
             msg = f"a model is already registered as {name!r} ({where})"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         _MODELS[name] = cls
         _NAMES[cls] = name
         return cls

@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.errors import ModelError
+from journeykit.errors import ModelError, ParameterError
 from journeykit.journeys import Journeys
 
 __all__ = ["Attribution", "Credit"]
@@ -27,7 +27,7 @@ def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: Backend)
     """A data frame of ``backend`` ("pandas", "polars" or "pyarrow") from columns."""
     if backend not in ("pandas", "polars", "pyarrow"):
         msg = f"backend must be 'pandas', 'polars' or 'pyarrow' (got {backend!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     import narwhals.stable.v2 as nw  # noqa: PLC0415  # frames are optional
 
     columns = {
@@ -43,7 +43,7 @@ _SLICE = 1 << 20  # touches rolled up at once by Attribution.by
 def _check_measure(measure: str) -> None:
     if measure not in _MEASURES:
         msg = f"measure must be one of {', '.join(map(repr, _MEASURES))} (got {measure!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
 
 
 def _combine(columns: list[Any], sizes: list[int], start: int, stop: int) -> NDArray[np.int64]:
@@ -219,7 +219,7 @@ class Attribution:
         names = (key,) if isinstance(key, str) else tuple(key)
         if not names:
             msg = "by() needs at least one dimension"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         columns = [self.journeys.column(name) for name in names]
         sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
         n_keys = int(np.prod(sizes, dtype=np.float64))

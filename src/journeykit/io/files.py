@@ -9,7 +9,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from journeykit.errors import Problem, SchemaError
+from journeykit.errors import ParameterError, Problem, SchemaError
 from journeykit.io._csv import read_csv
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
@@ -92,7 +92,7 @@ def file_kind(
         return requested
     if requested != "auto":
         msg = f"input must be 'auto', 'events' or 'paths' (got {requested!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     return "paths" if "path" in _columns_of(Path(path)) else "events"
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit._building import journeys_from_paths
+from journeykit.errors import ParameterError
 from journeykit.io._csv import read_csv
 from journeykit.io._table import fail_rows, numbers, open_table, require
 from journeykit.journeys import Column, Journeys, smallest_code_dtype
@@ -66,7 +67,7 @@ def read_paths(
     """
     if not sep:
         msg = "sep must be a non-empty string"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     if isinstance(source, str | os.PathLike):
         streamed = _stream_csv(source, path, conversions, value=value, nulls=nulls, sep=sep)
         if streamed is not None:
