@@ -111,8 +111,12 @@ def _read(args: argparse.Namespace) -> Any:
     from journeykit._progress import progress  # noqa: PLC0415
     from journeykit.io.files import read_journeys  # noqa: PLC0415
 
+    options = _columns(args)  # attribute_file's options: role keywords, sep, extra columns
+    sep = options.pop("sep", ">")
+    extra = options.pop("columns", ())
+    columns = {**options, **{name: name for name in extra}}
     with progress(f"reading {args.file}"):
-        return read_journeys(args.file, input=args.input, tz=args.tz, **_columns(args))
+        return read_journeys(args.file, input=args.input, columns=columns, tz=args.tz, sep=sep)
 
 
 def _columns(args: argparse.Namespace) -> dict[str, Any]:
