@@ -301,9 +301,6 @@ def _graph(args: argparse.Namespace) -> int:
         graph = jk.journey_graph(structure(document, jk.Records))
     else:
         graph = jk.transition_graph(_read(args), order=args.order)
-        for key in list(graph.graph):  # GraphML holds scalars only
-            if not isinstance(graph.graph[key], str | int | float | bool):
-                graph.graph[key] = json.dumps(graph.graph[key], default=str)
     out = Path(args.out)
     if out.suffix.lower() == ".graphml":
         nx.write_graphml(graph, out)

@@ -7,7 +7,6 @@ matplotlib is imported only when a figure is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from journeykit.analytics.split import Split
     from journeykit.analytics.uncertainty import BootstrapResult
     from journeykit.attribution._api import Comparison
+    from journeykit.attribution.markov import FittedMarkov
     from journeykit.attribution.result import Attribution
     from journeykit.journeys import Journeys
 
@@ -150,20 +150,25 @@ def funnel(result: Funnel, *, ax: Axes | None = None) -> Axes:
 
 
 def transitions(
-    journeys: Journeys, *, order: int = 1, min_probability: float = 0.05, ax: Axes | None = None
+    chain: FittedMarkov | Journeys,
+    *,
+    order: int | None = None,
+    min_probability: float = 0.05,
+    ax: Axes | None = None,
 ) -> Axes:
     """The Markov transition graph: edge width by probability, node size by removal effect.
 
-    Edges less likely than ``min_probability`` are left out of the drawing (not of the chain).
+    ``chain`` is a fitted Markov chain, drawn as it is (journeys are fitted with ``order``
+    first). Edges less likely than ``min_probability`` are left out of the drawing (not of the
+    chain).
     """
     import networkx as nx  # noqa: PLC0415
 
     from journeykit.graph import transition_graph  # noqa: PLC0415
 
-    graph = transition_graph(journeys, order=order)
+    graph = transition_graph(chain, order=order)
     ax = _axes(ax, (8.0, 6.0))
     position = nx.circular_layout(graph)
-    effects: Mapping[str, float] = graph.graph.get("removal_effects", {}) or {}
     sizes = [300 + 3000 * float(graph.nodes[n].get("removal_effect", 0.0) or 0.0) for n in graph]
     colours = [
         {"start": "#55A868", "conversion": "#4C72B0", "null": "#C44E52"}.get(
@@ -187,7 +192,7 @@ def transitions(
         arrowsize=8,
         connectionstyle="arc3,rad=0.1",
     )
-    ax.set_title(f"Transition graph (order {order}; {len(effects)} removal effects)")
+    ax.set_title(f"Transition graph (order {graph.graph['order']})")
     ax.set_axis_off()
     return ax
 
