@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from journeykit._labels import label_text
 from journeykit._version import __version__
 from journeykit.errors import JourneykitError
 
@@ -252,13 +253,11 @@ def _emit(
 
 
 def _name(key: Any) -> str:
-    return ",".join(key) if isinstance(key, tuple) else str(key)
+    return label_text(key, sep=",")
 
 
 def _text(label: Any) -> str:
-    if isinstance(label, tuple):
-        return ",".join("" if x is None else str(x) for x in label)
-    return "" if label is None else str(label)
+    return label_text(label, sep=",", missing="")
 
 
 def _json_label(label: Any) -> Any:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from journeykit._labels import label_text
 from journeykit.attribution.result import Key, Measure
 from journeykit.errors import MissingDependencyError, ParameterError
 
@@ -214,6 +215,4 @@ def intervals(result: BootstrapResult, *, ax: Axes | None = None) -> Axes:
 
 
 def _text(key: Any) -> str:
-    if isinstance(key, tuple):
-        return " / ".join(str(k) for k in key)
-    return str(key)
+    return label_text(key, sep=" / ")

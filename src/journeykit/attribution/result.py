@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._labels import label_text
 from journeykit.errors import ModelError, ParameterError
 from journeykit.journeys import Journeys
 
@@ -121,9 +122,7 @@ class Credit(Mapping[Any, float]):
 
 
 def _label(key: Any) -> str:
-    if isinstance(key, tuple):
-        return "(" + ", ".join(_label(k) for k in key) + ")"
-    return "(none)" if key is None else str(key)
+    return f"({label_text(key)})" if isinstance(key, tuple) else label_text(key)
 
 
 @attrs.frozen(eq=False, repr=False)
