@@ -173,7 +173,7 @@ def test_attribute_argument_errors() -> None:
     with pytest.raises(TypeError, match="needs Journeys"):
         jk.attribute([1, 2], "linear")  # type: ignore[arg-type]
     with pytest.raises(jk.ModelError, match="is not a model"):
-        jk.attribute(paths(), object())
+        jk.attribute(paths(), object())  # type: ignore[arg-type]
 
 
 class BrokenShape:

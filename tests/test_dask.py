@@ -37,8 +37,9 @@ def check_equal(result: jkd.DaskAttribution, model: str, params: dict[str, Any])
     whole = jk.attribute(jk.from_events(events(), team="team"), model, **params)
     for key in ("channel", ["team", "channel"]):
         for measure in ("conversions", "value"):
-            got = result.by(key, measure=measure)
-            expected = whole.by(key if isinstance(key, str) else tuple(key), measure=measure)
+            dimension = key if isinstance(key, str) else tuple(key)
+            got = result.by(dimension, measure=measure)
+            expected = whole.by(dimension, measure=measure)
             assert isinstance(got, jk.Credit)  # the same result type as every other by()
             assert set(got) == set(expected)
             for label, amount in expected.items():

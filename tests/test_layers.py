@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "journeykit._lazy",
         "journeykit._version",
         "journeykit._frozenmap",
+        "journeykit._labels",
         "journeykit._progress",
         "journeykit._frames",
         "journeykit._display",
@@ -154,7 +155,7 @@ def test_result_plot_accessors_draw_through_the_registered_figures() -> None:
     ax = jk.attribute(paths, "linear").plot()
     assert ax.get_xlabel() == "credited conversions"  # the same default measure everywhere
     assert _display._find(jk.Attribution) is journeykit.plot.credit
-    with pytest.raises(TypeError, match="no figure is registered for Journeys"):
+    with pytest.raises(NotImplementedError, match="no figure is registered for Journeys"):
         _display.draw(paths)
 
 

@@ -53,7 +53,7 @@ def draw(result: object, /, *args: Any, **kwargs: Any) -> Any:
         found = _find(type(result))
     if found is None:  # a result type without a painter is a bug in journeykit, not user error
         msg = f"no figure is registered for {type(result).__qualname__} results"
-        raise TypeError(msg)
+        raise NotImplementedError(msg)
     return found(result, *args, **kwargs)
 
 

@@ -1,7 +1,8 @@
 """Data frames out: every result's ``to_frame(backend=...)`` builds its frame here (narwhals).
 
 The bottom layer: results of every kind (attribution, analytics, datasets) import it, and it
-imports no journeykit module. narwhals (and the backend) load only when a frame is built.
+imports no journeykit module but the errors. narwhals (and the backend) load only when a frame is
+built.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from journeykit.errors import ParameterError
 
 __all__ = ["BACKENDS", "Backend", "to_frame"]
 
@@ -28,11 +31,11 @@ def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: Backend)
     >>> to_frame({"channel": ["a"]}, "arrow")
     Traceback (most recent call last):
     ...
-    ValueError: backend must be 'pandas', 'polars' or 'pyarrow' (got 'arrow')
+    journeykit.errors.ParameterError: backend must be 'pandas', 'polars' or 'pyarrow' (got 'arrow')
     """
     if backend not in BACKENDS:
         msg = f"backend must be 'pandas', 'polars' or 'pyarrow' (got {backend!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     import narwhals.stable.v2 as nw  # noqa: PLC0415  # frames are optional
 
     columns = {

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._building import enum_column
 from journeykit.buyers import Buyer
 from journeykit.deals import Deal, Outcome
 from journeykit.errors import Problem, ValidationError
@@ -437,8 +438,10 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
         time=times,
         columns={
             "channel": _codes([t.channel for t in touches]),
-            "team": _enum_column([t.team for t in touches], Team),
-            "reach": _enum_column([t.reach for t in touches], Reach),
+            "team": enum_column(Column.from_values([t.team.value for t in touches]), Team, "team"),
+            "reach": enum_column(
+                Column.from_values([t.reach.value for t in touches]), Reach, "reach"
+            ),
             "asset": _codes([t.asset for t in touches]),
             "asset_kind": _codes([None if t.asset is None else kinds[t.asset] for t in touches]),
             "campaign": _codes([t.campaign for t in touches]),
@@ -457,12 +460,4 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
         goal_time=np.array([s.goal for s in specs], dtype=np.int64),
         milestones=marks,
         cost=np.array([t.cost for t in touches], dtype=np.float64),
-    )
-
-
-def _enum_column(values: Sequence[Any], kind: type[Team] | type[Reach]) -> Column:
-    members = list(kind)
-    position = {m: i for i, m in enumerate(members)}
-    return Column(
-        np.array([position[v] for v in values], dtype=np.int8), [m.value for m in members]
     )

@@ -9,12 +9,15 @@ import json
 import os
 import re
 import sys
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from journeykit._labels import label_text
 from journeykit._version import __version__
+from journeykit.errors import JourneykitError
 
 __all__ = ["main"]
 
@@ -37,7 +40,10 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
-class CommandError(Exception):
+_BUG_STATUS = 70  # EX_SOFTWARE in sysexits.h: an internal error
+
+
+class CommandError(JourneykitError):
     """A problem with the user's arguments or files: reported in one line, exit status 2."""
 
 
@@ -106,8 +112,12 @@ def _read(args: argparse.Namespace) -> Any:
     from journeykit._progress import progress  # noqa: PLC0415
     from journeykit.io.files import read_journeys  # noqa: PLC0415
 
+    options = _columns(args)  # attribute_file's options: role keywords, sep, extra columns
+    sep = options.pop("sep", ">")
+    extra = options.pop("columns", ())
+    columns = {**options, **{name: name for name in extra}}
     with progress(f"reading {args.file}"):
-        return read_journeys(args.file, input=args.input, tz=args.tz, **_columns(args))
+        return read_journeys(args.file, input=args.input, columns=columns, tz=args.tz, sep=sep)
 
 
 def _columns(args: argparse.Namespace) -> dict[str, Any]:
@@ -181,18 +191,18 @@ def _attribute(args: argparse.Namespace) -> int:
         journeys = _read(args)
         with progress(f"fitting {args.model}"):
             result = jk.attribute(journeys, args.model, **params)
-    tables = {
-        key: {
-            label: {
-                "conversions": float(conv),
-                "value": float(result.by(key, measure="value")[label]),
-            }
-            for label, conv in result.by(key, measure="conversions").items()
-        }
-        for key in keys
-    }
+    tables = {key: _both_measures(result, key) for key in keys}
     _emit(args.format, tables, meta={"model": result.name, "file": str(args.file)})
     return 0
+
+
+def _both_measures(result: Any, key: Any) -> dict[Any, dict[str, float]]:
+    """``{label: {"conversions": c, "value": v}}``: one roll-up per measure, not one per label."""
+    value = result.by(key, measure="value")
+    return {
+        label: {"conversions": float(conversions), "value": float(value[label])}
+        for label, conversions in result.by(key, measure="conversions").items()
+    }
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -243,13 +253,11 @@ def _emit(
 
 
 def _name(key: Any) -> str:
-    return ",".join(key) if isinstance(key, tuple) else str(key)
+    return label_text(key, sep=",")
 
 
 def _text(label: Any) -> str:
-    if isinstance(label, tuple):
-        return ",".join("" if x is None else str(x) for x in label)
-    return "" if label is None else str(label)
+    return label_text(label, sep=",", missing="")
 
 
 def _json_label(label: Any) -> Any:
@@ -292,9 +300,6 @@ def _graph(args: argparse.Namespace) -> int:
         graph = jk.journey_graph(structure(document, jk.Records))
     else:
         graph = jk.transition_graph(_read(args), order=args.order)
-        for key in list(graph.graph):  # GraphML holds scalars only
-            if not isinstance(graph.graph[key], str | int | float | bool):
-                graph.graph[key] = json.dumps(graph.graph[key], default=str)
     out = Path(args.out)
     if out.suffix.lower() == ".graphml":
         nx.write_graphml(graph, out)
@@ -368,7 +373,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog="examples:\n  journeykit demo --out report/\n"
         "  journeykit attribute events.csv --model markov --by channel --by team\n"
         "  journeykit compare paths.csv --models last_touch,markov,shapley\n"
-        "Errors in arguments or files exit with status 2.",
+        "Errors in arguments or files exit with status 2; an internal error (a bug) prints its\n"
+        "traceback and exits with status 70.",
         formatter_class=raw,
     )
     parser.add_argument("--version", action="version", version=f"journeykit {__version__}")
@@ -448,12 +454,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _known_errors() -> tuple[type[BaseException], ...]:
-    from journeykit.errors import JourneykitError  # noqa: PLC0415
-
-    return (CommandError, JourneykitError, OSError, ValueError, KeyError, ImportError)
-
-
 def _row_hint(args: argparse.Namespace, message: str) -> str:
     """How the library's row numbers map onto the lines of the user's file."""
     if not re.search(r"\brows? \d", message) or getattr(args, "file", None) is None:
@@ -467,7 +467,11 @@ def _row_hint(args: argparse.Namespace, message: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``journeykit`` command; returns the exit status (2 for bad arguments or files)."""
+    """Run the ``journeykit`` command; returns the exit status.
+
+    0 on success, 2 for bad arguments or files (a :class:`~journeykit.errors.JourneykitError` or an
+    ``OSError``, shown in one line), 70 for anything else: a bug, shown with its traceback.
+    """
     args = _parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
@@ -478,13 +482,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except _known_errors() as exc:
-        message = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+    except (JourneykitError, OSError) as exc:
+        # What journeykit rejects on purpose, and files it cannot read: the user's to fix.
+        message = str(exc)
         print(
             f"journeykit {args.command}: error: {message}{_row_hint(args, message)}",
             file=sys.stderr,
         )
         return 2
+    except Exception:  # anything else is a bug: show it whole, ask for a report
+        traceback.print_exc()
+        print(
+            f"journeykit {args.command}: internal error in journeykit {__version__}; this is a "
+            "bug: please report it to the journeykit maintainers with the traceback above",
+            file=sys.stderr,
+        )
+        return _BUG_STATUS
     return status
 
 

@@ -37,7 +37,7 @@ from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Fitted, Mergeable, Model, tags_of
 from journeykit.attribution._registry import name_of
 from journeykit.attribution.result import Credit, Key, Measure, _label
-from journeykit.errors import ModelError
+from journeykit.errors import ModelError, ParameterError
 from journeykit.io.frames import from_events
 
 __all__ = ["DaskAttribution", "attribute"]
@@ -59,7 +59,7 @@ class DaskAttribution:
         """
         if measure not in ("conversions", "value"):
             msg = f"measure must be 'conversions' or 'value' here (got {measure!r})"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         names = [key] if isinstance(key, str) else list(key)
         series = self.credit.groupby(names, dropna=False)[measure].sum().compute()
         items = [

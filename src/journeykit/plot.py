@@ -9,7 +9,6 @@ drawn; the default ``measure`` of credit figures is ``"conversions"``, as in ``A
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,10 +20,12 @@ from journeykit.analytics.split import Split
 from journeykit.analytics.uncertainty import BootstrapResult
 from journeykit.attribution._api import Comparison
 from journeykit.attribution.result import Attribution, Key, Measure, _label
+from journeykit.errors import MissingDependencyError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from journeykit.attribution.markov import FittedMarkov
     from journeykit.journeys import Journeys
 
 __all__ = ["credit", "funnel", "handoff", "intervals", "split", "transitions"]
@@ -39,7 +40,7 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.0)) -> Axes:
         import matplotlib.pyplot as plt  # noqa: PLC0415  # optional and heavy
     except ImportError:  # pragma: no cover - depends on the environment
         msg = 'journeykit.plot needs matplotlib: pip install "journeykit[plot]"'
-        raise ImportError(msg) from None
+        raise MissingDependencyError(msg) from None
     _, new = plt.subplots(figsize=size, layout="constrained")
     return new
 
@@ -59,7 +60,7 @@ def credit(
     >>> import journeykit as jk
     >>> paths = jk.read_paths([{"path": "a > b", "total_conversions": 2}])
     >>> ax = jk.plot.credit(jk.compare(paths, ["first_touch", "linear"]), measure="conversions")
-    >>> [t.get_label() for t in ax.get_yticklabels()]
+    >>> [t.get_text() for t in ax.get_yticklabels()]
     ['a', 'b']
     """
     results = {result.name: result} if isinstance(result, Attribution) else dict(result)
@@ -152,20 +153,25 @@ def funnel(result: Funnel, *, ax: Axes | None = None) -> Axes:
 
 
 def transitions(
-    journeys: Journeys, *, order: int = 1, min_probability: float = 0.05, ax: Axes | None = None
+    chain: FittedMarkov | Journeys,
+    *,
+    order: int | None = None,
+    min_probability: float = 0.05,
+    ax: Axes | None = None,
 ) -> Axes:
     """The Markov transition graph: edge width by probability, node size by removal effect.
 
-    Edges less likely than ``min_probability`` are left out of the drawing (not of the chain).
+    ``chain`` is a fitted Markov chain, drawn as it is (journeys are fitted with ``order``
+    first). Edges less likely than ``min_probability`` are left out of the drawing (not of the
+    chain).
     """
     import networkx as nx  # noqa: PLC0415
 
     from journeykit.graph import transition_graph  # noqa: PLC0415
 
-    graph = transition_graph(journeys, order=order)
+    graph = transition_graph(chain, order=order)
     ax = _axes(ax, (8.0, 6.0))
     position = nx.circular_layout(graph)
-    effects: Mapping[str, float] = graph.graph.get("removal_effects", {}) or {}
     sizes = [300 + 3000 * float(graph.nodes[n].get("removal_effect", 0.0) or 0.0) for n in graph]
     colours = [
         {"start": "#55A868", "conversion": "#4C72B0", "null": "#C44E52"}.get(
@@ -189,7 +195,7 @@ def transitions(
         arrowsize=8,
         connectionstyle="arc3,rad=0.1",
     )
-    ax.set_title(f"Transition graph (order {order}; {len(effects)} removal effects)")
+    ax.set_title(f"Transition graph (order {graph.graph['order']})")
     ax.set_axis_off()
     return ax
 

@@ -23,8 +23,8 @@ from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Mergeable, Model
 from journeykit.attribution._registry import name_of
 from journeykit.attribution.result import Credit, Key, _label
-from journeykit.errors import Problem, SchemaError
-from journeykit.io.files import SUFFIXES, InputKind, file_kind
+from journeykit.errors import NotFoundError, ParameterError, Problem, SchemaError
+from journeykit.io.files import InputKind, file_format, file_kind
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
 from journeykit.journeys import Journeys
@@ -54,7 +54,7 @@ class FileAttribution:
         if (normal, measure) not in self.credit:
             asked = list(self.keys)
             msg = f"attribute_file() rolled up by {asked}; ask for {key!r} with dimensions=[...]"
-            raise KeyError(msg)
+            raise NotFoundError(msg)
         items = sorted(self.credit[normal, measure].items(), key=lambda kv: (-kv[1], _label(kv[0])))
         return Credit(items, normal, measure)
 
@@ -130,14 +130,14 @@ def attribute_file(
     """
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
         msg = f"chunk_rows must be a whole number >= 1 (got {chunk_rows!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     spec = _engine.resolve(model, params)
     path = Path(source)
     options = dict(columns or {})
     keys = tuple(k if isinstance(k, str) else tuple(k) for k in dimensions)
     kind = file_kind(path, input)
-    file_format = SUFFIXES.get(path.suffix.lower())
-    if file_format not in ("csv", "parquet"):
+    fmt = file_format(path)
+    if fmt not in ("csv", "parquet"):
         message = "streams CSV and Parquet only; read JSON lines whole with read_journeys()"
         raise SchemaError([Problem(str(path), "", message)])
 
@@ -149,7 +149,7 @@ def attribute_file(
             if on_progress is not None and counted_pass is not None:
                 on_progress((counted_pass + fraction) / passes)
 
-        tables = _tables(path, file_format == "parquet", chunk_rows, report)
+        tables = _tables(path, fmt == "parquet", chunk_rows, report)
         if kind == "paths":
             return (read_paths(t, **options) for t in tables)
         journey_column = options.get("journey", "journey_id")

@@ -12,6 +12,7 @@ import attrs
 from journeykit._frames import Backend, to_frame
 from journeykit.analytics.funnel import FunnelGroup, funnel
 from journeykit.analytics.uncertainty import Interval
+from journeykit.errors import ParameterError
 from journeykit.records import Records
 
 __all__ = ["Diagnosis", "Finding", "diagnose", "wilson"]
@@ -121,7 +122,7 @@ def diagnose(
     unknown = set(targets or {}) - set(_RATES)
     if unknown:
         msg = f"targets take {', '.join(_RATES)} (got {sorted(unknown)})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     table = funnel(records, by=by, engaged_touches=engaged_touches)
     findings = {}
     for label, group in table.groups.items():

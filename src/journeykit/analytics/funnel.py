@@ -15,6 +15,7 @@ from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit.buyers import Buyer
 from journeykit.deals import Deal, Outcome
+from journeykit.errors import ParameterError
 from journeykit.journeys import NAT, from_micros, to_micros
 from journeykit.records import Records
 from journeykit.touchpoints import Reach
@@ -68,7 +69,7 @@ def sales_velocity(
     for name, value, rule, ok in rules:
         if not ok or not math.isfinite(value):
             msg = f"sales_velocity: {name} must be finite and {rule} (got {value!r})"
-            raise ValueError(msg)
+            raise ParameterError(msg)
     return opportunities * win_rate * average_deal / cycle_days
 
 
@@ -294,10 +295,10 @@ def funnel(records: Records, *, by: str | None = None, engaged_touches: int = 2)
     """
     if by is not None and by not in _GROUPINGS:
         msg = f"funnel: by must be one of {', '.join(_GROUPINGS)} (got {by!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     if engaged_touches < 1:
         msg = f"funnel: engaged_touches must be >= 1 (got {engaged_touches})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     units = _units(records, engaged_touches)
     labels = units.groups[by] if by is not None else ["all"] * len(units.ids)
     groups = {

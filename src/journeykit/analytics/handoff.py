@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit.attribution.result import Attribution
-from journeykit.errors import Problem, SchemaError
+from journeykit.errors import NotFoundError, ParameterError, Problem, SchemaError
 from journeykit.journeys import NAT, Journeys
 
 __all__ = ["MEASURES", "Handoff", "handoff"]
@@ -93,7 +93,7 @@ class Handoff:
         labels = self.groups.get(column)
         if labels is None:
             msg = f"no column {column!r} (available: {', '.join(self.groups)})"
-            raise KeyError(msg)
+            raise NotFoundError(msg)
         out = {}
         for label in sorted({str(x) for x in labels.tolist()}):
             chosen = labels == label
@@ -189,7 +189,7 @@ def handoff(journeys: Journeys, result: Attribution | None = None) -> Handoff:
     if result is not None:
         if result.journeys is not journeys:
             msg = "handoff(): result must be an attribution of these same journeys"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         shares = result.shares
         earlier = (
             journeys.position

@@ -13,6 +13,7 @@ from journeykit._frames import Backend, to_frame
 from journeykit.analytics.funnel import funnel
 from journeykit.attribution.result import Attribution
 from journeykit.deals import Outcome
+from journeykit.errors import ParameterError
 from journeykit.records import Records
 
 __all__ = ["Metrics", "metrics", "return_on_spend"]
@@ -96,7 +97,7 @@ def return_on_spend(result: Attribution, by: str = "channel") -> dict[str, float
     journeys = result.journeys
     if journeys.cost is None:
         msg = "return_on_spend needs touch costs: these journeys have none"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     column = journeys.column(by)
     size = len(column.labels) + 1
     slots = column.codes.astype(np.int64) + 1

@@ -12,6 +12,7 @@ from journeykit._frames import Backend, to_frame
 from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Model
 from journeykit.attribution.result import Key, Measure
+from journeykit.errors import ParameterError
 from journeykit.journeys import Journeys
 
 __all__ = ["Interval", "bootstrap"]
@@ -116,7 +117,7 @@ def bootstrap(
     """
     if resamples < 2 or not 0 < level < 1:
         msg = f"bootstrap needs resamples >= 2 and 0 < level < 1 (got {resamples}, {level})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     journeys = _engine.check_journeys(journeys, "bootstrap()")
     spec = _engine.resolve(model, params)
     point = _engine.run(spec, journeys).by(by, measure=measure)

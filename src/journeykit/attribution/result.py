@@ -12,8 +12,9 @@ from numpy.typing import NDArray
 
 from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
+from journeykit._labels import label_text
 from journeykit.attribution._protocol import Model, tags_of
-from journeykit.errors import ModelError
+from journeykit.errors import ModelError, ParameterError
 from journeykit.journeys import Journeys
 
 __all__ = ["Attribution", "Credit"]
@@ -29,7 +30,7 @@ _SLICE = 1 << 20  # touches rolled up at once by Attribution.by
 def _check_measure(measure: str) -> None:
     if measure not in _MEASURES:
         msg = f"measure must be one of {', '.join(map(repr, _MEASURES))} (got {measure!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
 
 
 def _combine(columns: list[Any], sizes: list[int], start: int, stop: int) -> NDArray[np.int64]:
@@ -107,9 +108,7 @@ class Credit(Mapping[Any, float]):
 
 
 def _label(key: Any) -> str:
-    if isinstance(key, tuple):
-        return "(" + ", ".join(_label(k) for k in key) + ")"
-    return "(none)" if key is None else str(key)
+    return f"({label_text(key)})" if isinstance(key, tuple) else label_text(key)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -205,7 +204,7 @@ class Attribution:
         names = (key,) if isinstance(key, str) else tuple(key)
         if not names:
             msg = "by() needs at least one dimension"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         columns = [self.journeys.column(name) for name in names]
         sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
         n_keys = int(np.prod(sizes, dtype=np.float64))

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit.datasets.simulation import DEFAULT_CHANNELS, ChannelSpec, GroundTruth, simulate
+from journeykit.errors import ParameterError
 from journeykit.touchpoints import Team
 
 __all__ = [
@@ -204,7 +205,7 @@ def _setting(name: str) -> tuple[ChannelSpec, ...]:
         return SETTINGS[name]
     except KeyError:
         known = ", ".join(SETTINGS)
-        raise ValueError(f"unknown setting {name!r}; known: {known}") from None
+        raise ParameterError(f"unknown setting {name!r}; known: {known}") from None
 
 
 def score(credit: Mapping[Any, float], truth: GroundTruth) -> tuple[float, float]:

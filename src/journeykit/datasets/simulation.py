@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from journeykit.buyers import Account, Buyer
 from journeykit.content import AssetKind, ContentAsset, FunnelStage
 from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
-from journeykit.errors import Problem, ValidationError
+from journeykit.errors import ParameterError, Problem, ValidationError
 from journeykit.personas import Persona
 from journeykit.records import Records
 from journeykit.touchpoints import Reach, Team, Touchpoint
@@ -228,9 +228,9 @@ class GroundTruth:
         {'a': 0.75, 'b': 0.25}
         """
         if by not in ("channel", "asset"):
-            raise ValueError(f"by must be 'channel' or 'asset' (got {by!r})")
+            raise ParameterError(f"by must be 'channel' or 'asset' (got {by!r})")
         if measure not in ("value", "conversions"):
-            raise ValueError(f"measure must be 'value' or 'conversions' (got {measure!r})")
+            raise ParameterError(f"measure must be 'value' or 'conversions' (got {measure!r})")
         effects = self.channels if by == "channel" else self.assets
         lost = {k: (e.value if measure == "value" else float(e.won)) for k, e in effects.items()}
         total = sum(max(v, 0.0) for v in lost.values())

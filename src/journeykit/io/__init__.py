@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from journeykit._lazy import attach
 
 if TYPE_CHECKING:
-    from journeykit.io.files import read_journeys
+    from journeykit.io.files import file_format, read_journeys
     from journeykit.io.frames import from_events
     from journeykit.io.paths import read_paths
     from journeykit.io.serde import SCHEMA_VERSION, dumps, loads, structure, unstructure
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SCHEMA_VERSION",
     "dumps",
+    "file_format",
     "from_events",
     "loads",
     "read_journeys",
@@ -28,6 +29,7 @@ __all__ = [
 _LAZY = {
     "SCHEMA_VERSION": "journeykit.io.serde",
     "dumps": "journeykit.io.serde",
+    "file_format": "journeykit.io.files",
     "from_events": "journeykit.io.frames",
     "loads": "journeykit.io.serde",
     "read_journeys": "journeykit.io.files",
