@@ -59,6 +59,7 @@ def test_dask_equals_in_memory(model: str, params: dict[str, Any]) -> None:
     assert len(result.credit.compute()) == len(events())
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
