@@ -289,6 +289,7 @@ def test_demo_splits_by_the_model_asked_for() -> None:
     assert "no_such_model" in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_writes_figures_and_a_self_contained_report(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     result = run("demo", "--out", str(tmp_path / "report"))
@@ -302,6 +303,7 @@ def test_demo_writes_figures_and_a_self_contained_report(tmp_path: Path) -> None
     assert "a sales problem" in page
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_progress_shows_on_a_terminal_only(paths_csv: Path) -> None:
     import pty  # noqa: PLC0415

@@ -62,13 +62,15 @@ def test_dask_equals_in_memory(model: str, params: dict[str, Any]) -> None:
     assert len(result.credit.compute()) == len(events())
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_on_a_two_worker_local_cluster() -> None:
+    # dashboard_address=None still binds 8787 (clashing with parallel runs); ":0" picks a free port.
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster),
     ):

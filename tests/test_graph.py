@@ -127,6 +127,7 @@ def test_generated_records_round_trip(records: jk.Records) -> None:
     same_graph(from_node_link(data), graph)
 
 
+@pytest.mark.slow
 def test_hundred_thousand_touches_build_in_seconds() -> None:
     # A guard against quadratic work, not a benchmark.
     accounts = [jk.Account(f"a{i}") for i in range(500)]

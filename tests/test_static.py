@@ -1,4 +1,4 @@
-"""The README's one test command also runs the static checks, so CI and newcomers run the same."""
+"""Static checks (``pytest -m tool``; ``.ci/run`` runs mypy and ruff as steps of their own)."""
 
 from __future__ import annotations
 
@@ -18,18 +18,21 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.tool
 def test_mypy_strict() -> None:
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.slow
+@pytest.mark.tool
 def test_ruff_lint() -> None:
     result = run("ruff", "check", "src", "tests", "benchmarks", "docs")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.slow
+@pytest.mark.tool
 def test_ruff_format() -> None:
     result = run("ruff", "format", "--check", "src", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr

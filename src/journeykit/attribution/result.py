@@ -270,17 +270,24 @@ class Attribution:
         Each journey's value is rounded to the cent (half to even); for models that conserve per
         journey, each journey's touch cents then add up to it exactly by largest-remainder
         rounding, so every journey, every roll-up and the grand total add up to the cent. For
-        models that only conserve totals, the largest-remainder rounding runs over all touches
-        against the rounded grand total.
+        models that only conserve totals, the touches' credit is scaled to the sum of the
+        journeys' cents and the largest-remainder rounding runs over all touches, so the grand
+        total in cents is the same under either kind of model.
         """
         journeys = self.journeys
+        # The one integer target: each attributable journey's value in cents (half to even).
+        target = np.rint(journeys.value * 100.0).astype(np.int64)
+        target = np.where(journeys.converting & (journeys.lengths > 0), target, 0)
         exact = self.value_credit * 100.0
+        per_journey = self._conserves_per_journey()
+        if not per_journey and exact.sum() > 0:
+            # Totals-only models: scale to the journeys' integer cents (a float sum of touch
+            # credit rounds a half cent either way), so largest remainders only ever add cents.
+            exact *= target.sum() / exact.sum()
         floors = np.floor(exact)
         remainder = exact - floors
         cents = floors.astype(np.int64)
-        if self._conserves_per_journey():
-            target = np.rint(journeys.value * 100.0).astype(np.int64)
-            target = np.where(journeys.converting & (journeys.lengths > 0), target, 0)
+        if per_journey:
             deficit = target - np.bincount(
                 journeys.journey_of_touch, weights=cents, minlength=journeys.n_journeys
             ).astype(np.int64)
@@ -292,8 +299,7 @@ class Attribution:
             )
             cents += (rank < deficit[journeys.journey_of_touch]).astype(np.int64)
         else:
-            target_total = int(np.rint(exact.sum()))
-            deficit_total = target_total - int(cents.sum())
+            deficit_total = int(target.sum()) - int(cents.sum())
             order = np.lexsort((np.arange(cents.size), -remainder))
             cents[order[: max(deficit_total, 0)]] += 1
         return cents
