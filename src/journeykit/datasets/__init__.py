@@ -1,4 +1,4 @@
-"""Example data: a tiny hand-written world, a simulator with known ground truth, a bundled demo."""
+"""Example data: a tiny hand-written world, two simulators with known truth, a bundled demo."""
 
 from journeykit.datasets.accuracy import (
     DEFAULT_MODELS,
@@ -19,13 +19,26 @@ from journeykit.datasets.simulation import (
     Simulation,
     simulate,
 )
+from journeykit.datasets.worlds import (
+    CONTINUOUS_CHANNELS,
+    CONTINUOUS_SETTINGS,
+    ContinuousChannel,
+    ContinuousSimulation,
+    ContinuousWorld,
+    simulate_continuous,
+)
 
 __all__ = [
+    "CONTINUOUS_CHANNELS",
+    "CONTINUOUS_SETTINGS",
     "DEFAULT_CHANNELS",
     "DEFAULT_MODELS",
     "SETTINGS",
     "AccuracyReport",
     "ChannelSpec",
+    "ContinuousChannel",
+    "ContinuousSimulation",
+    "ContinuousWorld",
     "Effect",
     "GroundTruth",
     "Score",
@@ -36,4 +49,5 @@ __all__ = [
     "rescale",
     "score",
     "simulate",
+    "simulate_continuous",
 ]
