@@ -1,4 +1,4 @@
-"""The continuous-time world: determinism, counterfactual truth, records, confounding."""
+"""The continuous-time world: determinism, counterfactual truth, records, confounding, and\nscoring models on it."""
 
 from __future__ import annotations
 
@@ -14,12 +14,16 @@ import journeykit as jk
 from journeykit.datasets import (
     CONTINUOUS_CHANNELS,
     CONTINUOUS_SETTINGS,
+    DEFAULT_MODELS,
     ContinuousChannel,
     ContinuousSimulation,
     ContinuousWorld,
     Effect,
+    accuracy_report,
+    score,
     simulate_continuous,
 )
+from journeykit.datasets.accuracy import _default_models
 from journeykit.datasets.worlds import _cumulative, _solve
 
 A, C, D = jk.FunnelStage.AWARENESS, jk.FunnelStage.CONSIDERATION, jk.FunnelStage.DECISION
@@ -239,3 +243,36 @@ def test_named_settings_and_bad_arguments() -> None:
         ContinuousChannel("x", jk.Reach.ONE_TO_ONE, 1.0, {A: 0.5}, half_life=0.0)
     with pytest.raises(jk.ValidationError, match="unless the channel is reactive"):
         ContinuousChannel("x", jk.Reach.ONE_TO_ONE, 0.0, {A: 0.5})
+
+
+def test_accuracy_report_scores_both_kinds_of_world() -> None:
+    report = accuracy_report(
+        ["last_touch"],
+        seeds=[0],
+        n_accounts=150,
+        settings=["default", "targeted"],  # one world of each generator
+    )
+    assert [(s.model, s.setting) for s in report.scores] == [
+        ("last_touch", "default"),
+        ("(equal shares)", "default"),
+        ("last_touch", "targeted"),
+        ("(equal shares)", "targeted"),
+    ]
+    direct = simulate_continuous(n_accounts=150, seed=0, world="targeted")
+    credit = jk.attribute(jk.assemble(direct.records), "last_touch").by("channel", measure="value")
+    assert report.scores[2].mae == score(credit, direct.truth)[0]
+    # any world object with a simulate method, under any label
+    mine = accuracy_report(
+        ["linear"], seeds=[1], n_accounts=100, settings={"mine": ContinuousWorld(targeting=2.0)}
+    )
+    assert {s.setting for s in mine.scores} == {"mine"}
+    with pytest.raises(ValueError, match=r"unknown setting 'loud'; known: default, .*targeted"):
+        accuracy_report(["linear"], settings=["loud"])
+
+
+def test_hazard_joins_the_default_models_once_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    without = [m for m in jk.models.available() if m != "hazard"]
+    monkeypatch.setattr(jk.models, "available", lambda: without)
+    assert _default_models() == DEFAULT_MODELS
+    monkeypatch.setattr(jk.models, "available", lambda: [*without, "hazard"])
+    assert _default_models() == (*DEFAULT_MODELS, "hazard")
