@@ -195,7 +195,7 @@ def test_targeting_confounds_last_touch() -> None:
     plain = ContinuousWorld(targeting=0.0, reactivity=0.0)
     plain_share, _ = _last_touch_share(plain, "display")
     aimed_share, _ = _last_touch_share(attrs.evolve(plain, targeting=4.0), "display")
-    assert aimed_share > plain_share + 0.03
+    assert aimed_share > plain_share + 0.1  # measured: 0.21 and 0.41
 
 
 def test_reactive_touches_confound_last_touch() -> None:
@@ -207,7 +207,7 @@ def test_reactive_touches_confound_last_touch() -> None:
     )
     assert calm_share == 0.0  # rate 0: proposals are only ever reactive
     truth = simulate_continuous(n_accounts=800, seed=8, world=sim.world).truth.shares()
-    assert eager_share > truth["proposal"] + 0.05
+    assert eager_share > truth["proposal"] + 0.15  # measured: 0.31 and 0.00
 
 
 def test_targeting_aims_at_the_hidden_propensity() -> None:

@@ -295,8 +295,8 @@ class ContinuousWorld:
     excitation: float = 1.0
     saturation: float = 0.5
     covariates: float = 1.0
-    baseline_days: tuple[float, float, float] = (700.0, 300.0, 90.0)
-    loss_days: float = 120.0
+    baseline_days: tuple[float, float, float] = (700.0, 300.0, 100.0)
+    loss_days: float = 60.0
 
     def __attrs_post_init__(self) -> None:
         label = "ContinuousWorld"
