@@ -173,10 +173,10 @@ def test_newton_finds_where_the_hazard_reaches_its_mark() -> None:
     base = rng.uniform(0.001, 0.05, size=200)
     weight = rng.uniform(0.0, 40.0, size=(200, 3)) * tau
     limit = rng.uniform(1.0, 400.0, size=200)
-    reachable, _, _ = _cumulative(limit, base, weight, tau)
+    reachable, _ = _cumulative(limit, base, weight, tau)
     remaining = reachable * rng.uniform(0.01, 1.0, size=200)
     root = _solve(remaining, limit, base, weight, tau)
-    got, _, _ = _cumulative(root, base, weight, tau)
+    got, _ = _cumulative(root, base, weight, tau)
     assert np.all(root <= limit)
     np.testing.assert_allclose(got, remaining, rtol=1e-9)
 

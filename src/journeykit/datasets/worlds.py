@@ -538,11 +538,20 @@ def simulate_continuous(
     won, value = _totals(draws, outcome)
     channels: dict[str, Effect] = {}
     if ground_truth:  # replay the same draws with one more channel switched off
+        touched = _touched(outcome, draws, len(names))
         for i, name in enumerate(names):
             also = off.copy()
             also[i] = True
-            w, v = _totals(draws, _run(draws, mech, days, also))
-            channels[name] = Effect(won - w, round(value - v, 2))
+            # an account the channel never touched plays exactly as before without it
+            replay = np.flatnonzero(touched[i])
+            won_without = outcome.won.copy()
+            won_without[replay] = _run(draws, mech, days, also, replay).won[replay]
+            lost = outcome.won & ~won_without
+            gained = won_without & ~outcome.won
+            channels[name] = Effect(
+                int(lost.sum() - gained.sum()),
+                round(float(draws.value[lost].sum() - draws.value[gained].sum()), 2),
+            )
     records = _records(draws, outcome, spec)
     width = len(str(n_accounts))
     return ContinuousSimulation(
@@ -653,15 +662,23 @@ def _cumulative(
     base: NDArray[np.float64],
     weight: NDArray[np.float64],
     tau: NDArray[np.float64],
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Hazard integrated over ``dt`` from now, the hazard at ``dt``, and each stock's decay.
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Hazard integrated over ``dt`` from now, and each stock's decay over ``dt``.
 
     ``weight`` is (accounts, channels): each channel's stock times its lift times ``tau``.
     """
     decay = np.exp(-dt[:, None] / tau[None, :])
-    integral = base * (dt + (weight * (1.0 - decay)).sum(axis=1))
-    rate = base * (1.0 + (weight * decay / tau[None, :]).sum(axis=1))
-    return integral, rate, decay
+    return base * (dt + (weight * (1.0 - decay)).sum(axis=1)), decay
+
+
+def _hazard(
+    base: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    decay: NDArray[np.float64],
+    tau: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """The hazard after the stocks decayed by ``decay``: the integral's derivative."""
+    return np.asarray(base * (1.0 + (weight * decay / tau[None, :]).sum(axis=1)))
 
 
 def _solve(
@@ -680,8 +697,10 @@ def _solve(
     dt = np.zeros(len(remaining))
     live = np.arange(len(remaining))
     for _ in range(_NEWTON_STEPS):
-        value, rate, _ = _cumulative(dt[live], base[live], weight[live], tau)
-        step = np.maximum(remaining[live] - value, 0.0) / rate
+        value, decay = _cumulative(dt[live], base[live], weight[live], tau)
+        step = np.maximum(remaining[live] - value, 0.0) / _hazard(
+            base[live], weight[live], decay, tau
+        )
         dt[live] = np.minimum(dt[live] + step, limit[live])
         # an account stops on its own convergence, never on the batch's
         live = live[step > _TOLERANCE * np.maximum(dt[live], 1.0)]
@@ -690,10 +709,20 @@ def _solve(
     return dt
 
 
-def _run(draws: _Draws, mech: _Mechanics, days: int, off: NDArray[np.bool_]) -> _Outcome:
-    """Play the world forward, one event per account per step, all accounts at once."""
+def _run(
+    draws: _Draws,
+    mech: _Mechanics,
+    days: int,
+    off: NDArray[np.bool_],
+    accounts: NDArray[np.int64] | None = None,
+) -> _Outcome:
+    """Play the world forward, one event per account per step, all accounts at once.
+
+    Accounts never interact, so ``accounts`` may name the only ones to play (the others keep
+    their initial state: no lead, no deal).
+    """
     play = _Play.start(draws, mech, days, ~off)
-    act = np.arange(len(draws.segment))
+    act = np.arange(len(draws.segment)) if accounts is None else accounts
     while act.size:
         play.step(act)
         act = act[play.stage[act] < _WON]
@@ -781,7 +810,7 @@ class _Play:
         dt = te - self.t[act]
         base = draws.baseline[act, s]
         weight = self.stock[act] * mech.coef[s]
-        integral, _, decay = _cumulative(dt, base, weight, mech.tau)
+        integral, decay = _cumulative(dt, base, weight, mech.tau)
         target = draws.threshold[act, s] * np.where(self.noticed[act], 1.0, mech.threshold)
         hit = self.lam[act] + integral >= target
         if hit.any():
@@ -933,6 +962,14 @@ def _touch(
     """Add one touch to each (account, channel) stock, with diminishing returns."""
     filled = stock[account, channel]
     stock[account, channel] = filled + 1.0 / (1.0 + saturation * filled)
+
+
+def _touched(outcome: _Outcome, draws: _Draws, n_channels: int) -> NDArray[np.bool_]:
+    """(channels, accounts): whether the channel touched the account at all."""
+    out = np.zeros((n_channels, len(draws.segment)), dtype=bool)
+    out[draws.channel[outcome.happened], draws.account[outcome.happened]] = True
+    out[outcome.r_channel, outcome.r_account] = True
+    return out
 
 
 def _totals(draws: _Draws, outcome: _Outcome) -> tuple[int, float]:
