@@ -227,6 +227,10 @@ def test_named_settings_and_bad_arguments() -> None:
         simulate_continuous(n_accounts=0, seed=1)
     with pytest.raises(jk.ValidationError, match="seed"):
         simulate_continuous(n_accounts=10, seed=-1)
+    with pytest.raises(
+        jk.ValidationError, match=r"n_accounts must be at most 100,000 \(got 100,001\)"
+    ):
+        simulate_continuous(n_accounts=100_001, seed=1)
     with pytest.raises(jk.ValidationError, match="unknown channel 'tv'"):
         simulate_continuous(n_accounts=10, seed=1, switch_off=["tv"])
     with pytest.raises(jk.ValidationError, match="not one string"):
@@ -276,3 +280,15 @@ def test_hazard_joins_the_default_models_once_registered(monkeypatch: pytest.Mon
     assert _default_models() == DEFAULT_MODELS
     monkeypatch.setattr(jk.models, "available", lambda: [*without, "hazard"])
     assert _default_models() == (*DEFAULT_MODELS, "hazard")
+
+
+def test_tiny_worlds_and_worlds_without_touches() -> None:
+    one = simulate_continuous(n_accounts=1, seed=0)  # most channels touch nobody
+    assert len(one.records.accounts) == 1
+    assert set(one.truth.channels) == {c.name for c in CONTINUOUS_CHANNELS}
+    silent = simulate_continuous(
+        n_accounts=50, seed=0, switch_off=[c.name for c in CONTINUOUS_CHANNELS]
+    )
+    assert not silent.records.touchpoints
+    assert all(e == Effect(0, 0.0) for e in silent.truth.channels.values())
+    assert silent.truth.won > 0  # buyers still buy on their own

@@ -72,6 +72,8 @@ _PERSONAS: Final = (
     Persona("end_user", "End user", role="Team lead", pains=("usability",)),
 )
 _PERSONA_LOG_BASELINE: Final = (0.2, -0.4, 0.1, 0.3)  # mean over the committee counts
+_MAX_ACCOUNTS: Final = 100_000  # the work budget, documented on simulate_continuous
+_MAX_DAYS: Final = 3650  # touches grow with the period
 _NEWTON_STEPS: Final = 60
 _TOLERANCE: Final = 1e-12  # days, relative beyond one day
 # event kinds, in the order ties are broken
@@ -487,13 +489,16 @@ def simulate_continuous(
     Parameters
     ----------
     n_accounts : int
-        Number of buying accounts (each with a committee of one to five buyers).
+        Number of buying accounts (each with a committee of one to five buyers), at most
+        100,000: every touch becomes a validated :class:`~journeykit.Touchpoint` (about 23 per
+        account), and 10,000 accounts take about 6 seconds.
     seed : int
         Seed of every random draw: the same seed gives the same world, bit for bit.
     world : ContinuousWorld or str
         The mechanics, or the name of one of :data:`CONTINUOUS_SETTINGS`.
     days : int
-        Length of the simulated period. Deals still open at its end stay ``OPEN``.
+        Length of the simulated period, at most ten years. Deals still open at its end stay
+        ``OPEN``.
     switch_off : collection of str
         Channels to remove from the world; the other draws are replayed unchanged, which is how
         the ground truth is computed.
@@ -579,10 +584,18 @@ def _check_arguments(
     n_accounts: int, seed: int, days: int, switch_off: Collection[str]
 ) -> list[Problem]:
     problems = []
-    for field, value, low in (("n_accounts", n_accounts, 1), ("seed", seed, 0), ("days", days, 1)):
+    for field, value, low, high in (
+        ("n_accounts", n_accounts, 1, _MAX_ACCOUNTS),
+        ("seed", seed, 0, None),
+        ("days", days, 1, _MAX_DAYS),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             problems.append(
                 Problem("simulate_continuous", field, f"must be an int >= {low} (got {value!r})")
+            )
+        elif high is not None and value > high:
+            problems.append(
+                Problem("simulate_continuous", field, f"must be at most {high:,} (got {value:,})")
             )
     if isinstance(switch_off, str):
         problems.append(
@@ -787,8 +800,8 @@ class _Play:
             ptr=draws.offsets[:-1].copy(),
             happened=np.zeros(total, dtype=bool),
             cand_stage=np.zeros(total, dtype=np.int64),
-            reacted=[],
-            reacted_time=[],
+            reacted=[(np.zeros(0, dtype=np.int64),) * 3],  # so that nothing concatenates
+            reacted_time=[np.zeros(0)],
         )
 
     def step(self, act: NDArray[np.int64]) -> None:
