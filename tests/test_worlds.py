@@ -1,4 +1,5 @@
-"""The continuous-time world: determinism, counterfactual truth, records, confounding, and\nscoring models on it."""
+"""The continuous-time world: determinism, counterfactual truth, records, confounding, and
+scoring models on it."""
 
 from __future__ import annotations
 
@@ -292,3 +293,29 @@ def test_tiny_worlds_and_worlds_without_touches() -> None:
     assert not silent.records.touchpoints
     assert all(e == Effect(0, 0.0) for e in silent.truth.channels.values())
     assert silent.truth.won > 0  # buyers still buy on their own
+
+
+def _leads(world: ContinuousWorld) -> int:
+    sim = simulate_continuous(n_accounts=1000, seed=6, world=world, ground_truth=False)
+    return sum(b.lead_at is not None for b in sim.records.buyers)
+
+
+@pytest.mark.parametrize(
+    ("weaker", "stronger"),
+    [
+        # a lift that lasts does more (measured: 443 and 722 leads)
+        ({"half_life": 2.0}, {"half_life": 60.0}),
+        # so do touches that do not saturate (measured: 598 and 804 leads)
+        ({"saturation": 5.0, "half_life": 60.0}, {"saturation": 0.0, "half_life": 60.0}),
+    ],
+)
+def test_decay_and_saturation_shape_the_effect(
+    weaker: dict[str, float], stronger: dict[str, float]
+) -> None:
+    def world(knobs: dict[str, float]) -> ContinuousWorld:
+        channel = ContinuousChannel(
+            "ads", jk.Reach.ONE_TO_MANY, 20.0, {A: 1.0}, half_life=knobs.get("half_life", 14.0)
+        )
+        return ContinuousWorld([channel], saturation=knobs.get("saturation", 0.5))
+
+    assert _leads(world(stronger)) > 1.2 * _leads(world(weaker))
