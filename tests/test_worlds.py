@@ -21,6 +21,7 @@ from journeykit.datasets import (
     ContinuousWorld,
     Effect,
     accuracy_report,
+    random_world,
     score,
     simulate_continuous,
 )
@@ -319,3 +320,22 @@ def test_decay_and_saturation_shape_the_effect(
         return ContinuousWorld([channel], saturation=knobs.get("saturation", 0.5))
 
     assert _leads(world(stronger)) > 1.2 * _leads(world(weaker))
+
+
+def test_random_worlds_are_seeded_valid_and_varied() -> None:
+    worlds = [random_world(seed) for seed in range(20)]
+    assert worlds[0] == random_world(0)
+    assert len({w.channels for w in worlds}) == 20
+    assert {len(w.channels) for w in worlds} <= set(range(6, 15))
+    for world in worlds:
+        lifts = [lift for c in world.channels for _, lift in c.lifts]
+        assert max(lifts) > 0
+        for c in world.channels:
+            if c.team is jk.Team.SALES:  # sales talks only to accounts with a lead
+                assert A not in dict(c.lifts)
+    assert any(all(v == 0 for _, v in c.lifts) for w in worlds for c in w.channels)
+    assert len(random_world(1, n_channels=3).channels) == 3
+    with pytest.raises(jk.ValidationError, match="n_channels"):
+        random_world(1, n_channels=1)
+    with pytest.raises(jk.ValidationError, match="seed"):
+        random_world(-1)

@@ -26,6 +26,7 @@ from journeykit.datasets.worlds import (
     ContinuousChannel,
     ContinuousSimulation,
     ContinuousWorld,
+    random_world,
     simulate_continuous,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "accuracy_report",
     "example_records",
     "load_demo",
+    "random_world",
     "rescale",
     "score",
     "simulate",

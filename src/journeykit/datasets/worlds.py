@@ -54,6 +54,7 @@ __all__ = [
     "ContinuousChannel",
     "ContinuousSimulation",
     "ContinuousWorld",
+    "random_world",
     "simulate_continuous",
 ]
 
@@ -359,6 +360,78 @@ CONTINUOUS_SETTINGS: Final[Mapping[str, ContinuousWorld]] = {
 almost only likely buyers, whose propensity varies more); sales reacting quickly and often to
 buyers close to a decision; and a world without confounding (no targeting, no reactive touches,
 no hidden propensity)."""
+
+
+def random_world(seed: int, *, n_channels: int | None = None) -> ContinuousWorld:
+    """A continuous world with randomly drawn channels and mechanism strengths.
+
+    For checking that a model was not tuned to the named settings: every call with a new seed
+    is a world nobody has looked at. About a quarter of the channels have no effect at all;
+    one-to-one sales channels talk only to accounts with a lead and may react to buyers close
+    to a decision; any channel may be targeted or self-exciting; targeting, hidden propensity,
+    reactivity, saturation and covariate strengths are drawn too.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the draw: the same seed gives the same world spec.
+    n_channels : int, optional
+        Number of channels, 2 to 20 (default: drawn from 6 to 14).
+
+    Returns
+    -------
+    ContinuousWorld
+        Simulate it with :func:`simulate_continuous` (with any seed) or score models on it with
+        :func:`~journeykit.datasets.accuracy_report` (``settings={"mine": random_world(3)}``).
+
+    Examples
+    --------
+    >>> world = random_world(3)
+    >>> world == random_world(3), len(world.channels)
+    (True, 7)
+    >>> sim = simulate_continuous(n_accounts=200, seed=0, world=world)
+    >>> sorted(sim.truth.channels) == sorted(c.name for c in world.channels)
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValidationError(
+            [Problem("random_world", "seed", f"must be an int >= 0 (got {seed!r})")]
+        )
+    rng = np.random.default_rng([seed, 0x5EED])  # not the stream simulate_continuous(seed) uses
+    count = int(rng.integers(6, 15)) if n_channels is None else n_channels
+    if isinstance(count, bool) or not isinstance(count, int) or not 2 <= count <= 20:
+        raise ValidationError(
+            [Problem("random_world", "n_channels", f"must be an int in [2, 20] (got {count!r})")]
+        )
+    channels = []
+    for i in range(count):
+        sales = rng.random() < 0.35
+        stages = [_C, _D] if sales else [_A, *[x for x in (_C, _D) if rng.random() < 0.4]]
+        inert = i > 0 and rng.random() < 0.25  # the first channel always works
+        lifts = {x: 0.0 if inert else float(rng.exponential(0.6)) for x in stages}
+        channels.append(
+            ContinuousChannel(
+                f"{'sales' if sales else 'mkt'}_{i + 1}",
+                Reach.ONE_TO_ONE if sales or rng.random() < 0.2 else Reach.ONE_TO_MANY,
+                float(np.round(rng.lognormal(np.log(3.0), 0.7), 2)),
+                lifts,
+                half_life=float(np.round(np.exp(rng.uniform(np.log(2.0), np.log(60.0))), 1)),
+                team=Team.SALES if sales else Team.MARKETING,
+                targeting=float(rng.uniform(0.5, 1.5)) if rng.random() < 0.3 else 0.0,
+                excitation=float(rng.uniform(0.0, 1.5)) if rng.random() < 0.3 else 0.0,
+                reactive=float(rng.uniform(0.3, 1.0)) if sales and rng.random() < 0.4 else 0.0,
+            )
+        )
+    return ContinuousWorld(
+        channels,
+        targeting=float(rng.uniform(0.0, 3.0)),
+        propensity=float(rng.uniform(0.0, 1.2)),
+        reactivity=float(rng.uniform(0.0, 1.5)),
+        threshold=float(rng.uniform(0.5, 0.9)),
+        reaction_delay=float(rng.uniform(0.5, 7.0)),
+        saturation=float(rng.uniform(0.0, 1.5)),
+        covariates=float(rng.uniform(0.0, 1.5)),
+    )
 
 
 @attrs.frozen
