@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -13,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import journeykit as jk
+from helpers import run_python
 from journeykit.datasets import example_records
 from journeykit.journeys import NAT
 
@@ -134,7 +133,4 @@ def test_datasets_import_no_serialisation_until_the_demo_loads() -> None:
         "d.load_demo()\n"
         "assert 'cattrs' in sys.modules\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
+    run_python(code)

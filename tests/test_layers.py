@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ast
 import inspect
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 import journeykit as jk
+from helpers import run_python
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "journeykit"
@@ -209,10 +208,7 @@ def test_every_public_name_resolves(package: str) -> None:
         "    assert getattr(p, name) is not None, name\n"
         "assert set(p.__all__) <= set(dir(p))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
+    run_python(code)
 
 
 def test_unknown_names_raise_attribute_error() -> None:
@@ -235,10 +231,7 @@ def test_a_light_import_still_registers_the_built_in_models() -> None:
         "assert {'linear', 'markov', 'shapley'} <= set(jk.models.available())\n"
         "assert 'journeykit.analytics' not in sys.modules\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
+    run_python(code)
 
 
 # -- hypothesis' entry point -------------------------------------------------------------------------
@@ -252,22 +245,13 @@ HOOK_MODULES = {
 }
 
 
-def _run_with_plugins(code: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_NO_PLUGINS"}
-    return subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env
-    )
-
-
 def test_importing_hypothesis_imports_no_journeykit_module() -> None:
     code = (
         "import sys, hypothesis\n"
         "print(sorted(m for m in sys.modules if m.startswith('journeykit')))\n"
         "print('numpy' in sys.modules)\n"
     )
-    result = _run_with_plugins(code)
-    assert result.returncode == 0, result.stderr
-    modules, numpy = result.stdout.splitlines()
+    modules, numpy = run_python(code).splitlines()
     assert set(ast.literal_eval(modules)) <= HOOK_MODULES
     assert numpy == "False"
 
@@ -276,19 +260,18 @@ def test_importing_hypothesis_imports_no_journeykit_module() -> None:
 def test_from_type_works_whichever_is_imported_first(first: str) -> None:
     code = (
         f"import {first}\n"
-        "import warnings\n"
-        "from hypothesis import given, settings, strategies as st\n"
+        "from hypothesis import HealthCheck, given, settings, strategies as st\n"
         "import journeykit as jk\n"
         "seen = []\n"
-        "@settings(max_examples=3, database=None)\n"
+        "@settings(max_examples=3, database=None, deadline=None,\n"
+        "          suppress_health_check=list(HealthCheck))  # the checks time, not type\n"
         "@given(st.from_type(jk.Touchpoint), st.from_type(jk.Records))\n"
         "def check(touch, records):\n"
         "    seen.append((type(touch), type(records)))\n"
         "check()\n"
         "assert set(seen) == {(jk.Touchpoint, jk.Records)}, seen\n"
     )
-    result = _run_with_plugins(code)
-    assert result.returncode == 0, result.stderr
+    run_python(code)
 
 
 def test_the_hook_covers_every_strategy_type() -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_python
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -48,10 +50,7 @@ def test_import_stays_light() -> None:
         "heavy &= set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    run_python(code)
 
 
 def test_public_modules_have_literal_all() -> None:
