@@ -300,7 +300,7 @@ def test_demo_writes_figures_and_a_self_contained_report(tmp_path: Path) -> None
     page = (folder / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 4
     assert 'src="http' not in page  # nothing fetched from elsewhere
-    assert "a sales problem" in page
+    assert "smb: a marketing problem at the lead stage" in page
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
@@ -21,6 +22,8 @@ from journeykit.records import Records
 from journeykit.touchpoints import Reach
 
 __all__ = [
+    "OWNERS",
+    "RATES",
     "STAGES",
     "Funnel",
     "FunnelGroup",
@@ -75,6 +78,25 @@ def sales_velocity(
 
 STAGES: Final = ("reached", "engaged", "lead", "opportunity", "won")
 """The funnel's stages, in order."""
+
+RATES: Final = ("reach", "engagement", "lead", "opportunity", "win")
+"""The stage rates, defined once for the funnel, :func:`~journeykit.analytics.metrics` and
+:func:`~journeykit.analytics.diagnose`: each is the units that reached a stage over the units that
+reached the stage before it. *reach*: reached / all units; *engagement*: engaged / reached;
+*lead*: lead / engaged; *opportunity*: opportunity / lead; *win*: won / opportunity."""
+
+OWNERS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "reach": "marketing",
+        "engagement": "marketing",
+        "lead": "marketing",
+        "opportunity": "sales",
+        "win": "sales",
+    }
+)
+"""The team that owns each stage rate by default: marketing reaches and engages buyers and turns
+them into leads; sales turns leads into opportunities and wins them. ``diagnose(owners=...)``
+changes it (for example where an SDR team in marketing qualifies opportunities)."""
 
 _DAY: Final = 86_400_000_000  # microseconds
 _TOUCH_FIELDS: Final = ("channel", "campaign", "asset", "team", "reach")
@@ -218,10 +240,21 @@ class FunnelGroup:
     rates: tuple[float, ...]  # stage to next stage
     drop_off: tuple[int, ...]
     days_in_stage: tuple[float, ...]  # mean days from a stage to the next, where both are known
-    win_rate: float  # won / decided (won + lost) deals' units
+    win_rate: float  # the "win" rate of RATES: won / opportunity units
     average_deal: float
     cycle_days: float
     open_opportunities: int
+
+    def stage_counts(self) -> dict[str, tuple[int, int]]:
+        """``{rate: (units that reached the stage, units that reached the one before)}``.
+
+        One entry per name in :data:`RATES`, in funnel order.
+        """
+        before = (self.units, *self.counts[:-1])
+        return {
+            name: (reached, trials)
+            for name, reached, trials in zip(RATES, self.counts, before, strict=True)
+        }
 
     @property
     def velocity(self) -> float:
@@ -323,12 +356,12 @@ def _group(units: _Units, chosen: NDArray[np.bool_]) -> FunnelGroup:
     cumulative = units.cumulative[chosen]
     steps = _steps(units.reached_at[chosen])
     won = int(cumulative[:, 4].sum())
-    decided = won + int(((units.lost_deals[chosen] > 0) & ~cumulative[:, 4]).sum())
+    opportunities = int(cumulative[:, 3].sum())
     cycles = units.cycle_days[chosen]
     return FunnelGroup(
         units=int(chosen.sum()),
         **attrs.asdict(steps, recurse=False),
-        win_rate=won / decided if decided else float("nan"),
+        win_rate=won / opportunities if opportunities else float("nan"),
         average_deal=float(units.won_value[chosen].sum() / won) if won else float("nan"),
         cycle_days=float(np.nanmean(cycles)) if np.isfinite(cycles).any() else float("nan"),
         open_opportunities=int(units.open_deals[chosen].sum()),
