@@ -146,3 +146,16 @@ def test_read_journeys_role_keywords_still_work_with_a_warning(tmp_path: Path) -
     with pytest.warns(DeprecationWarning, match=r"pass columns=\{role: column\} instead"):
         old = read_journeys(EVENTS, journey="user", time="ts")
     same(old, jk.from_events(EVENTS, journey="user", time="ts"))
+
+
+def test_none_in_columns_leaves_out_an_optional_role_only() -> None:
+    same(
+        jk.from_events(EVENTS, columns={"journey": "user", "time": "ts", "value": None}),
+        jk.from_events(EVENTS, journey="user", time="ts", value=None),
+    )
+    with pytest.raises(ParameterError, match="'journey' has None"):
+        jk.from_events(EVENTS, columns={"journey": None})
+    with pytest.raises(ParameterError, match="'segment' has None"):
+        jk.from_events(EVENTS, columns={"journey": "user", "time": "ts", "segment": None})
+    no_nulls = jk.read_paths(PATHS, columns={"path": "route", "conversions": "n", "nulls": None})
+    assert no_nulls.nulls.sum() == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -96,26 +96,36 @@ def load(source: Any) -> Any:
     return source
 
 
-Columns = Mapping[str, str] | Sequence[str]
+Columns = Mapping[str, str | None] | Sequence[str]
 """A reader's ``columns``: role -> source column name (a sequence of names maps each to itself)."""
 
 
 def resolve_columns(
-    columns: Columns | None, keywords: Mapping[str, str | None], defaults: Mapping[str, str | None]
+    columns: Columns | None,
+    keywords: Mapping[str, str | None],
+    defaults: Mapping[str, str | None],
+    *,
+    required: Collection[str],
 ) -> tuple[dict[str, str | None], dict[str, str]]:
     """The source column of every built-in role, and the extra roles, from both spellings.
 
     ``keywords`` are the role keywords as passed (``journey="user"``), ``defaults`` their
-    defaults. A role named both ways must name the same column; roles of ``columns`` that are not
-    built-in are returned apart (extra categorical columns to carry, under the role's name).
+    defaults. A role named both ways must name the same column; ``None`` leaves out a built-in
+    role that is not ``required``. Roles of ``columns`` that are not built-in are returned apart
+    (extra categorical columns to carry, under the role's name).
     """
     if isinstance(columns, str):
         msg = f"columns maps roles to column names (got the string {columns!r})"
         raise ParameterError(msg)
-    given: dict[str, str] = (
+    given: dict[str, str | None] = (
         dict(columns) if isinstance(columns, Mapping) else {name: name for name in columns or ()}
     )
-    bad = [role for role, column in given.items() if not isinstance(column, str) or not column]
+    bad = [
+        role
+        for role, column in given.items()
+        if (column is None and (role in required or role not in keywords))
+        or (column is not None and (not isinstance(column, str) or not column))
+    ]
     if bad:
         msg = f"columns maps each role to a column name; {bad[0]!r} has {given[bad[0]]!r}"
         raise ParameterError(msg)
@@ -125,7 +135,8 @@ def resolve_columns(
             msg = f"{role}={keywords[role]!r} and columns[{role!r}]={given[role]!r} disagree"
             raise ParameterError(msg)
         chosen[role] = given[role]
-    return chosen, {role: column for role, column in given.items() if role not in keywords}
+    extra = {role: str(column) for role, column in given.items() if role not in keywords}
+    return chosen, extra
 
 
 def _json_lines(source: Path) -> list[dict[str, Any]]:

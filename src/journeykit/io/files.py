@@ -137,7 +137,7 @@ def read_journeys(
             stacklevel=2,
         )
         columns = {**_as_mapping(columns), **{k: v for k, v in roles.items() if v is not None}}
-    path = _as_mapping(columns).get("path", "path")
+    path = _as_mapping(columns).get("path") or "path"
     kind = file_kind(source, input, path=path) if is_file_source(source) else None
     if kind == "paths" and file_format(source) == "csv":
         return read_paths(source, columns=columns, sep=sep)  # streams the CSV block by block
@@ -152,7 +152,7 @@ def read_journeys(
     return from_events(table, columns=columns, tz=tz, after_conversion=after_conversion)
 
 
-def _as_mapping(columns: Columns | None) -> dict[str, str]:
+def _as_mapping(columns: Columns | None) -> dict[str, str | None]:
     if columns is None:
         return {}
     if isinstance(columns, str):
