@@ -159,3 +159,17 @@ def test_none_in_columns_leaves_out_an_optional_role_only() -> None:
         jk.from_events(EVENTS, columns={"journey": "user", "time": "ts", "segment": None})
     no_nulls = jk.read_paths(PATHS, columns={"path": "route", "conversions": "n", "nulls": None})
     assert no_nulls.nulls.sum() == 0
+
+
+@pytest.mark.parametrize("reader", READERS, ids=lambda r: r.__name__)
+def test_a_file_that_is_not_its_format_is_a_schema_error(
+    tmp_path: Path, reader: Callable[..., jk.Journeys]
+) -> None:
+    fake = tmp_path / "paths.parquet"
+    fake.write_text("path,total_conversions\na,1\n")
+    with pytest.raises(jk.SchemaError, match=r"paths\.parquet: is not a Parquet file"):
+        reader(fake)
+    binary = tmp_path / "events.CSV"
+    pq.write_table(pa.Table.from_pylist(PATHS), binary)  # Parquet bytes under a CSV name
+    with pytest.raises(jk.SchemaError, match=r"events\.CSV: is not UTF-8 text"):
+        reader(binary)

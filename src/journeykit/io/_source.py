@@ -18,6 +18,7 @@ __all__ = [
     "file_format",
     "is_file_source",
     "load",
+    "parquet",
     "read_table",
     "resolve_columns",
 ]
@@ -76,15 +77,24 @@ def read_table(path: str | os.PathLike[str]) -> Any:
             [Problem(str(source), "", "cannot be read: it does not exist or is not a file")]
         )
     if fmt == "parquet":
-        try:
-            import pyarrow.parquet as pq  # noqa: PLC0415  # Parquet needs pyarrow
-        except ImportError:
-            msg = f"reading {source.name} needs pyarrow: pip install pyarrow"
-            raise MissingDependencyError(msg) from None
-        return pq.read_table(source)
+        return parquet(source).read()
     if fmt == "jsonl":
         return _json_lines(source)
     return read_csv(source)
+
+
+def parquet(path: Path) -> Any:
+    """A :class:`pyarrow.parquet.ParquetFile`; a file that is not Parquet is an error naming it."""
+    try:
+        import pyarrow as pa  # noqa: PLC0415  # Parquet needs pyarrow
+        import pyarrow.parquet as pq  # noqa: PLC0415
+    except ImportError:
+        msg = f"reading {path.name} needs pyarrow: pip install pyarrow"
+        raise MissingDependencyError(msg) from None
+    try:
+        return pq.ParquetFile(path)
+    except pa.ArrowException as exc:
+        raise SchemaError([Problem(str(path), "", f"is not a Parquet file ({exc})")]) from None
 
 
 def load(source: Any) -> Any:
