@@ -173,3 +173,14 @@ def test_a_file_that_is_not_its_format_is_a_schema_error(
     pq.write_table(pa.Table.from_pylist(PATHS), binary)  # Parquet bytes under a CSV name
     with pytest.raises(jk.SchemaError, match=r"events\.CSV: is not UTF-8 text"):
         reader(binary)
+
+
+def test_every_reader_reads_an_open_csv_file() -> None:
+    import io  # noqa: PLC0415
+
+    text = "user,ts,channel,converted,value\nu1,2024-03-01T09:00:00+00:00,ad,true,5\n"
+    row = {"user": "u1", "ts": "2024-03-01T09:00:00+00:00", "channel": "ad", "converted": "true"}
+    columns = {"journey": "user", "time": "ts"}
+    expected = jk.from_events([{**row, "value": "5"}], columns=columns)
+    same(jk.from_events(io.StringIO(text), columns=columns), expected)
+    same(read_journeys(io.StringIO(text), columns=columns), expected)
