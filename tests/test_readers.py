@@ -146,3 +146,41 @@ def test_read_journeys_role_keywords_still_work_with_a_warning(tmp_path: Path) -
     with pytest.warns(DeprecationWarning, match=r"pass columns=\{role: column\} instead"):
         old = read_journeys(EVENTS, journey="user", time="ts")
     same(old, jk.from_events(EVENTS, journey="user", time="ts"))
+
+
+def test_none_in_columns_leaves_out_an_optional_role_only() -> None:
+    same(
+        jk.from_events(EVENTS, columns={"journey": "user", "time": "ts", "value": None}),
+        jk.from_events(EVENTS, journey="user", time="ts", value=None),
+    )
+    with pytest.raises(ParameterError, match="'journey' has None"):
+        jk.from_events(EVENTS, columns={"journey": None})
+    with pytest.raises(ParameterError, match="'segment' has None"):
+        jk.from_events(EVENTS, columns={"journey": "user", "time": "ts", "segment": None})
+    no_nulls = jk.read_paths(PATHS, columns={"path": "route", "conversions": "n", "nulls": None})
+    assert no_nulls.nulls.sum() == 0
+
+
+@pytest.mark.parametrize("reader", READERS, ids=lambda r: r.__name__)
+def test_a_file_that_is_not_its_format_is_a_schema_error(
+    tmp_path: Path, reader: Callable[..., jk.Journeys]
+) -> None:
+    fake = tmp_path / "paths.parquet"
+    fake.write_text("path,total_conversions\na,1\n")
+    with pytest.raises(jk.SchemaError, match=r"paths\.parquet: is not a Parquet file"):
+        reader(fake)
+    binary = tmp_path / "events.CSV"
+    pq.write_table(pa.Table.from_pylist(PATHS), binary)  # Parquet bytes under a CSV name
+    with pytest.raises(jk.SchemaError, match=r"events\.CSV: is not UTF-8 text"):
+        reader(binary)
+
+
+def test_every_reader_reads_an_open_csv_file() -> None:
+    import io  # noqa: PLC0415
+
+    text = "user,ts,channel,converted,value\nu1,2024-03-01T09:00:00+00:00,ad,true,5\n"
+    row = {"user": "u1", "ts": "2024-03-01T09:00:00+00:00", "channel": "ad", "converted": "true"}
+    columns = {"journey": "user", "time": "ts"}
+    expected = jk.from_events([{**row, "value": "5"}], columns=columns)
+    same(jk.from_events(io.StringIO(text), columns=columns), expected)
+    same(read_journeys(io.StringIO(text), columns=columns), expected)

@@ -458,10 +458,12 @@ def _row_hint(args: argparse.Namespace, message: str) -> str:
     """How the library's row numbers map onto the lines of the user's file."""
     if not re.search(r"\brows? \d", message) or getattr(args, "file", None) is None:
         return ""
-    suffix = Path(args.file).suffix.lower()
-    if suffix == ".csv":
+    from journeykit.io.files import SUFFIXES  # noqa: PLC0415
+
+    fmt = SUFFIXES.get(Path(args.file).suffix.lower())  # the readers' own formats
+    if fmt == "csv":
         return "\n(rows count from 0 after the header: row N is line N + 2 of the file)"
-    if suffix in (".jsonl", ".ndjson", ".json"):
+    if fmt == "jsonl":
         return "\n(rows count from 0 over the non-blank lines)"
     return "\n(rows count from 0)"
 

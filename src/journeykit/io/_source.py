@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -18,6 +18,7 @@ __all__ = [
     "file_format",
     "is_file_source",
     "load",
+    "parquet",
     "read_table",
     "resolve_columns",
 ]
@@ -76,15 +77,24 @@ def read_table(path: str | os.PathLike[str]) -> Any:
             [Problem(str(source), "", "cannot be read: it does not exist or is not a file")]
         )
     if fmt == "parquet":
-        try:
-            import pyarrow.parquet as pq  # noqa: PLC0415  # Parquet needs pyarrow
-        except ImportError:
-            msg = f"reading {source.name} needs pyarrow: pip install pyarrow"
-            raise MissingDependencyError(msg) from None
-        return pq.read_table(source)
+        return parquet(source).read()
     if fmt == "jsonl":
         return _json_lines(source)
     return read_csv(source)
+
+
+def parquet(path: Path) -> Any:
+    """A :class:`pyarrow.parquet.ParquetFile`; a file that is not Parquet is an error naming it."""
+    try:
+        import pyarrow as pa  # noqa: PLC0415  # Parquet needs pyarrow
+        import pyarrow.parquet as pq  # noqa: PLC0415
+    except ImportError:
+        msg = f"reading {path.name} needs pyarrow: pip install pyarrow"
+        raise MissingDependencyError(msg) from None
+    try:
+        return pq.ParquetFile(path)
+    except pa.ArrowException as exc:
+        raise SchemaError([Problem(str(path), "", f"is not a Parquet file ({exc})")]) from None
 
 
 def load(source: Any) -> Any:
@@ -96,26 +106,36 @@ def load(source: Any) -> Any:
     return source
 
 
-Columns = Mapping[str, str] | Sequence[str]
+Columns = Mapping[str, str | None] | Sequence[str]
 """A reader's ``columns``: role -> source column name (a sequence of names maps each to itself)."""
 
 
 def resolve_columns(
-    columns: Columns | None, keywords: Mapping[str, str | None], defaults: Mapping[str, str | None]
+    columns: Columns | None,
+    keywords: Mapping[str, str | None],
+    defaults: Mapping[str, str | None],
+    *,
+    required: Collection[str],
 ) -> tuple[dict[str, str | None], dict[str, str]]:
     """The source column of every built-in role, and the extra roles, from both spellings.
 
     ``keywords`` are the role keywords as passed (``journey="user"``), ``defaults`` their
-    defaults. A role named both ways must name the same column; roles of ``columns`` that are not
-    built-in are returned apart (extra categorical columns to carry, under the role's name).
+    defaults. A role named both ways must name the same column; ``None`` leaves out a built-in
+    role that is not ``required``. Roles of ``columns`` that are not built-in are returned apart
+    (extra categorical columns to carry, under the role's name).
     """
     if isinstance(columns, str):
         msg = f"columns maps roles to column names (got the string {columns!r})"
         raise ParameterError(msg)
-    given: dict[str, str] = (
+    given: dict[str, str | None] = (
         dict(columns) if isinstance(columns, Mapping) else {name: name for name in columns or ()}
     )
-    bad = [role for role, column in given.items() if not isinstance(column, str) or not column]
+    bad = [
+        role
+        for role, column in given.items()
+        if (column is None and (role in required or role not in keywords))
+        or (column is not None and (not isinstance(column, str) or not column))
+    ]
     if bad:
         msg = f"columns maps each role to a column name; {bad[0]!r} has {given[bad[0]]!r}"
         raise ParameterError(msg)
@@ -125,7 +145,8 @@ def resolve_columns(
             msg = f"{role}={keywords[role]!r} and columns[{role!r}]={given[role]!r} disagree"
             raise ParameterError(msg)
         chosen[role] = given[role]
-    return chosen, {role: column for role, column in given.items() if role not in keywords}
+    extra = {role: str(column) for role, column in given.items() if role not in keywords}
+    return chosen, extra
 
 
 def _json_lines(source: Path) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from journeykit.io._source import (
     file_format,
     is_file_source,
     load,
+    parquet,
     read_table,
 )
 from journeykit.io._table import open_table
@@ -66,11 +67,9 @@ def _columns_of(source: Any) -> list[str]:
     if not path.is_file():
         read_table(path)  # names the missing file
     if fmt == "parquet":
-        import pyarrow.parquet as pq  # noqa: PLC0415  # read_table has said pyarrow is needed
-
-        return list(pq.ParquetFile(path).schema_arrow.names)
-    with path.open(newline="", encoding="utf-8") as handle:
-        if fmt == "csv":
+        return list(parquet(path).schema_arrow.names)
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        if fmt == "csv":  # the reader names a file that is not text
             return [name.strip() for name in next(csv.reader(handle), [])]
         for line in handle:
             if line.strip():
@@ -137,7 +136,7 @@ def read_journeys(
             stacklevel=2,
         )
         columns = {**_as_mapping(columns), **{k: v for k, v in roles.items() if v is not None}}
-    path = _as_mapping(columns).get("path", "path")
+    path = _as_mapping(columns).get("path") or "path"
     kind = file_kind(source, input, path=path) if is_file_source(source) else None
     if kind == "paths" and file_format(source) == "csv":
         return read_paths(source, columns=columns, sep=sep)  # streams the CSV block by block
@@ -152,7 +151,7 @@ def read_journeys(
     return from_events(table, columns=columns, tz=tz, after_conversion=after_conversion)
 
 
-def _as_mapping(columns: Columns | None) -> dict[str, str]:
+def _as_mapping(columns: Columns | None) -> dict[str, str | None]:
     if columns is None:
         return {}
     if isinstance(columns, str):

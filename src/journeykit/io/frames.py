@@ -144,7 +144,9 @@ def from_events(
         "cost": cost,
         "milestone": milestone,
     }
-    roles, extra = resolve_columns(columns, keywords, _DEFAULTS)
+    roles, extra = resolve_columns(
+        columns, keywords, _DEFAULTS, required=("journey", "time", "channel", "converted")
+    )
     table = open_table(load(source))
     require(table, [c for c in [*roles.values(), *extra.values()] if c is not None])
     journey_column = category(table, str(roles["journey"]))

@@ -83,7 +83,7 @@ def read_paths(
         msg = "sep must be a non-empty string"
         raise ParameterError(msg)
     keywords = {"path": path, "conversions": conversions, "value": value, "nulls": nulls}
-    roles, extra = resolve_columns(columns, keywords, _DEFAULTS)
+    roles, extra = resolve_columns(columns, keywords, _DEFAULTS, required=("path", "conversions"))
     if extra:
         msg = f"read_paths: columns takes the roles {', '.join(_DEFAULTS)} (got {sorted(extra)})"
         raise ParameterError(msg)
