@@ -24,7 +24,7 @@ settings.register_profile(
 settings.register_profile(
     "thorough",
     parent=settings.get_profile("ci"),  # hypothesis' own: derandomized, no database, print blobs
-    max_examples=300,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
