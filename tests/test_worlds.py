@@ -122,7 +122,11 @@ def _worlds(draw: st.DrawFn) -> tuple[ContinuousWorld, int]:
         reactivity=draw(st.floats(0.0, 2.0)),
         saturation=draw(st.floats(0.0, 2.0)),
         threshold=draw(st.floats(0.1, 0.9)),
+        reaction_delay=draw(st.floats(0.1, 20.0)),
+        propensity=draw(st.floats(0.0, 1.5)),
+        excitation=draw(st.floats(0.0, 2.0)),
         baseline_days=(100.0, 60.0, 30.0),  # busy worlds: many stage changes to get wrong
+        loss_days=draw(st.floats(10.0, 200.0)),
     )
     return world, draw(st.integers(0, 2**32))
 

@@ -245,6 +245,10 @@ def _channels(value: Iterable[ContinuousChannel]) -> tuple[ContinuousChannel, ..
     return tuple(value)
 
 
+def _floats(value: Iterable[float]) -> tuple[float, ...]:
+    return tuple(float(v) for v in value)
+
+
 @attrs.frozen
 class ContinuousWorld:
     """The mechanics of a continuous-time world and the strength of each.
@@ -298,7 +302,7 @@ class ContinuousWorld:
     excitation: float = 1.0
     saturation: float = 0.5
     covariates: float = 1.0
-    baseline_days: tuple[float, float, float] = (700.0, 300.0, 100.0)
+    baseline_days: tuple[float, ...] = attrs.field(default=(700.0, 300.0, 100.0), converter=_floats)
     loss_days: float = 60.0
 
     def __attrs_post_init__(self) -> None:
