@@ -24,7 +24,6 @@ __all__ = ["add_parser"]
 _RAW = argparse.RawDescriptionHelpFormatter
 
 
-
 def _column(path: Path, header: Sequence[str] | None, name: str) -> None:
     if header is None or name not in header:
         raise ValidationError(
@@ -106,7 +105,8 @@ def _power(args: argparse.Namespace) -> int:
         kind = "relative" if args.relative else "absolute"
         text = (
             f"{n:,} units ({round(n * args.holdout):,} held out) detect a {kind} lift of "
-            f"{args.lift:g} on {args.baseline:g} with {args.power:.0%} power at alpha {args.alpha:g}."
+            f"{args.lift:g} on {args.baseline:g} with {args.power:.0%} power "
+            f"at alpha {args.alpha:g}."
         )
     print(json.dumps(document) if args.format == "json" else text)
     return 0
@@ -131,9 +131,9 @@ def _analyze(args: argparse.Namespace) -> int:
     converted = np.zeros(units.size)
     numbers = {name: np.zeros(units.size) for name in [args.value, *(args.covariate or [])]}
     for row, u in enumerate(outcomes[args.unit]):
-        i = index.get(u)
-        if i is None:
+        if u not in index:
             continue  # not in the experiment
+        i = index[u]
         converted[i] = max(converted[i], _number(outcomes[args.converted][row], u, args.converted))
         for name, array in numbers.items():
             array[i] += _number(outcomes[name][row], u, name)
@@ -221,7 +221,8 @@ def add_parser(commands: Any) -> None:
     assign = sub.add_parser(
         "assign",
         help="assign units to arms by a salted hash (units CSV in, unit,arm CSV out)",
-        epilog="examples:\n  journeykit experiment assign accounts.csv --unit id --salt webinar-q3\n"
+        epilog="examples:\n"
+        "  journeykit experiment assign accounts.csv --unit id --salt webinar-q3\n"
         "  journeykit experiment assign accounts.csv --salt q3 --arm holdout=0.2 "
         "--strata segment --out plan.csv",
         formatter_class=_RAW,

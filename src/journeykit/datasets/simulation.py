@@ -274,7 +274,7 @@ class Holdout:
     >>> world = simulate(n_accounts=400, seed=3, holdout={"webinar": 0.2}, ground_truth=False)
     >>> test = world.holdouts["webinar"]
     >>> int(test.held_out.sum()), len(test.accounts)
-    (78, 400)
+    (86, 400)
     >>> bool(test.incremental_value >= 0)
     True
     """
@@ -291,7 +291,7 @@ class Holdout:
     @property
     def arm(self) -> list[str]:
         """Each account's arm: ``"holdout"`` or ``"treatment"``."""
-        return np.where(self.held_out, "holdout", "treatment").tolist()
+        return ["holdout" if h else "treatment" for h in self.held_out.tolist()]
 
     @property
     def incremental_value(self) -> float:

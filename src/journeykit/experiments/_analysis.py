@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from journeykit.errors import Problem, ValidationError
-from journeykit.experiments._design import unit_hash
+from journeykit.experiments._design import duplicates, unit_hash
 
 __all__ = ["Analysis", "Estimate", "Lift", "SampleRatio", "analyze"]
 
@@ -48,7 +48,7 @@ class Estimate:
 
 @attrs.frozen
 class SampleRatio:
-    """The sample-ratio check: are the arms' sizes those the design asked for?
+    """The sample-ratio check: whether the arms' sizes are those the design asked for.
 
     A chi-square goodness-of-fit test of the units per arm against the design's fractions. A
     mismatch (p below :data:`SRM_ALPHA`) means assignment or data collection is broken (units lost
@@ -229,8 +229,12 @@ def _columns(units: Any, names: Sequence[str]) -> dict[str, NDArray[Any]]:
             [Problem("units", n, "is not a column of the units table") for n in missing]
         )
     sizes = {n: a.shape for n, a in data.items()}
-    if len({s[0] if s else -1 for s in sizes.values()}) > 1 or any(len(s) != 1 for s in sizes.values()):
-        raise ValidationError([Problem("units", "", f"columns must be 1-D of one length ({sizes})")])
+    if len({s[0] if s else -1 for s in sizes.values()}) > 1 or any(
+        len(s) != 1 for s in sizes.values()
+    ):
+        raise ValidationError(
+            [Problem("units", "", f"columns must be 1-D of one length ({sizes})")]
+        )
     return data
 
 
@@ -238,15 +242,29 @@ def _label(ids: NDArray[Any] | None, row: int) -> str:
     return f"unit {str(ids[row])!r}" if ids is not None else f"row {row}"
 
 
-def _factorize(arm: NDArray[Any]) -> tuple[NDArray[np.intp], list[str]]:
-    """Arm codes and names in order of first appearance (hashing: fast for 10M rows)."""
-    h = unit_hash(arm, "arm")
-    keys, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty(keys.size, dtype=np.intp)
-    rank[order] = np.arange(keys.size)
-    names = [str(arm[first[i]]) for i in order]
-    return rank[inverse.reshape(-1)], names
+_FEW: Final = 64  # up to this many distinct labels are found by comparison, not by sorting
+
+
+def _factorize(labels: NDArray[Any]) -> tuple[NDArray[np.intp], list[str]]:
+    """Codes and names of labels in order of first appearance (no sort of 10M strings)."""
+    text = labels if labels.dtype.kind == "U" else labels.astype(str)
+    codes = np.full(text.size, -1, dtype=np.intp)
+    names: list[str] = []
+    start = 0
+    while start < text.size and len(names) < _FEW:  # few arms: one comparison pass each
+        codes[text == text[start]] = len(names)
+        names.append(str(text[start]))
+        left = np.flatnonzero(codes[start:] < 0)
+        start = start + int(left[0]) if left.size else text.size
+    if start < text.size:  # many labels (e.g. a categorical covariate): sort hashes once
+        keys, first, inverse = np.unique(
+            unit_hash(text, "label"), return_index=True, return_inverse=True
+        )
+        order = np.argsort(first)
+        rank = np.empty(keys.size, dtype=np.intp)
+        rank[order] = np.arange(keys.size)
+        return rank[inverse.reshape(-1)], [str(text[first[i]]) for i in order]
+    return codes, names
 
 
 def _finite(
@@ -270,21 +288,16 @@ def _covariate(
     """A numeric covariate as one column; a categorical one as indicators (first level dropped)."""
     if data[field].dtype.kind in "OUS":
         codes, levels = _factorize(data[field])
-        return (codes[:, None] == np.arange(1, len(levels))[None, :]).astype(np.float64)
+        indicators: NDArray[np.float64] = (codes[:, None] == np.arange(1, len(levels))).astype(
+            np.float64
+        )
+        return indicators
     return _finite(data, field, ids)[:, None]
 
 
-def _check_units(
-    ids: NDArray[Any], codes: NDArray[np.intp], names: list[str], unit: str
-) -> None:
-    h = unit_hash(ids, "unit")
-    order = np.argsort(h, kind="stable")
-    same = np.flatnonzero(h[order][1:] == h[order][:-1])
+def _check_units(ids: NDArray[Any], codes: NDArray[np.intp], names: list[str], unit: str) -> None:
     problems = []
-    for i in same[:20]:
-        a, b = order[i], order[i + 1]
-        if ids[a] != ids[b]:
-            continue
+    for a, b in duplicates(ids, unit_hash(ids, "unit"))[:20]:
         arms = sorted({names[codes[a]], names[codes[b]]})
         where = "in arms " + " and ".join(map(repr, arms)) if len(arms) > 1 else "twice"
         problems.append(Problem(f"unit {str(ids[a])!r}", unit, f"appears {where}"))
@@ -431,8 +444,8 @@ def analyze(
     ...                  expected={"holdout": 0.1, "treatment": 0.9})
     >>> lift = result["treatment"]
     >>> lift.conversion_rate                      # treated minus held out, 95% interval
-    Estimate(estimate=0.01047..., low=0.00086..., high=0.0200...)
-    >>> lift.method, lift.p_value < 0.05, result.sample_ratio.mismatch
+    Estimate(estimate=0.0112..., low=0.0012..., high=0.0211...)
+    >>> lift.method, lift.conversion_p_value < 0.05, result.sample_ratio.mismatch
     ('bootstrap', True, False)
     """
     if method not in ("auto", "welch", "bootstrap"):
@@ -443,12 +456,15 @@ def analyze(
     codes, arms = _factorize(data[arm])
     if ids is not None:
         _check_units(ids, codes, arms, unit or "")
-    _check_arms(arms, codes, control, expected, ids, arm)
+    _check_arms(arms, codes, control, expected, ids=ids, column=arm)
     y_conv = _finite(data, converted, ids)
     not_binary = np.flatnonzero((y_conv != 0) & (y_conv != 1))
     if not_binary.size:
         raise ValidationError(
-            [Problem(_label(ids, int(r)), converted, "must be 0/1 or bool") for r in not_binary[:20]]
+            [
+                Problem(_label(ids, int(r)), converted, "must be 0/1 or bool")
+                for r in not_binary[:20]
+            ]
         )
     y_value = _finite(data, value, ids)
     k = len(arms)
@@ -479,10 +495,10 @@ def analyze(
         conv, p_conv = _welch(*stats_of["conv"], n, t, c)
         val, p_val = _welch(*stats_of["value"], n, t, c)
         if use_boot:
-            assert order is not None  # noqa: S101
+            assert order is not None
             # sorted: the resamples depend on each arm's values, not on the rows' order
-            arm_values = [np.sort(y_value[order[bounds[i] : bounds[i + 1]]]) for i in (t, c)]
-            val = _bootstrap_t(*arm_values, n_boot, seed)
+            treated, held = (np.sort(y_value[order[bounds[i] : bounds[i + 1]]]) for i in (t, c))
+            val = _bootstrap_t(treated, held, n_boot, seed)
         m_conv, m_val = stats_of["conv"][0][c], stats_of["value"][0][c]
         lifts[name] = Lift(
             arm=name,
@@ -511,6 +527,7 @@ def _check_arms(
     codes: NDArray[np.intp],
     control: str,
     expected: Mapping[str, float] | None,
+    *,
     ids: NDArray[Any] | None,
     column: str,
 ) -> None:
@@ -555,5 +572,3 @@ def _sample_ratio(
         float(statistic),
         float(p),
     )
-
-

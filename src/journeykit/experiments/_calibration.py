@@ -52,7 +52,7 @@ class Calibration:
         """Only totals conserve, and to the calibrated total, not the journeys' value."""
         return Tags(conserves="total", data_driven=True, relabel_invariant=False)
 
-    def fit(self, journeys: Any) -> Calibration:  # noqa: ARG002  # the model contract
+    def fit(self, journeys: Any) -> Calibration:  # the model contract
         """A calibration is fitted already."""
         return self
 
@@ -188,7 +188,9 @@ def calibrate(
         factors={c: float(f) for c, f in zip(labels, value_factor, strict=True)},
         untested_factor=float(scale),
         baseline_value=float(attribution.total_value - value_credit.sum()),
-        baseline_conversions=float(attribution.total - (attribution.credit * conv_factor[codes]).sum()),
+        baseline_conversions=float(
+            attribution.total - (attribution.credit * conv_factor[codes]).sum()
+        ),
     )
     return Attribution(
         journeys, shares, calibration, f"{attribution.name} (calibrated)", value_shares

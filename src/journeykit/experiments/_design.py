@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -15,18 +16,17 @@ from journeykit.errors import Problem, ValidationError
 
 __all__ = ["Assignment", "Power", "assign", "power", "sample_size"]
 
-_FNV_PRIME: Final = np.uint64(0x100000001B3)
 _GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
 _MIX1: Final = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2: Final = np.uint64(0x94D049BB133111EB)
-_CHUNK: Final = 1 << 20  # units hashed at once: bounded temporaries for 10M IDs
+_CHUNK: Final = 1 << 14  # units hashed at once: temporaries stay in the CPU cache
 MAX_UNITS: Final = 500_000_000
 """The most units :func:`assign` accepts (about 40 GB of IDs): a budget, not a hard limit."""
 
 
 def _seed_of(salt: str) -> np.uint64:
     digest = hashlib.blake2b(salt.encode(), digest_size=8).digest()
-    return np.frombuffer(digest, dtype="<u8")[0]
+    return np.uint64(int.from_bytes(digest, "little"))
 
 
 def _finalise(h: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -39,12 +39,20 @@ def _finalise(h: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return h
 
 
+def _keys(seed: np.uint64, width: int) -> NDArray[np.uint64]:
+    """The start of every sum, then one odd 64-bit key per character position, from the salt."""
+    keys = np.arange(1, width + 2, dtype=np.uint64) * _GOLDEN
+    keys += seed
+    return _finalise(keys) | np.uint64(1)
+
+
 def unit_hash(units: ArrayLike, salt: str) -> NDArray[np.uint64]:
     """A 64-bit hash of each unit's ID (its ``str``) under ``salt``, vectorised with numpy.
 
-    FNV-1a over the ID's code points, started from the salt's BLAKE2b digest, then splitmix64's
-    finaliser. Trailing NUL padding of numpy's fixed-width strings is skipped, so a unit's hash
-    does not depend on the longest ID it is hashed with.
+    A multilinear hash: the sum of each character's code point times a key of its position
+    (odd 64-bit keys drawn from the salt's BLAKE2b digest), then splitmix64's finaliser. A NUL
+    code point adds nothing, so the padding of numpy's fixed-width strings does not change a
+    unit's hash: it does not depend on the longest ID it is hashed with.
 
     Examples
     --------
@@ -57,21 +65,19 @@ def unit_hash(units: ArrayLike, salt: str) -> NDArray[np.uint64]:
     if ids.dtype.kind != "U":
         ids = ids.astype(str)
     ids = ids.reshape(-1)
-    out = np.empty(ids.size, dtype=np.uint64)
-    seed = _seed_of(salt)
     width = ids.dtype.itemsize // 4
-    for start in range(0, ids.size, _CHUNK):
-        part = ids[start : start + _CHUNK]
-        points = part.view(np.uint32).reshape(part.size, width) if width else None
-        h = np.full(part.size, seed, dtype=np.uint64)
-        for j in range(width):
-            assert points is not None  # noqa: S101  # width > 0 here
-            c = points[:, j].astype(np.uint64)
-            step = (h ^ c) * _FNV_PRIME
-            np.copyto(h, step, where=c != 0)
-        h += _GOLDEN
-        out[start : start + part.size] = _finalise(h)
-    return out
+    keys = _keys(_seed_of(salt), width)
+    out = np.full(ids.size, keys[0], dtype=np.uint64)
+    points = ids.view(np.uint32).reshape(ids.size, width) if width else None
+    term = np.empty(_CHUNK, dtype=np.uint64)
+    for start in range(0, ids.size if points is not None else 0, _CHUNK):
+        assert points is not None  # width > 0 here
+        part = points[start : start + _CHUNK]
+        h, t = out[start : start + part.shape[0]], term[: part.shape[0]]
+        for j in range(width):  # in place, in cache-sized chunks: no 10M-row temporaries
+            np.multiply(part[:, j], keys[j + 1], out=t, casting="unsafe")
+            h += t
+    return _finalise(out)
 
 
 def _uniform(h: NDArray[np.uint64]) -> NDArray[np.float64]:
@@ -107,7 +113,7 @@ class Assignment(Mapping[str, str]):
     def __getitem__(self, unit: str) -> str:
         if not self._index:
             self._index.update((u, i) for i, u in enumerate(self.units.tolist()))
-        return self.arms[self.codes[self._index[unit]]]
+        return self.arms[int(self.codes[self._index[unit]])]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.units.tolist())
@@ -160,12 +166,17 @@ def _arms(arms: Mapping[str, float], rest: str) -> dict[str, float]:
     return out
 
 
-def _duplicates(ids: NDArray[np.str_], h: NDArray[np.uint64]) -> list[str]:
-    """Unit IDs that occur more than once (found through the hashes, confirmed on the IDs)."""
-    order = np.argsort(h, kind="stable")
-    same = np.flatnonzero(h[order][1:] == h[order][:-1])
-    found = {str(ids[order[i]]) for i in same if ids[order[i]] == ids[order[i + 1]]}
-    return sorted(found)
+def duplicates(ids: NDArray[Any], h: NDArray[np.uint64]) -> list[tuple[int, int]]:
+    """Pairs of rows holding the same ID (found through the hashes, confirmed on the IDs)."""
+    ordered = np.sort(h)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not repeated.size:  # the common case costs one sort of 64-bit integers
+        return []
+    rows = np.flatnonzero(np.isin(h, repeated))
+    rows = rows[np.argsort(h[rows], kind="stable")]
+    return [
+        (int(a), int(b)) for a, b in itertools.pairwise(rows) if h[a] == h[b] and ids[a] == ids[b]
+    ]
 
 
 def assign(
@@ -211,7 +222,7 @@ def assign(
 
     Notes
     -----
-    The hash is FNV-1a over the ID's characters from a BLAKE2b digest of the salt, finished by
+    The hash (:func:`unit_hash`) is a salted multilinear hash of the ID's characters finished by
     splitmix64's mixer, computed with numpy over a fixed-width view of the IDs (10 million IDs in
     a few seconds). IDs are compared as numpy strings, which drop trailing NUL characters.
 
@@ -221,7 +232,7 @@ def assign(
     >>> ids = [f"acct-{i}" for i in range(10_000)]
     >>> plan = assign(ids, arms={"holdout": 0.1}, salt="webinar-2025")
     >>> plan
-    Assignment(10,000 units, salt='webinar-2025': holdout=1,010, treatment=8,990)
+    Assignment(10,000 units, salt='webinar-2025': holdout=1,009, treatment=8,991)
     >>> plan["acct-7"] == assign(["acct-7"], salt="webinar-2025")["acct-7"]
     True
     >>> segments = ["smb", "enterprise"] * 5_000
@@ -242,10 +253,10 @@ def assign(
     if empty.size:
         raise ValidationError([Problem(f"row {int(empty[0])}", "units", "the unit ID is empty")])
     h = unit_hash(ids, salt)
-    duplicated = _duplicates(ids, h)
+    duplicated = sorted({str(ids[a]) for a, _ in duplicates(ids, h)})
     if duplicated:
         raise ValidationError(
-            [Problem(f"unit {u!r}", "units", "appears more than once") for u in duplicated]
+            [Problem(f"unit {u!r}", "units", "appears more than once") for u in duplicated[:20]]
         )
     names = tuple(fractions)
     bounds = np.cumsum([fractions[a] for a in names])
@@ -272,7 +283,8 @@ def _stratified(
     rank[order] = np.arange(n) - starts[stratum[order]]
     # cut points per stratum: rounded cumulative shares, so every arm gets its share of each
     cuts = np.rint(sizes[:, None] * bounds[None, :]).astype(np.int64)
-    return (rank[:, None] >= cuts[stratum]).sum(axis=1).astype(np.int8)
+    codes: NDArray[np.int8] = (rank[:, None] >= cuts[stratum]).sum(axis=1).astype(np.int8)
+    return codes
 
 
 # -- power -----------------------------------------------------------------------------------------
@@ -415,17 +427,19 @@ def power(
     >>> from journeykit.experiments import power
     >>> design = power(20_000, baseline=0.05, holdout=0.1)
     >>> round(design.minimum_detectable_lift, 4), f"{design.relative:.0%}"
-    (0.0149, '30%')
+    (0.0157, '31%')
     >>> print(design)
-    With 20,000 units (10% held out), a conversion rate lift of 0.01491 (+29.8% on 0.05) is \
-detected with 80% power at alpha 0.05.
+    With 20,000 units (10% held out), a conversion rate lift of 0.0157 (+31.4% on 0.05) is
+    detected with 80% power at alpha 0.05.
     """
     _check_design(holdout, alpha, power, baseline, sd)
     _check_units(units)
     target = power
 
     def gap(lift: float) -> float:
-        return power_of(units, lift, baseline=baseline, sd=sd, holdout=holdout, alpha=alpha) - target
+        return (
+            power_of(units, lift, baseline=baseline, sd=sd, holdout=holdout, alpha=alpha) - target
+        )
 
     high = (1.0 - baseline) if sd is None else 100.0 * sd
     if gap(high) < 0:
@@ -462,13 +476,17 @@ def sample_size(
     >>> sample_size(0.25, baseline=0.5, holdout=0.5, power=0.9)   # R: n = 76.65 per group
     154
     >>> sample_size(0.10, baseline=0.05, relative=True)            # a 10% lift on 5%
-    174158
+    175955
     """
     _check_design(holdout, alpha, power, baseline, sd)
     delta = lift * baseline if relative else lift
     if not np.isfinite(delta) or delta == 0 or (sd is None and not 0 < baseline + delta < 1):
         raise ValidationError(
-            [Problem("sample_size", "lift", f"must be non-zero and keep rates in (0, 1) ({lift!r})")]
+            [
+                Problem(
+                    "sample_size", "lift", f"must be non-zero and keep rates in (0, 1) ({lift!r})"
+                )
+            ]
         )
     target = power
 
@@ -484,5 +502,3 @@ def sample_size(
         return int(np.ceil(low))
     n = optimize.brentq(gap, low, high, xtol=1e-9, rtol=1e-12)
     return int(np.ceil(n - 1e-9))
-
-

@@ -1,4 +1,4 @@
-"""Studies on simulated worlds: do the intervals cover the truth, does calibration help?"""
+"""Studies on simulated worlds: interval coverage of the truth, and calibration's accuracy."""
 
 from __future__ import annotations
 
@@ -151,9 +151,7 @@ def calibration_study(
     rows = []
     for setting in settings or tuple(SETTINGS):
         specs = SETTINGS[setting]
-        largest = tuple(
-            s.name for s in sorted(specs, key=lambda s: (-s.rate, s.name))[:tested]
-        )
+        largest = tuple(s.name for s in sorted(specs, key=lambda s: (-s.rate, s.name))[:tested])
         for seed in seeds:
             world = simulate(
                 n_accounts=n_accounts,
@@ -167,12 +165,12 @@ def calibration_study(
                 lifts[channel] = analyze(table, covariates=["segment"], seed=seed)["treatment"]
             for name, result in compare(assemble(world.records), list(models)).items():
                 before, _ = score(result.by("channel", measure="value"), world.truth)
-                after = [
+                keep, rest = (
                     score(
                         calibrate(result, lifts, untested=mode).by("channel", measure="value"),
                         world.truth,
                     )[0]
                     for mode in ("keep", "rest")
-                ]
-                rows.append((setting, seed, name, largest, before, *after))
+                )
+                rows.append((setting, seed, name, largest, before, keep, rest))
     return CalibrationStudy(tuple(rows), n_accounts, holdout)
