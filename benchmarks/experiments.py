@@ -67,7 +67,9 @@ def main() -> None:
     if "coverage" not in skip:
         start = time.perf_counter()
         study = coverage_study(seeds=range(args.coverage_worlds))
-        print(f"### Coverage ({len(study.rows)} experiments, {time.perf_counter() - start:.0f} s)\n")
+        print(
+            f"### Coverage ({len(study.rows)} experiments, {time.perf_counter() - start:.0f} s)\n"
+        )
         print(study.table())
         width = np.median([hi - lo for *_, lo, hi, _, _ in study.rows])
         print(f"\nmedian interval width of incremental value: {width:,.0f}")

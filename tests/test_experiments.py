@@ -422,6 +422,13 @@ def test_command_assigns_sizes_and_analyses(tmp_path: Path) -> None:
     assert document["sample_ratio"]["mismatch"] is False
 
 
+def test_command_has_help_with_examples() -> None:
+    done = _run("--help")
+    assert done.returncode == 0
+    assert "examples:" in done.stdout
+    assert "journeykit experiment analyze" in done.stdout
+
+
 def test_command_reports_a_unit_in_two_arms(tmp_path: Path) -> None:
     plan = tmp_path / "plan.csv"
     plan.write_text("unit,arm\na,holdout\nb,treatment\na,treatment\n")

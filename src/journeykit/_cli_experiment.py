@@ -213,7 +213,11 @@ def add_parser(commands: Any) -> None:
         "experiment",
         help="design, size and read hold-out experiments",
         description="Hold-out tests measure what a channel causes: assign units to arms, size "
-        "the test, and read the lift with 95%% intervals.",
+        "the test, and read the lift with 95% intervals.",
+        epilog="examples:\n"
+        "  journeykit experiment assign accounts.csv --salt webinar-2025 --out plan.csv\n"
+        "  journeykit experiment power --units 20000 --baseline 0.05\n"
+        "  journeykit experiment analyze outcomes.csv --assignment plan.csv",
         formatter_class=_RAW,
     )
     sub = experiment.add_subparsers(dest="action", required=True, metavar="ACTION")

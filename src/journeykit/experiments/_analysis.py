@@ -418,7 +418,8 @@ def analyze(
         The value-per-unit interval: Welch's t interval, or the studentised bootstrap, which
         respects the skew of deal values; ``"auto"`` bootstraps up to :data:`BOOTSTRAP_UNITS`.
     n_boot, seed : int
-        Bootstrap replicates and seed (the result is deterministic for a seed).
+        Bootstrap replicates (>= 100; replicates times units within
+        :data:`MAX_BOOTSTRAP_DRAWS`) and seed (the result is deterministic for a seed).
 
     Returns
     -------
@@ -450,6 +451,8 @@ def analyze(
     """
     if method not in ("auto", "welch", "bootstrap"):
         raise ValidationError([Problem("analyze", "method", f"unknown method {method!r}")])
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 100:
+        raise ValidationError([Problem("analyze", "n_boot", f"must be an int >= 100 ({n_boot!r})")])
     names = [arm, converted, value, *(covariates or ()), *([unit] if unit else [])]
     data = _columns(units, names)
     ids = data[unit] if unit else None

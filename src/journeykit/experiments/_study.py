@@ -31,14 +31,19 @@ class CoverageStudy:
         return float(np.mean([lo <= t <= hi for *_, lo, hi, t, _ in self.rows]))
 
     def table(self) -> str:
-        """A Markdown table of coverage by channel and hold-out fraction."""
-        groups: dict[tuple[str, float], list[bool]] = {}
+        """A Markdown table of coverage by hold-out fraction, then by channel."""
+        by_fraction: dict[float, list[bool]] = {}
+        by_channel: dict[str, list[bool]] = {}
         for _, channel, fraction, _, lo, hi, truth, _ in self.rows:
-            groups.setdefault((channel, fraction), []).append(lo <= truth <= hi)
-        lines = ["| channel | held out | experiments | coverage |", "|---|---:|---:|---:|"]
-        for (channel, fraction), hits in sorted(groups.items()):
-            lines.append(f"| {channel} | {fraction:.0%} | {len(hits)} | {np.mean(hits):.1%} |")
-        lines.append(f"| **all** | | {len(self.rows)} | **{self.coverage:.1%}** |")
+            by_fraction.setdefault(fraction, []).append(lo <= truth <= hi)
+            by_channel.setdefault(channel, []).append(lo <= truth <= hi)
+        lines = ["| experiments | count | coverage |", "|---|---:|---:|"]
+        for label, hits in [
+            *((f"{f:.0%} held out", h) for f, h in sorted(by_fraction.items())),
+            *((f"`{c}` held out", h) for c, h in sorted(by_channel.items())),
+        ]:
+            lines.append(f"| {label} | {len(hits)} | {np.mean(hits):.1%} |")
+        lines.append(f"| **all** | {len(self.rows)} | **{self.coverage:.1%}** |")
         return "\n".join(lines)
 
 
