@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from journeykit.deals import Outcome
 from journeykit.errors import Problem, ValidationError
+from journeykit.experiments._design import Assignment
 from journeykit.journeys import Journeys
 from journeykit.records import Records
 
@@ -54,9 +55,8 @@ def unit_table(
     >>> sorted(table), int(table["converted"].sum()), float(table["value"].sum())
     (['arm', 'converted', 'segment', 'unit', 'value'], 1, 48000.0)
     """
-    if isinstance(assignment, Mapping) and hasattr(assignment, "units"):
-        ids = np.asarray(assignment.units).astype(str)
-        arms = np.asarray(assignment.arm).astype(str)  # type: ignore[attr-defined]
+    if isinstance(assignment, Assignment):  # columnar already: no per-unit look-ups
+        ids, arms = assignment.units, assignment.arm
     else:
         ids = np.asarray(list(assignment), dtype=str)
         arms = np.asarray([assignment[u] for u in ids.tolist()], dtype=str)
