@@ -451,6 +451,10 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--out", required=True, type=Path, help="file.graphml or file.json")
     graph.add_argument("--order", type=int, default=1, help="Markov order for event files")
     graph.set_defaults(run=_graph)
+
+    from journeykit._cli_experiment import add_parser  # noqa: PLC0415
+
+    add_parser(commands)
     return parser
 
 
