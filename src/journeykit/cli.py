@@ -112,15 +112,13 @@ def _read(args: argparse.Namespace) -> Any:
     from journeykit._progress import progress  # noqa: PLC0415
     from journeykit.io.files import read_journeys  # noqa: PLC0415
 
-    options = _columns(args)  # attribute_file's options: role keywords, sep, extra columns
-    sep = options.pop("sep", ">")
-    extra = options.pop("columns", ())
-    columns = {**options, **{name: name for name in extra}}
+    columns, sep = _columns(args)
     with progress(f"reading {args.file}"):
         return read_journeys(args.file, input=args.input, columns=columns, tz=args.tz, sep=sep)
 
 
-def _columns(args: argparse.Namespace) -> dict[str, Any]:
+def _columns(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """The readers' ``columns`` (role -> column, extra columns as themselves) and path ``sep``."""
     from journeykit.io.files import file_kind  # noqa: PLC0415
 
     kind = file_kind(args.file, args.input)
@@ -135,8 +133,9 @@ def _columns(args: argparse.Namespace) -> dict[str, Any]:
         options = ", ".join("--" + n[4:].replace("_", "-") for n in wrong)
         raise CommandError(f"{options} do not apply to a file of {kind}")
     if args.columns and kind == "events":
-        chosen["columns"] = tuple(args.columns)
-    return chosen
+        chosen.update({name: name for name in args.columns})  # extra columns carried as they are
+    sep = chosen.pop("sep", ">")
+    return chosen, sep
 
 
 def _keys(values: Sequence[str] | None) -> list[str | tuple[str, ...]]:
@@ -175,6 +174,7 @@ def _attribute(args: argparse.Namespace) -> int:
     keys = _keys(args.by)
     result: Any
     if args.chunk_rows:
+        columns, sep = _columns(args)
         with progress(f"attributing {args.file} in chunks") as shown:
             result = jk.attribute_file(
                 args.file,
@@ -183,7 +183,8 @@ def _attribute(args: argparse.Namespace) -> int:
                 dimensions=keys,
                 chunk_rows=args.chunk_rows,
                 tz=args.tz,
-                columns=_columns(args),
+                columns=columns,
+                sep=sep,
                 on_progress=shown.update,
                 **params,
             )

@@ -81,6 +81,7 @@ RESERVED: frozenset[str] = frozenset(
         "input",
         "columns",
         "tz",
+        "sep",
         "dimensions",
         "chunk_rows",
         "on_progress",

@@ -162,7 +162,7 @@ class Analysis(Mapping[str, Lift]):
 
     def to_frame(self, backend: str = "pandas") -> Any:
         """One row per treated arm and metric: estimate, low, high, relative, p-value."""
-        from journeykit.attribution.result import to_frame  # noqa: PLC0415
+        from journeykit._frames import to_frame  # noqa: PLC0415
 
         rows: dict[str, list[Any]] = {
             k: [] for k in ("arm", "metric", "estimate", "low", "high", "relative", "p_value")
