@@ -120,7 +120,8 @@ def assemble(
         An open deal older than this (at ``as_of``) has stalled: a non-converting journey. Younger
         open deals are still undecided and are left out.
     as_of : datetime, optional
-        The instant the data describes; default the latest instant in the records.
+        The instant the data describes; default the latest instant in the records. Carried into
+        ``Journeys.as_of`` (where time-to-event models censor journeys that did not convert).
     stage_order : sequence of str, optional
         The pipeline's stages in order, for stage goals. A deal that skipped the goal stage
         (stage hopping) but entered a later one reached the goal when it entered the first later
@@ -172,7 +173,7 @@ def assemble(
             stage_order=stage_order,
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
-    return _build(records, table, specs)
+    return attrs.evolve(_build(records, table, specs), as_of=moment)
 
 
 def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:

@@ -182,6 +182,10 @@ class Journeys:
         Bit flags of :class:`~journeykit.Milestone` per touch (``Milestone.bit``).
     cost : array of float64, shape (n_touches,), optional
         Cost per touch.
+    as_of : int, optional
+        When the data was observed until (int64 microseconds, UTC): a journey that has not
+        converted was watched until then (time-to-event models censor it there). ``None``: the
+        data's end, its latest touch or goal time.
     """
 
     offsets: NDArray[np.int64] = attrs.field(converter=_int64)
@@ -194,6 +198,7 @@ class Journeys:
     goal_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
     milestones: NDArray[np.uint8] | None = attrs.field(default=None, converter=_optional_uint8)
     cost: NDArray[np.float64] | None = attrs.field(default=None, converter=_optional_float64)
+    as_of: int | None = attrs.field(default=None, converter=attrs.converters.optional(int))
     _cache: dict[str, Any] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
@@ -523,6 +528,7 @@ class Journeys:
             goal_time=goal_time,
             milestones=None if self.milestones is None else self.milestones[touches],
             cost=None if self.cost is None else self.cost[touches],
+            as_of=self.as_of,
         )
 
     def with_values(
@@ -590,6 +596,7 @@ def concat(parts: Sequence[Journeys]) -> Journeys:
         goal_time=optional("goal_time", NAT, "journey"),
         milestones=optional("milestones", 0, "touch"),
         cost=optional("cost", 0.0, "touch"),
+        as_of=max((p.as_of for p in parts if p.as_of is not None), default=None),
     )
 
 
