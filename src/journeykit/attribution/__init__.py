@@ -1,6 +1,6 @@
 """Attribution: models, the ``Attribution`` result, and ``attribute``/``compare``."""
 
-from journeykit.attribution import markov, rules, shapley
+from journeykit.attribution import hazard, markov, rules, shapley
 from journeykit.attribution._api import Comparison, attribute, compare
 from journeykit.attribution._protocol import Fitted, Model, Tags
 from journeykit.attribution.result import Attribution, Credit
@@ -14,6 +14,7 @@ __all__ = [
     "Tags",
     "attribute",
     "compare",
+    "hazard",
     "markov",
     "rules",
     "shapley",
