@@ -173,7 +173,8 @@ def assemble(
             stage_order=stage_order,
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
-    return attrs.evolve(_build(records, table, specs), as_of=moment)
+    ends = np.array([s.end for s in specs], dtype=np.int64)
+    return attrs.evolve(_build(records, table, specs), end_time=ends, as_of=moment)
 
 
 def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:

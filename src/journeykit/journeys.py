@@ -182,6 +182,9 @@ class Journeys:
         Bit flags of :class:`~journeykit.Milestone` per touch (``Milestone.bit``).
     cost : array of float64, shape (n_touches,), optional
         Cost per touch.
+    end_time : array of int64, shape (n_journeys,), optional
+        When each journey stopped being observed: its goal, its end (a lost deal's close), or
+        ``as_of`` (:data:`NAT` when unknown). Time-to-event models censor a journey there.
     as_of : int, optional
         When the data was observed until (int64 microseconds, UTC): a journey that has not
         converted was watched until then (time-to-event models censor it there). ``None``: the
@@ -198,6 +201,7 @@ class Journeys:
     goal_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
     milestones: NDArray[np.uint8] | None = attrs.field(default=None, converter=_optional_uint8)
     cost: NDArray[np.float64] | None = attrs.field(default=None, converter=_optional_float64)
+    end_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
     as_of: int | None = attrs.field(default=None, converter=attrs.converters.optional(int))
     _cache: dict[str, Any] = attrs.field(init=False, factory=dict)
 
@@ -247,6 +251,7 @@ class Journeys:
             ("nulls", self.nulls, n_journeys, "journey"),
             ("value", self.value, n_journeys, "journey"),
             ("goal_time", self.goal_time, n_journeys, "journey"),
+            ("end_time", self.end_time, n_journeys, "journey"),
             ("milestones", self.milestones, n_touches, "touch"),
             ("cost", self.cost, n_touches, "touch"),
         ]
@@ -528,6 +533,7 @@ class Journeys:
             goal_time=goal_time,
             milestones=None if self.milestones is None else self.milestones[touches],
             cost=None if self.cost is None else self.cost[touches],
+            end_time=None if self.end_time is None else per_journey(self.end_time),
             as_of=self.as_of,
         )
 
@@ -596,6 +602,7 @@ def concat(parts: Sequence[Journeys]) -> Journeys:
         goal_time=optional("goal_time", NAT, "journey"),
         milestones=optional("milestones", 0, "touch"),
         cost=optional("cost", 0.0, "touch"),
+        end_time=optional("end_time", NAT, "journey"),
         as_of=max((p.as_of for p in parts if p.as_of is not None), default=None),
     )
 

@@ -124,6 +124,7 @@ class HazardStats:
     right: NDArray[np.int64]
     event_weight: NDArray[np.float64]
     censor_weight: NDArray[np.float64]
+    stop: NDArray[np.int64]  # when the journey stopped being observed (NAT: at as_of)
     covariate_codes: NDArray[np.int64]  # (episodes, covariates), -1 missing
     journey: NDArray[np.int64]  # the journey's position in the table the stats came from
 
@@ -163,6 +164,7 @@ class HazardStats:
             right=np.concatenate([self.right, other.right]),
             event_weight=np.concatenate([self.event_weight, other.event_weight]),
             censor_weight=np.concatenate([self.censor_weight, other.censor_weight]),
+            stop=np.concatenate([self.stop, other.stop]),
             covariate_codes=np.concatenate([p[1] for p in parts]),
             journey=np.concatenate([self.journey, other.journey]),
         )
@@ -294,6 +296,11 @@ def _design(
         right=right,
         event_weight=event_weight.astype(np.float64),
         censor_weight=censor_weight.astype(np.float64),
+        stop=(
+            journeys.end_time[journey]
+            if journeys.end_time is not None
+            else np.full(n_episodes, NAT, dtype=np.int64)
+        ),
         covariate_codes=codes,
         journey=journey,
     )
@@ -398,7 +405,9 @@ class _Problem:
     @classmethod
     def of(cls, stats: HazardStats, layout: _Layout | None = None) -> _Problem:
         as_of = stats.as_of if stats.as_of is not None else stats.end
-        censor = np.maximum(np.int64(as_of), stats.start)
+        # A journey stops being watched at its end when known (a lost deal cannot convert after
+        # its loss), else at as_of.
+        censor = np.maximum(np.where(stats.stop != NAT, stats.stop, np.int64(as_of)), stats.start)
         has_event = stats.left != NAT
         left = np.where(has_event, stats.left, stats.start)
         right = np.where(has_event, stats.right, stats.start)
@@ -497,6 +506,74 @@ class _Problem:
         scale = max(self.total_weight, 1.0)
         return (-ll + penalty) / scale, (-grad + penalty_grad) / scale
 
+    def hessian(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The exact Hessian of :meth:`objective` (same scaling)."""
+        import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when fitting
+
+        layout = self.layout
+        base, effect, kappa = self.parts(theta)
+        n, size = self.stage.size, theta.size
+        episode = self.touch_episode
+        kd_left, kd_right, kd_censor = (
+            kappa * self.d_left,
+            kappa * self.d_right,
+            kappa * self.d_censor,
+        )
+        u_left, u_right, u_censor = np.exp(-kd_left), np.exp(-kd_right), np.exp(-kd_censor)
+        increment = base * self.exposure_event + sum_by(episode, effect * (u_left - u_right), n)
+        we, wc = self.event_weight, self.censor_weight
+        has_event = we > 0
+        safe = np.where(has_event, increment, 1.0)
+        first = np.where(has_event, we / np.expm1(safe), 0.0)  # we psi'(D)
+        # we psi''(D) = -we e^D / (e^D - 1)^2, written without overflow
+        second = np.where(has_event, -we * np.exp(-safe) / np.expm1(-safe) ** 2, 0.0)
+        # (1) curvature of log(1 - exp(-D)): J' diag(we psi'') J over event episodes
+        ones = np.ones(n)
+        rows = [np.arange(n), *(np.arange(n) for _ in layout.columns)]
+        cols = [self.stage, *(np.full(n, layout.n_stages + k) for k in range(len(layout.columns)))]
+        vals = [base * self.exposure_event * ones]
+        vals += [base * self.exposure_event * self.design[:, k] for k in range(len(layout.columns))]
+        has_pair, has_decay = self.touch_pair >= 0, self.touch_decay >= 0
+        u1_left, u1_right, u1_censor = kd_left * u_left, kd_right * u_right, kd_censor * u_censor
+        rows += [episode[has_pair], episode[has_decay]]
+        cols += [self.touch_pair[has_pair], self.touch_decay[has_decay]]
+        vals += [
+            (u_left - u_right)[has_pair],
+            (effect * (u1_left - u1_right))[has_decay],
+        ]
+        jacobian = sp.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, size)
+        )
+        weighted = sp.diags(second) @ jacobian
+        hessian = np.asarray((jacobian.T @ weighted).todense(), dtype=np.float64)
+        # (2) the baseline's own curvature: base * G * z z'
+        g_base = base * (
+            -we * self.exposure_left + first * self.exposure_event - wc * self.exposure_censor
+        )
+        design = np.column_stack([np.eye(layout.n_stages)[self.stage], self.design])
+        block = layout.n_stages + layout.n_covariate_columns
+        hessian[:block, :block] += design.T @ (design * g_base[:, None])
+        # (3) effect x half-life and half-life x half-life, per touch
+        gl, gi, gc = we[episode], first[episode], wc[episode]
+        h1 = gl * u1_left + gi * (u1_left - u1_right) + gc * u1_censor
+        u2 = (
+            u1_left * (kd_left - 1),
+            u1_right * (kd_right - 1),
+            u1_censor * (kd_censor - 1),
+        )
+        h2 = gl * u2[0] + gi * (u2[0] - u2[1]) + gc * u2[2]
+        both = has_pair & has_decay
+        cross = sp.csr_matrix(
+            (h1[both], (self.touch_pair[both], self.touch_decay[both])), shape=(size, size)
+        ).toarray()
+        hessian += cross + cross.T
+        hessian += np.diag(
+            sum_by(np.where(has_decay, self.touch_decay, size), effect * h2, size + 1)[:-1]
+        )
+        penalty = _penalty_curvature(layout)
+        scale = max(self.total_weight, 1.0)
+        return (-hessian + np.diag(penalty)) / scale
+
 
 def _penalty(layout: _Layout, theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
     _, gamma, effects, log_h = layout.split(theta)
@@ -515,6 +592,17 @@ def _penalty(layout: _Layout, theta: NDArray[np.float64]) -> tuple[float, NDArra
         ]
     )
     return value, grad
+
+
+def _penalty_curvature(layout: _Layout) -> NDArray[np.float64]:
+    return np.concatenate(
+        [
+            np.zeros(layout.n_stages),
+            np.full(layout.n_covariate_columns, 1 / _COVARIATE_SCALE**2),
+            np.full(layout.pairs.size, 1 / _EFFECT_SCALE**2),
+            np.full(layout.decays.size, 1 / _HALF_LIFE_PRIOR[1] ** 2),
+        ]
+    )
 
 
 def _layout(stats: HazardStats, key: NDArray[np.int64]) -> _Layout:
@@ -549,25 +637,75 @@ def _start(problem: _Problem) -> NDArray[np.float64]:
 
 
 def _minimise(problem: _Problem) -> NDArray[np.float64]:
-    from scipy.optimize import minimize  # noqa: PLC0415  # heavy: only when a model is fitted
+    """Projected Newton with the exact Hessian, damped where it is not positive definite.
 
-    start = _start(problem)
-    result = minimize(
-        problem.objective,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=problem.layout.bounds(),
-        options={"maxiter": 5000, "maxfun": 10000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30},
+    Effects at their lower bound 0 whose gradient pushes them further down are held there. The
+    penalised likelihood is smooth, so Newton converges in a few dozen steps to machine precision:
+    the optimum (not the path to it) decides the result, so it is deterministic and does not
+    depend on the order of channels or journeys beyond rounding.
+    """
+    bounds = np.array(problem.layout.bounds())
+    low, high = bounds[:, 0], bounds[:, 1]
+    theta = np.clip(_start(problem), low, high)
+    value, grad = problem.objective(theta)
+    for _ in range(_MAX_STEPS):
+        held = ((theta <= low) & (grad > 0)) | ((theta >= high) & (grad < 0))
+        free = np.flatnonzero(~held)
+        if free.size == 0 or float(np.max(np.abs(grad[free]))) < _GRADIENT_TOLERANCE:
+            return theta
+        hessian = problem.hessian(theta)[np.ix_(free, free)]
+        direction = np.zeros(theta.size)
+        direction[free] = _newton_direction(hessian, grad[free])
+        step, accepted = 1.0, False
+        for _ in range(60):
+            trial = np.clip(theta + step * direction, low, high)
+            trial_value, trial_grad = problem.objective(trial)
+            if np.isfinite(trial_value) and trial_value <= value + 1e-4 * float(
+                grad @ (trial - theta)
+            ):
+                accepted = True
+                break
+            step *= 0.5
+        if not accepted or trial_value >= value and np.array_equal(trial, theta):
+            return theta  # no further decrease is representable: converged to rounding
+        converged = value - trial_value <= 1e-16 * max(1.0, abs(value))
+        theta, value, grad = trial, trial_value, trial_grad
+        if converged:
+            return theta
+    msg = (
+        f"hazard: the fit did not converge in {_MAX_STEPS} Newton steps (largest gradient "
+        f"{float(np.max(np.abs(grad))):.3g}); the data may not identify some effects"
     )
-    theta = np.asarray(result.x, dtype=np.float64)
-    if not np.all(np.isfinite(theta)) or not np.isfinite(result.fun):
-        msg = f"hazard: the fit diverged ({result.message})"
-        raise ModelError(msg)
-    if not result.success and result.nit >= 5000:
-        msg = f"hazard: the fit did not converge in {result.nit} iterations ({result.message})"
-        raise ModelError(msg)
-    return theta
+    raise ModelError(msg)
+
+
+_MAX_STEPS: Final = 200
+_GRADIENT_TOLERANCE: Final = 1e-11
+
+
+def _newton_direction(
+    hessian: NDArray[np.float64], grad: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``-H^-1 g`` with ``H`` damped until positive definite (Levenberg)."""
+    scale = float(np.mean(np.abs(np.diag(hessian)))) or 1.0
+    damping = 0.0
+    identity = np.eye(grad.size)
+    for _ in range(60):
+        try:
+            factor = np.linalg.cholesky(hessian + damping * identity)
+        except np.linalg.LinAlgError:
+            damping = max(2.0 * damping, 1e-8 * scale)
+            continue
+        return -np.asarray(scipy_solve(factor, grad), dtype=np.float64)
+    return -grad / scale
+
+
+def scipy_solve(factor: NDArray[np.float64], grad: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Solve ``L L^T x = g`` from the Cholesky factor ``L``."""
+    from scipy.linalg import solve_triangular  # noqa: PLC0415  # heavy: only when fitting
+
+    middle = solve_triangular(factor, grad, lower=True)
+    return np.asarray(solve_triangular(factor.T, middle, lower=False), dtype=np.float64)
 
 
 @attrs.frozen(eq=False)
@@ -757,9 +895,7 @@ class FittedHazard:
         # Hazard each touch has released by R (its event's right end); events only.
         event = problem.event_weight > 0
         pushed = np.where(event[episode], effect * -np.expm1(-kappa * problem.d_right), 0.0)
-        total = base * (problem.exposure_left + problem.exposure_event) + sum_by(
-            episode, pushed, n
-        )
+        total = base * (problem.exposure_left + problem.exposure_event) + sum_by(episode, pushed, n)
         n_channels = len(stats.channels) + 1
         channel = np.where(stats.touch_channel >= 0, stats.touch_channel, n_channels - 1)
         group = episode * n_channels + channel
@@ -861,7 +997,8 @@ class FittedHazard:
         t_age = problem.d_censor[mine]
         for step in range(steps):
             released = t_effect * (
-                np.exp(-t_kappa * (t_age + step * dt)) - np.exp(-t_kappa * (t_age + (step + 1) * dt))
+                np.exp(-t_kappa * (t_age + step * dt))
+                - np.exp(-t_kappa * (t_age + (step + 1) * dt))
             )
             touches_now = sum_by(t_rows, released, rows.size)
             moved_in = np.zeros(rows.size)
@@ -978,9 +1115,7 @@ class Hazard:
 
     def partial_stats(self, journeys: Journeys) -> HazardStats:
         """The design of one chunk of journeys (merge chunks with ``merge``)."""
-        return _design(
-            journeys, covariates=self.covariates, resolution=_micros(self.resolution)
-        )
+        return _design(journeys, covariates=self.covariates, resolution=_micros(self.resolution))
 
     def merge(self, left: HazardStats, right: HazardStats) -> HazardStats:
         """Two chunks' designs together (stacked; codes recoded)."""
@@ -993,7 +1128,9 @@ class Hazard:
     def fit_from_stats(self, stats: HazardStats) -> FittedHazard:
         """Fit from (merged) designs: the same as fitting on the journeys themselves."""
         if stats.covariates != self.covariates:
-            msg = f"these statistics have covariates {stats.covariates}, the model {self.covariates}"
+            msg = (
+                f"these statistics have covariates {stats.covariates}, the model {self.covariates}"
+            )
             raise ModelError(msg)
         problem = _Problem.of(stats)
         theta = _minimise(problem)
