@@ -173,8 +173,27 @@ def assemble(
             stage_order=stage_order,
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
-    ends = np.array([s.end for s in specs], dtype=np.int64)
-    return attrs.evolve(_build(records, table, specs), end_time=ends, as_of=moment)
+    journeys = _build(records, table, specs)
+    return attrs.evolve(
+        journeys,
+        end_time=np.array([s.end for s in specs], dtype=np.int64),
+        lead_time=_first_leads(records, table, specs, journeys),
+        opportunity_time=np.array([s.created for s in specs], dtype=np.int64),
+        as_of=moment,
+    )
+
+
+def _first_leads(
+    records: Records, table: _Touches, specs: list[_Spec], journeys: Journeys
+) -> NDArray[np.int64]:
+    """Per journey, the earliest lead time of its touches' buyers up to its end (else NAT)."""
+    rows = np.concatenate([s.rows for s in specs]) if specs else np.zeros(0, dtype=np.int64)
+    leads = _lead_times(records, table, rows)
+    ends = np.array([s.end for s in specs], dtype=np.int64)[journeys.journey_of_touch]
+    known = (leads != NAT) & (leads <= ends)
+    first = np.full(len(specs), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, journeys.journey_of_touch[known], leads[known])
+    return np.where(first == np.iinfo(np.int64).max, NAT, first)
 
 
 def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:

@@ -72,12 +72,12 @@ _STAGE_NAMES: Final = {
 # Penalty scales: wide enough to be negligible with data, tight enough to keep a fit finite.
 _EFFECT_SCALE: Final = 5.0
 _COVARIATE_SCALE: Final = 3.0
-_HALF_LIFE_PRIOR: Final = (math.log(7.0), 3.0)  # log days: centre, sd
+_HALF_LIFE_PRIOR: Final = (math.log(7.0), 1.5)  # log days: centre, sd
 _BOUNDS: Final = {
     "baseline": (-25.0, 5.0),
     "covariate": (-15.0, 15.0),
     "effect": (0.0, 50.0),
-    "half_life": (math.log(1e-3), math.log(3650.0)),
+    "half_life": (math.log(1e-3), math.log(365.0)),
 }
 
 
@@ -183,8 +183,11 @@ def _recode(
     return lookup[stats.touch_channel], codes
 
 
-def _stage_events(journeys: Journeys) -> list[NDArray[np.int64]]:
-    """Per intermediate milestone kind that is a stage here, each journey's first flagged touch.
+def _stage_events(
+    journeys: Journeys,
+) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """Per intermediate milestone kind that is a stage here: each journey's first flagged touch
+    and the milestone's exact time (:data:`NAT` where unknown).
 
     A kind is a stage when some journey has it somewhere other than at its conversion (with
     ``goal="lead"`` the lead flag is the conversion itself, not a stage before it).
@@ -192,12 +195,13 @@ def _stage_events(journeys: Journeys) -> list[NDArray[np.int64]]:
     if journeys.milestones is None:
         return []
     last = journeys.offsets[1:] - 1
+    unknown = np.full(journeys.n_journeys, NAT, dtype=np.int64)
     out = []
-    for kind in _KINDS:
+    for kind, times in zip(_KINDS, (journeys.lead_time, journeys.opportunity_time), strict=True):
         first = first_flagged(journeys, (journeys.milestones & kind.bit) != 0)
         flagged = first >= 0
         if np.any(flagged & (~journeys.converting | (first != last))):
-            out.append(first)
+            out.append((first, unknown if times is None else times))
     return out
 
 
@@ -224,9 +228,12 @@ def _design(
     if n_stages is not None:  # crediting with a fitted model: its stages, as far as flags allow
         kinds = kinds[: n_stages - 1]
         while len(kinds) < n_stages - 1:
-            kinds.insert(0, np.full(journeys.n_journeys, -2, dtype=np.int64))
+            passed = np.full(journeys.n_journeys, -2, dtype=np.int64)
+            kinds.insert(0, (passed, np.full(journeys.n_journeys, NAT, dtype=np.int64)))
     n_kinds = len(kinds)
-    events = np.column_stack(kinds) if n_kinds else np.zeros((journeys.n_journeys, 0), np.int64)
+    shape = (journeys.n_journeys, n_kinds)
+    events = np.column_stack([k[0] for k in kinds]) if n_kinds else np.zeros(shape, np.int64)
+    moments = np.column_stack([k[1] for k in kinds]) if n_kinds else np.zeros(shape, np.int64)
     events = _fill_events(events, converting, last_touch)
     passed = events == -2
     first_stage = passed.sum(axis=1)
@@ -241,35 +248,44 @@ def _design(
     # Touch stage: the journey's first stage plus the stage events flagged before the touch.
     owner = journeys.journey_of_touch
     position = np.arange(journeys.n_touches, dtype=np.int64)
+    time = journeys.time
+    # A milestone's exact time, where known and consistent with its flag, places it; else the
+    # flagged touch does (the milestone came after it, before the next touch of its buyer).
+    flag_time = time[np.maximum(events, 0)]
+    moments = np.where((events >= 0) & (moments != NAT) & (moments >= flag_time), moments, NAT)
     touch_stage = first_stage[owner].astype(np.int64)
     for k in range(n_kinds):
-        at = events[owner, k]
-        touch_stage += (at >= 0) & (position > at)
+        at, moment = events[owner, k], moments[owner, k]
+        later = np.where(moment != NAT, time > moment, position > at)
+        touch_stage += (at >= 0) & later
     touch_episode = episode_offsets[:-1][owner] + touch_stage - first_stage[owner]
-    time = journeys.time
     # Episode boundaries: start at the journey's first touch or the previous stage's event touch.
     event_at = np.full(n_episodes, -1, dtype=np.int64)  # the flagged touch of the stage's event
+    event_time = np.full(n_episodes, NAT, dtype=np.int64)  # its exact time, where known
     for k in range(n_kinds):
         rows = np.flatnonzero(stage == k)
         event_at[rows] = events[journey[rows], k]
+        event_time[rows] = moments[journey[rows], k]
     final = stage == n_kinds
     conv_final = final & converting[journey]
     event_at[conv_final] = last_touch[journey[conv_final]]
-    previous = np.full(n_episodes, -1, dtype=np.int64)
-    later = stage > first_stage[journey]
-    previous[later] = event_at[np.flatnonzero(later) - 1]
-    start = np.where(previous >= 0, time[np.maximum(previous, 0)], time[first_touch[journey]])
+    if journeys.goal_time is not None:
+        event_time[conv_final] = journeys.goal_time[journey[conv_final]]
     has_event = event_at >= 0
     left = np.where(has_event, time[np.maximum(event_at, 0)], NAT)
+    exact = has_event & (event_time != NAT) & (event_time >= left)
+    # The next stage starts at the event: its exact time, else the flagged touch's.
+    previous = np.full(n_episodes, NAT, dtype=np.int64)
+    later = np.flatnonzero(stage > first_stage[journey])
+    previous[later] = np.where(exact[later - 1], event_time[later - 1], left[later - 1])
+    start = np.where(previous != NAT, previous, time[first_touch[journey]])
     after = np.minimum(event_at + 1, last_touch[journey])
     next_time = np.where(event_at + 1 <= last_touch[journey], time[after], NAT)
-    goal = (
-        journeys.goal_time[journey]
-        if journeys.goal_time is not None
-        else np.full(n_episodes, NAT, dtype=np.int64)
-    )
-    right = np.where(conv_final, goal, next_time)
-    right = np.where(has_event, np.maximum(right, left + resolution), NAT)
+    right = np.where(has_event, np.maximum(next_time, left + resolution), NAT)
+    # An exact time says the event happened then, not at an earlier touch: its window is the last
+    # ``resolution`` before it (which still holds the touch when the two are closer than that).
+    right = np.where(exact, np.maximum(event_time, left + resolution), right)
+    left = np.where(exact, np.maximum(left, event_time - resolution), left)
     weight = journeys.conversions + journeys.nulls
     event_weight = np.where(
         conv_final, journeys.conversions[journey], np.where(has_event, weight[journey], 0.0)
@@ -696,11 +712,11 @@ def _newton_direction(
         except np.linalg.LinAlgError:
             damping = max(2.0 * damping, 1e-8 * scale)
             continue
-        return -np.asarray(scipy_solve(factor, grad), dtype=np.float64)
+        return -np.asarray(_cholesky_solve(factor, grad), dtype=np.float64)
     return -grad / scale
 
 
-def scipy_solve(factor: NDArray[np.float64], grad: NDArray[np.float64]) -> NDArray[np.float64]:
+def _cholesky_solve(factor: NDArray[np.float64], grad: NDArray[np.float64]) -> NDArray[np.float64]:
     """Solve ``L L^T x = g`` from the Cholesky factor ``L``."""
     from scipy.linalg import solve_triangular  # noqa: PLC0415  # heavy: only when fitting
 
@@ -1041,17 +1057,8 @@ def _align(stats: HazardStats, fitted: HazardStats) -> HazardStats:
 
 
 def _covariance(problem: _Problem, theta: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Inverse observed information of the penalised likelihood (central differences)."""
-    scale = max(problem.total_weight, 1.0)
-    size = theta.size
-    hessian = np.zeros((size, size))
-    for k in range(size):
-        step = 1e-5 * max(1.0, abs(float(theta[k])))
-        up, down = theta.copy(), theta.copy()
-        up[k] += step
-        down[k] -= step
-        hessian[:, k] = (problem.objective(up)[1] - problem.objective(down)[1]) * scale / (2 * step)
-    hessian = 0.5 * (hessian + hessian.T)
+    """Inverse observed information of the penalised likelihood (the exact Hessian)."""
+    hessian = problem.hessian(theta) * max(problem.total_weight, 1.0)
     try:
         return np.asarray(np.linalg.inv(hessian), dtype=np.float64)
     except np.linalg.LinAlgError:
