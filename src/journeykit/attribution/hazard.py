@@ -1,4 +1,4 @@
-"""Time-to-event attribution: which touches cause conversions, and which open journeys will convert.
+r"""Time-to-event attribution: which touches cause conversions, which open journeys will convert.
 
 The model
 ---------
@@ -10,9 +10,10 @@ at time ``t`` (days) is
 
 .. math::
 
-    \\Lambda_{is}(t) = b_s e^{x_i \\gamma} (t - S_{is})
-        + \\sum_{j \\in (i, s),\\ t_j \\le t} a_{c_j s} \\left(1 - e^{-\\kappa_{c_j} (t - t_j)}\\right),
-    \\qquad \\kappa_c = \\ln 2 / h_c,
+    \Lambda_{is}(t) = b_s e^{x_i \gamma} (t - S_{is})
+        + \sum_{j \in (i, s),\ t_j \le t} a_{c_j s}
+          \left(1 - e^{-\kappa_{c_j} (t - t_j)}\right),
+    \qquad \kappa_c = \ln 2 / h_c,
 
 a baseline ``b_s`` scaled by the journey's covariates, plus an additive push from each touch of the
 stage: ``a_{cs}`` is the total hazard one touch of channel ``c`` adds in stage ``s`` (for a small
@@ -186,11 +187,12 @@ def _recode(
 def _stage_events(
     journeys: Journeys,
 ) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
-    """Per intermediate milestone kind that is a stage here: each journey's first flagged touch
-    and the milestone's exact time (:data:`NAT` where unknown).
+    """Per milestone kind that is a stage here: first flagged touches and exact times.
 
-    A kind is a stage when some journey has it somewhere other than at its conversion (with
-    ``goal="lead"`` the lead flag is the conversion itself, not a stage before it).
+    Each journey's first touch flagged with the kind, and the milestone's exact time
+    (:data:`NAT` where unknown). A kind is a stage when some journey has it somewhere other
+    than at its conversion (with ``goal="lead"`` the lead flag is the conversion itself, not a
+    stage before it).
     """
     if journeys.milestones is None:
         return []
@@ -205,7 +207,7 @@ def _stage_events(
     return out
 
 
-def _design(
+def _design(  # noqa: PLR0915  # one pass of array steps, clearer unsplit
     journeys: Journeys,
     *,
     covariates: tuple[str, ...],
@@ -431,7 +433,8 @@ class _Problem:
         touch_time = stats.touch_time
 
         def days(later: NDArray[np.int64], earlier: NDArray[np.int64]) -> NDArray[np.float64]:
-            return np.maximum(later - earlier, 0).astype(np.float64) / _DAY
+            out: NDArray[np.float64] = np.maximum(later - earlier, 0).astype(np.float64) / _DAY
+            return out
 
         n_stages = stats.n_stages
         touch_stage = stats.stage[episode]
@@ -520,7 +523,7 @@ class _Problem:
         )[:-1]
         penalty, penalty_grad = _penalty(layout, theta)
         scale = max(self.total_weight, 1.0)
-        return (-ll + penalty) / scale, (-grad + penalty_grad) / scale
+        return float(-ll + penalty) / scale, (-grad + penalty_grad) / scale
 
     def hessian(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
         """The exact Hessian of :meth:`objective` (same scaling)."""
@@ -682,7 +685,7 @@ def _minimise(problem: _Problem) -> NDArray[np.float64]:
                 accepted = True
                 break
             step *= 0.5
-        if not accepted or trial_value >= value and np.array_equal(trial, theta):
+        if not accepted or (trial_value >= value and np.array_equal(trial, theta)):
             return theta  # no further decrease is representable: converged to rounding
         converged = value - trial_value <= 1e-16 * max(1.0, abs(value))
         theta, value, grad = trial, trial_value, trial_grad
@@ -716,7 +719,9 @@ def _newton_direction(
     return -grad / scale
 
 
-def _cholesky_solve(factor: NDArray[np.float64], grad: NDArray[np.float64]) -> NDArray[np.float64]:
+def _cholesky_solve(
+    factor: NDArray[np.floating[Any]], grad: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Solve ``L L^T x = g`` from the Cholesky factor ``L``."""
     from scipy.linalg import solve_triangular  # noqa: PLC0415  # heavy: only when fitting
 
@@ -819,7 +824,11 @@ class Forecast:
         """One row per journey: journey, probability, stage."""
         from journeykit.attribution.result import to_frame  # noqa: PLC0415
 
-        data = {"journey": list(self.journey), "probability": self.probability, "stage": self.stage}
+        data: dict[str, Any] = {
+            "journey": list(self.journey),
+            "probability": self.probability,
+            "stage": self.stage,
+        }
         return to_frame(data, backend)
 
 
@@ -936,12 +945,13 @@ class FittedHazard:
         return np.where(journeys.converting[journeys.journey_of_touch], losses, 0.0)
 
     def _touch_losses_cached(self, journeys: Journeys) -> NDArray[np.float64]:
-        key = ("losses", id(journeys))
-        hit = self._cache.get(key)
+        # credit() and credit_value() of the same journeys share one computation (the last only)
+        hit = self._cache.get("losses")
         if hit is not None and hit[0] is journeys:
-            return hit[1]  # type: ignore[no-any-return]
+            cached: NDArray[np.float64] = hit[1]
+            return cached
         losses = self._touch_losses(journeys)
-        self._cache[key] = (journeys, losses)
+        self._cache["losses"] = (journeys, losses)
         return losses
 
     def _shares(self, journeys: Journeys, weight: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -995,7 +1005,7 @@ class FittedHazard:
         open_episode = problem.censor_weight > 0
         open_episode &= ~journeys.converting[stats.journey]
         rows = np.flatnonzero(open_episode)
-        base, effect, kappa = problem.parts(self.theta)
+        _, effect, kappa = problem.parts(self.theta)
         log_b = self.theta[: self.stats.n_stages]
         gamma = self.theta[self.stats.n_stages :][: problem.layout.n_covariate_columns]
         multiplier = np.exp(problem.design @ gamma)
