@@ -73,12 +73,16 @@ _STAGE_NAMES: Final = {
 # Penalty scales: wide enough to be negligible with data, tight enough to keep a fit finite.
 _EFFECT_SCALE: Final = 5.0
 _COVARIATE_SCALE: Final = 3.0
-_HALF_LIFE_PRIOR: Final = (math.log(7.0), 1.5)  # log days: centre, sd
+_KERNELS: Final = (
+    timedelta(hours=1),
+    timedelta(days=1),
+    timedelta(days=7),
+    timedelta(days=30),
+)
 _BOUNDS: Final = {
     "baseline": (-25.0, 5.0),
     "covariate": (-15.0, 15.0),
     "effect": (0.0, 50.0),
-    "half_life": (math.log(1e-3), math.log(365.0)),
 }
 
 
@@ -92,6 +96,13 @@ def _names(value: str | Sequence[str]) -> tuple[str, ...]:
     if isinstance(value, str):  # the command passes "segment" or "segment,persona"
         return tuple(part.strip() for part in value.split(",") if part.strip())
     return tuple(value)
+
+
+def _kernels(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    good = all(isinstance(k, timedelta) and k > timedelta(0) for k in value)
+    if not value or not good or len(set(value)) != len(value) or len(value) > 12:
+        msg = f"Hazard: kernels must be 1 to 12 distinct positive timedeltas (got {value!r})"
+        raise ModelError(msg)
 
 
 def _resolution(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -375,42 +386,54 @@ def _covariates(
 
 @attrs.frozen(eq=False)
 class _Layout:
-    """How the parameter vector maps onto baselines, covariates, effects and half-lives."""
+    """How the parameter vector maps onto baselines, covariates and effects.
+
+    Effects are ``a[pair, k]``: the hazard a touch of ``pair`` (channel x stage) adds through
+    the decay kernel of half-life ``half_lives[k]``; the vector is ``[log b (stages), gamma
+    (covariate columns), a (pairs x kernels, pair-major)]``.
+    """
 
     n_stages: int
     n_covariate_columns: int
-    pairs: NDArray[np.int64]  # active (channel * n_stages + stage) keys, one effect each
-    decays: NDArray[np.int64]  # channels with a half-life parameter
+    pairs: NDArray[np.int64]  # active (channel * n_stages + stage) keys
+    half_lives: NDArray[np.float64]  # days
     columns: tuple[tuple[int, int], ...]  # (covariate, level) per covariate column
 
     @property
+    def n_kernels(self) -> int:
+        return int(self.half_lives.size)
+
+    @property
+    def head(self) -> int:
+        """Index of the first effect."""
+        return self.n_stages + self.n_covariate_columns
+
+    @property
     def size(self) -> int:
-        return self.n_stages + self.n_covariate_columns + self.pairs.size + self.decays.size
+        return self.head + self.pairs.size * self.n_kernels
 
     def split(self, theta: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
-        cut = np.cumsum([self.n_stages, self.n_covariate_columns, self.pairs.size])
-        return tuple(np.split(theta, cut))
+        return tuple(np.split(theta, [self.n_stages, self.head]))
 
     def bounds(self) -> list[tuple[float, float]]:
         return (
             [_BOUNDS["baseline"]] * self.n_stages
             + [_BOUNDS["covariate"]] * self.n_covariate_columns
-            + [_BOUNDS["effect"]] * self.pairs.size
-            + [_BOUNDS["half_life"]] * self.decays.size
+            + [_BOUNDS["effect"]] * (self.pairs.size * self.n_kernels)
         )
 
 
 @attrs.frozen(eq=False)
 class _Problem:
-    """The fit's arrays in days, relative to each touch and episode (shift-invariant)."""
+    """The fit's design in days, relative to each touch and episode (shift-invariant).
+
+    Given the kernels, every cumulative hazard is linear in the effects, so the three per-episode
+    hazards (up to L, from L to R, up to C) are sparse matrices times ``a`` plus the baseline:
+    built once, then each evaluation is three sparse products. The penalised likelihood is then
+    concave in the effects: its maximum is unique.
+    """
 
     layout: _Layout
-    touch_pair: NDArray[np.int64]  # parameter index of the touch's effect, -1 if none
-    touch_decay: NDArray[np.int64]  # parameter index of the touch's half-life, -1 if none
-    touch_episode: NDArray[np.int64]
-    d_left: NDArray[np.float64]  # days from the touch to its episode's L, R and C (>= 0)
-    d_right: NDArray[np.float64]
-    d_censor: NDArray[np.float64]
     stage: NDArray[np.int64]
     exposure_left: NDArray[np.float64]  # L - S, R - L, C - S in days
     exposure_event: NDArray[np.float64]
@@ -418,10 +441,21 @@ class _Problem:
     event_weight: NDArray[np.float64]
     censor_weight: NDArray[np.float64]
     design: NDArray[np.float64]  # (episodes, covariate columns)
+    to_left: Any  # sparse (episodes, effects): hazard released before L per unit effect
+    in_event: Any  # ... between L and R
+    to_censor: Any  # ... before C
+    touch_pair: NDArray[np.int64]  # per touch, its pair's row in layout.pairs (-1: none)
+    touch_episode: NDArray[np.int64]
+    touch_right: NDArray[np.float64]  # (touches, kernels): released by R per unit effect
+    touch_censor_age: NDArray[np.float64]  # days from the touch to C
     total_weight: float
 
     @classmethod
-    def of(cls, stats: HazardStats, layout: _Layout | None = None) -> _Problem:
+    def of(
+        cls, stats: HazardStats, layout: _Layout | None = None, half_lives: Any = None
+    ) -> _Problem:
+        import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when fitting
+
         as_of = stats.as_of if stats.as_of is not None else stats.end
         # A journey stops being watched at its end when known (a lost deal cannot convert after
         # its loss), else at as_of.
@@ -430,34 +464,42 @@ class _Problem:
         left = np.where(has_event, stats.left, stats.start)
         right = np.where(has_event, stats.right, stats.start)
         episode = stats.touch_episode
-        touch_time = stats.touch_time
 
         def days(later: NDArray[np.int64], earlier: NDArray[np.int64]) -> NDArray[np.float64]:
             out: NDArray[np.float64] = np.maximum(later - earlier, 0).astype(np.float64) / _DAY
             return out
 
         n_stages = stats.n_stages
-        touch_stage = stats.stage[episode]
-        key = stats.touch_channel * n_stages + touch_stage
-        if layout is None:
-            layout = _layout(stats, key)
-        pair_index = np.full(len(stats.channels) * n_stages + 1, -1, dtype=np.int64)
-        offset = n_stages + layout.n_covariate_columns
-        pair_index[layout.pairs] = offset + np.arange(layout.pairs.size)
-        decay_index = np.full(len(stats.channels) + 1, -1, dtype=np.int64)
-        decay_index[layout.decays] = offset + layout.pairs.size + np.arange(layout.decays.size)
+        key = stats.touch_channel * n_stages + stats.stage[episode]
         key = np.where(stats.touch_channel >= 0, key, -1)
-        design = np.zeros((stats.n_episodes, layout.n_covariate_columns))
+        if layout is None:
+            layout = _layout(stats, key, np.asarray(half_lives, dtype=np.float64))
+        lookup = np.full(len(stats.channels) * n_stages + 1, -1, dtype=np.int64)
+        lookup[layout.pairs] = np.arange(layout.pairs.size)
+        touch_pair = lookup[key]
+        n_episodes, n_kernels = stats.n_episodes, layout.n_kernels
+        rate = _LN2 / layout.half_lives  # (kernels,)
+
+        def released(age: NDArray[np.float64]) -> NDArray[np.float64]:
+            out: NDArray[np.float64] = -np.expm1(-age[:, None] * rate[None, :])
+            return out
+
+        g_left = released(days(left[episode], stats.touch_time))
+        g_right = released(days(right[episode], stats.touch_time))
+        g_censor = released(days(censor[episode], stats.touch_time))
+        mine = touch_pair >= 0
+        rows = np.repeat(episode[mine], n_kernels)
+        cols = (touch_pair[mine][:, None] * n_kernels + np.arange(n_kernels)[None, :]).ravel()
+        shape = (n_episodes, layout.pairs.size * n_kernels)
+
+        def matrix(values: NDArray[np.float64]) -> Any:
+            return sp.csr_matrix((values[mine].ravel(), (rows, cols)), shape=shape)
+
+        design = np.zeros((n_episodes, layout.n_covariate_columns))
         for column, (k, level) in enumerate(layout.columns):
             design[:, column] = stats.covariate_codes[:, k] == level
         return cls(
             layout=layout,
-            touch_pair=pair_index[key],
-            touch_decay=decay_index[stats.touch_channel],
-            touch_episode=episode,
-            d_left=days(left[episode], touch_time),
-            d_right=days(right[episode], touch_time),
-            d_censor=days(censor[episode], touch_time),
             stage=stats.stage,
             exposure_left=days(left, stats.start),
             exposure_event=days(right, left),
@@ -465,150 +507,98 @@ class _Problem:
             event_weight=stats.event_weight,
             censor_weight=stats.censor_weight,
             design=design,
+            to_left=matrix(g_left),
+            in_event=matrix(g_right - g_left),
+            to_censor=matrix(g_censor),
+            touch_pair=touch_pair,
+            touch_episode=episode,
+            touch_right=g_right,
+            touch_censor_age=days(censor[episode], stats.touch_time),
             total_weight=float(stats.event_weight.sum() + stats.censor_weight.sum()),
         )
 
-    def parts(
-        self, theta: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-        """Per episode the baseline rate, and per touch its effect and decay rate."""
-        log_b, gamma, _, _ = self.layout.split(theta)
-        base = np.exp(log_b[self.stage] + self.design @ gamma)
-        padded = np.append(theta, [0.0, 0.0])  # index -1: no effect
-        effect = np.where(self.touch_pair >= 0, padded[self.touch_pair], 0.0)
-        log_h = np.where(self.touch_decay >= 0, padded[self.touch_decay], 0.0)
-        return base, effect, _LN2 * np.exp(-log_h)
+    def base(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per episode, the baseline rate (per day)."""
+        log_b, gamma, _ = self.layout.split(theta)
+        out: NDArray[np.float64] = np.exp(log_b[self.stage] + self.design @ gamma)
+        return out
+
+    def touch_effects(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per touch, its effect on each kernel, shape (touches, kernels) (0 without a pair)."""
+        effects = self.layout.split(theta)[2].reshape(-1, self.layout.n_kernels)
+        padded = np.vstack([effects, np.zeros((1, self.layout.n_kernels))])
+        out: NDArray[np.float64] = padded[self.touch_pair]  # index -1 is the zero row
+        return out
+
+    def _hazards(self, theta: NDArray[np.float64]) -> tuple[NDArray[Any], ...]:
+        base = self.base(theta)
+        effects = self.layout.split(theta)[2]
+        cum_left = base * self.exposure_left + self.to_left @ effects
+        increment = base * self.exposure_event + self.in_event @ effects
+        cum_censor = base * self.exposure_censor + self.to_censor @ effects
+        has_event = self.event_weight > 0
+        safe = np.where(has_event, increment, 1.0)
+        return base, cum_left, safe, cum_censor, has_event
 
     def objective(self, theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         """Penalised negative log-likelihood and its exact gradient."""
         layout = self.layout
-        base, effect, kappa = self.parts(theta)
-        e_left = np.exp(-kappa * self.d_left)
-        e_right = np.exp(-kappa * self.d_right)
-        e_censor = np.exp(-kappa * self.d_censor)
-        n = self.stage.size
-        episode = self.touch_episode
-        cum_left = base * self.exposure_left + sum_by(episode, effect * (1 - e_left), n)
-        increment = base * self.exposure_event + sum_by(episode, effect * (e_left - e_right), n)
-        cum_censor = base * self.exposure_censor + sum_by(episode, effect * (1 - e_censor), n)
+        base, cum_left, safe, cum_censor, has_event = self._hazards(theta)
         we, wc = self.event_weight, self.censor_weight
-        has_event = we > 0
-        safe = np.where(has_event, increment, 1.0)
         log_p = np.log(-np.expm1(-safe))
         ll = -(we @ cum_left) + we[has_event] @ log_p[has_event] - wc @ cum_censor
-        # d ll / d cum_left, increment, cum_censor per episode
-        g_left, g_inc, g_censor = -we, np.where(has_event, we / np.expm1(safe), 0.0), -wc
-        g_base = g_left * self.exposure_left + g_inc * self.exposure_event
-        g_base += g_censor * self.exposure_censor
-        g_base *= base
-        gl, gi, gc = g_left[episode], g_inc[episode], g_censor[episode]
-        d_effect = gl * (1 - e_left) + gi * (e_left - e_right) + gc * (1 - e_censor)
-        # d/d kappa of (1 - exp(-kappa d)) is d exp(-kappa d); d kappa / d log h = -kappa
-        d_kappa = effect * (
-            gl * self.d_left * e_left
-            + gi * (self.d_right * e_right - self.d_left * e_left)
-            + gc * self.d_censor * e_censor
+        g_inc = np.where(has_event, we * np.exp(-safe) / -np.expm1(-safe), 0.0)  # we psi'(D)
+        g_base = base * (
+            -we * self.exposure_left + g_inc * self.exposure_event - wc * self.exposure_censor
         )
-        grad = np.zeros(theta.size)
-        grad[: layout.n_stages] = sum_by(self.stage, g_base, layout.n_stages)
-        grad[layout.n_stages : layout.n_stages + layout.n_covariate_columns] = (
-            self.design.T @ g_base
+        grad = np.concatenate(
+            [
+                sum_by(self.stage, g_base, layout.n_stages),
+                self.design.T @ g_base,
+                self.to_left.T @ -we + self.in_event.T @ g_inc + self.to_censor.T @ -wc,
+            ]
         )
-        size = theta.size + 1
-        grad += sum_by(np.where(self.touch_pair >= 0, self.touch_pair, theta.size), d_effect, size)[
-            :-1
-        ]
-        grad += sum_by(
-            np.where(self.touch_decay >= 0, self.touch_decay, theta.size), -kappa * d_kappa, size
-        )[:-1]
         penalty, penalty_grad = _penalty(layout, theta)
         scale = max(self.total_weight, 1.0)
         return float(-ll + penalty) / scale, (-grad + penalty_grad) / scale
 
     def hessian(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
         """The exact Hessian of :meth:`objective` (same scaling)."""
-        import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when fitting
-
         layout = self.layout
-        base, effect, kappa = self.parts(theta)
-        n, size = self.stage.size, theta.size
-        episode = self.touch_episode
-        kd_left, kd_right, kd_censor = (
-            kappa * self.d_left,
-            kappa * self.d_right,
-            kappa * self.d_censor,
-        )
-        u_left, u_right, u_censor = np.exp(-kd_left), np.exp(-kd_right), np.exp(-kd_censor)
-        increment = base * self.exposure_event + sum_by(episode, effect * (u_left - u_right), n)
+        base, _, safe, _, has_event = self._hazards(theta)
         we, wc = self.event_weight, self.censor_weight
-        has_event = we > 0
-        safe = np.where(has_event, increment, 1.0)
-        first = np.where(has_event, we / np.expm1(safe), 0.0)  # we psi'(D)
+        g_inc = np.where(has_event, we * np.exp(-safe) / -np.expm1(-safe), 0.0)
         # we psi''(D) = -we e^D / (e^D - 1)^2, written without overflow
         second = np.where(has_event, -we * np.exp(-safe) / np.expm1(-safe) ** 2, 0.0)
-        # (1) curvature of log(1 - exp(-D)): J' diag(we psi'') J over event episodes
-        ones = np.ones(n)
-        rows = [np.arange(n), *(np.arange(n) for _ in layout.columns)]
-        cols = [self.stage, *(np.full(n, layout.n_stages + k) for k in range(len(layout.columns)))]
-        vals = [base * self.exposure_event * ones]
-        vals += [base * self.exposure_event * self.design[:, k] for k in range(len(layout.columns))]
-        has_pair, has_decay = self.touch_pair >= 0, self.touch_decay >= 0
-        u1_left, u1_right, u1_censor = kd_left * u_left, kd_right * u_right, kd_censor * u_censor
-        rows += [episode[has_pair], episode[has_decay]]
-        cols += [self.touch_pair[has_pair], self.touch_decay[has_decay]]
-        vals += [
-            (u_left - u_right)[has_pair],
-            (effect * (u1_left - u1_right))[has_decay],
-        ]
-        jacobian = sp.csr_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, size)
-        )
-        weighted = sp.diags(second) @ jacobian
-        hessian = np.asarray((jacobian.T @ weighted).todense(), dtype=np.float64)
+        events = np.flatnonzero(has_event)
+        head = layout.head
+        z = np.column_stack([np.eye(layout.n_stages)[self.stage], self.design])
+        # (1) curvature of log(1 - exp(-D)) over event episodes: J' diag(we psi'') J
+        z_event = z[events] * (base * self.exposure_event)[events, None]
+        x_event = self.in_event[events]
+        weighted = x_event.multiply(second[events][:, None]).tocsr()
+        hessian = np.zeros((theta.size, theta.size))
+        hessian[:head, :head] = z_event.T @ (z_event * second[events][:, None])
+        cross = np.asarray((weighted.T @ z_event), dtype=np.float64)
+        hessian[head:, :head] = cross
+        hessian[:head, head:] = cross.T
+        hessian[head:, head:] = np.asarray((x_event.T @ weighted).toarray(), dtype=np.float64)
         # (2) the baseline's own curvature: base * G * z z'
         g_base = base * (
-            -we * self.exposure_left + first * self.exposure_event - wc * self.exposure_censor
+            -we * self.exposure_left + g_inc * self.exposure_event - wc * self.exposure_censor
         )
-        design = np.column_stack([np.eye(layout.n_stages)[self.stage], self.design])
-        block = layout.n_stages + layout.n_covariate_columns
-        hessian[:block, :block] += design.T @ (design * g_base[:, None])
-        # (3) effect x half-life and half-life x half-life, per touch
-        gl, gi, gc = we[episode], first[episode], wc[episode]
-        h1 = gl * u1_left + gi * (u1_left - u1_right) + gc * u1_censor
-        u2 = (
-            u1_left * (kd_left - 1),
-            u1_right * (kd_right - 1),
-            u1_censor * (kd_censor - 1),
-        )
-        h2 = gl * u2[0] + gi * (u2[0] - u2[1]) + gc * u2[2]
-        both = has_pair & has_decay
-        cross = sp.csr_matrix(
-            (h1[both], (self.touch_pair[both], self.touch_decay[both])), shape=(size, size)
-        ).toarray()
-        hessian += cross + cross.T
-        hessian += np.diag(
-            sum_by(np.where(has_decay, self.touch_decay, size), effect * h2, size + 1)[:-1]
-        )
-        penalty = _penalty_curvature(layout)
+        hessian[:head, :head] += z.T @ (z * g_base[:, None])
         scale = max(self.total_weight, 1.0)
-        return (-hessian + np.diag(penalty)) / scale
+        return (-hessian + np.diag(_penalty_curvature(layout))) / scale
 
 
 def _penalty(layout: _Layout, theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-    _, gamma, effects, log_h = layout.split(theta)
-    centre, sd = _HALF_LIFE_PRIOR
+    _, gamma, effects = layout.split(theta)
     value = 0.5 * (
-        float(gamma @ gamma) / _COVARIATE_SCALE**2
-        + float(effects @ effects) / _EFFECT_SCALE**2
-        + float((log_h - centre) @ (log_h - centre)) / sd**2
+        float(gamma @ gamma) / _COVARIATE_SCALE**2 + float(effects @ effects) / _EFFECT_SCALE**2
     )
     grad = np.concatenate(
-        [
-            np.zeros(layout.n_stages),
-            gamma / _COVARIATE_SCALE**2,
-            effects / _EFFECT_SCALE**2,
-            (log_h - centre) / sd**2,
-        ]
+        [np.zeros(layout.n_stages), gamma / _COVARIATE_SCALE**2, effects / _EFFECT_SCALE**2]
     )
     return value, grad
 
@@ -618,21 +608,17 @@ def _penalty_curvature(layout: _Layout) -> NDArray[np.float64]:
         [
             np.zeros(layout.n_stages),
             np.full(layout.n_covariate_columns, 1 / _COVARIATE_SCALE**2),
-            np.full(layout.pairs.size, 1 / _EFFECT_SCALE**2),
-            np.full(layout.decays.size, 1 / _HALF_LIFE_PRIOR[1] ** 2),
+            np.full(layout.pairs.size * layout.n_kernels, 1 / _EFFECT_SCALE**2),
         ]
     )
 
 
-def _layout(stats: HazardStats, key: NDArray[np.int64]) -> _Layout:
-    n_stages = stats.n_stages
-    valid = stats.touch_channel >= 0
-    pairs = np.unique(key[valid])
-    decays = np.unique(stats.touch_channel[valid])
+def _layout(stats: HazardStats, key: NDArray[np.int64], half_lives: NDArray[np.float64]) -> _Layout:
+    pairs = np.unique(key[key >= 0])
     columns = tuple(
         (k, level) for k, labels in enumerate(stats.levels) for level in range(1, len(labels))
     )
-    return _Layout(n_stages, len(columns), pairs, decays, columns)
+    return _Layout(stats.n_stages, len(columns), pairs, half_lives, columns)
 
 
 def _start(problem: _Problem) -> NDArray[np.float64]:
@@ -645,13 +631,11 @@ def _start(problem: _Problem) -> NDArray[np.float64]:
         layout.n_stages,
     )
     rate = np.maximum(events, 0.5) / np.maximum(exposure, 1.0)
+    # a stage without events has a rate of 0: start at the bound instead of creeping towards it
+    log_rate = np.where(events > 0, np.log(rate), _BOUNDS["baseline"][0])
+    n_effects = layout.pairs.size * layout.n_kernels
     return np.concatenate(
-        [
-            np.log(rate),
-            np.zeros(layout.n_covariate_columns),
-            np.full(layout.pairs.size, 0.01),
-            np.zeros(layout.decays.size),  # half-life 1 day
-        ]
+        [log_rate, np.zeros(layout.n_covariate_columns), np.full(n_effects, 0.01)]
     )
 
 
@@ -733,12 +717,13 @@ def _cholesky_solve(
 class Effects:
     """What the fitted hazard model learned, with standard errors and 95% intervals.
 
-    Each row is one parameter: ``kind`` is ``"effect"`` (the hazard one touch of ``channel``
-    adds in ``stage``), ``"half_life"`` (days, per channel), ``"baseline"`` (per stage, per day)
-    or ``"covariate"`` (a log rate ratio of a covariate level against the first level).
-    Standard errors come from the observed information of the penalised likelihood; effect
-    intervals are Wald intervals (they may reach below 0, the effect's lower bound), half-life
-    and baseline intervals are Wald intervals on the log scale.
+    Each row is one quantity: ``kind`` is ``"effect"`` (the total hazard one touch of
+    ``channel`` adds in ``stage``; for a small effect, the probability that the touch alone moves
+    the journey on), ``"half_life"`` (days until that touch has released half of it, learned per
+    channel and stage), ``"baseline"`` (per stage, per day) or ``"covariate"`` (a log rate ratio
+    of a covariate level against the first level). Standard errors come from the observed
+    information of the penalised likelihood; effect intervals are Wald intervals (they may reach
+    below 0, the effect's lower bound), half-life and baseline intervals are on the log scale.
     """
 
     kind: tuple[str, ...]
@@ -757,12 +742,15 @@ class Effects:
             if self.kind[i] == "effect" and self.name[i] == channel
         }
 
-    def half_life(self, channel: str) -> tuple[float, float, float]:
-        """A channel's half-life in days: (estimate, low, high)."""
+    def half_life(self, channel: str, stage: str) -> tuple[float, float, float]:
+        """When a touch of ``channel`` in ``stage`` has released half its effect (days).
+
+        Returns (estimate, low, high); NaN when the fitted effect is 0.
+        """
         for i in range(len(self.kind)):
-            if self.kind[i] == "half_life" and self.name[i] == channel:
+            if self.kind[i] == "half_life" and self.name[i] == channel and self.stage[i] == stage:
                 return float(self.estimate[i]), float(self.low[i]), float(self.high[i])
-        msg = f"hazard: no half-life for channel {channel!r} (it has no touches)"
+        msg = f"hazard: no effect of channel {channel!r} in stage {stage!r} (no touches there)"
         raise KeyError(msg)
 
     def to_frame(self, backend: Literal["pandas", "polars", "pyarrow"] = "pandas") -> Any:
@@ -857,25 +845,6 @@ class FittedHazard:
             f"stage_{s}" for s in range(self.stats.n_stages)
         )
 
-    def _named(self) -> tuple[list[str], list[str], list[str]]:
-        layout, stats = self._problem.layout, self.stats
-        kinds = ["baseline"] * layout.n_stages
-        names = ["baseline"] * layout.n_stages
-        stages = list(self.stages)
-        for k, level in layout.columns:
-            kinds.append("covariate")
-            names.append(f"{stats.covariates[k]}={stats.levels[k][level]}")
-            stages.append("")
-        for key in layout.pairs.tolist():
-            kinds.append("effect")
-            names.append(stats.channels[key // layout.n_stages])
-            stages.append(self.stages[key % layout.n_stages])
-        for channel in layout.decays.tolist():
-            kinds.append("half_life")
-            names.append(stats.channels[channel])
-            stages.append("")
-        return kinds, names, stages
-
     @property
     def effects(self) -> Effects:
         """Every parameter with its standard error and 95% interval (computed on first use)."""
@@ -885,22 +854,65 @@ class FittedHazard:
         return result
 
     def _effects(self) -> Effects:
-        layout = self._problem.layout
+        layout, stats = self._problem.layout, self.stats
         covariance = _covariance(self._problem, self.theta)
-        se = np.sqrt(np.maximum(np.diag(covariance), 0.0))
-        kinds, names, stages = self._named()
-        estimate = self.theta.copy()
-        low = estimate - 1.959964 * se
-        high = estimate + 1.959964 * se
-        logged = np.ones(estimate.size, dtype=np.bool_)
-        logged[layout.n_stages : layout.n_stages + layout.n_covariate_columns] = False
-        logged[layout.n_stages + layout.n_covariate_columns :][: layout.pairs.size] = False
-        # baselines and half-lives are fitted on the log scale: report them in days and per day
-        estimate = np.where(logged, np.exp(estimate), estimate)
-        low = np.where(logged, np.exp(low), low)
-        high = np.where(logged, np.exp(high), high)
-        se = np.where(logged, estimate * se, se)
-        return Effects(tuple(kinds), tuple(names), tuple(stages), estimate, se, low, high)
+        theta, head, n_kernels = self.theta, layout.head, layout.n_kernels
+        kinds: list[str] = []
+        names: list[str] = []
+        stages: list[str] = []
+        rows: list[tuple[float, float, float, float]] = []  # estimate, se, low, high
+
+        def wald(value: float, se: float) -> tuple[float, float, float, float]:
+            return value, se, value - _Z * se, value + _Z * se
+
+        def logged(value: float, se: float) -> tuple[float, float, float, float]:
+            spread = math.exp(_Z * se)  # se of the log
+            return (
+                math.exp(value),
+                math.exp(value) * se,
+                math.exp(value) / spread,
+                (math.exp(value) * spread),
+            )
+
+        variance = np.diag(covariance)
+        for s in range(layout.n_stages):
+            kinds.append("baseline")
+            names.append("baseline")
+            stages.append(self.stages[s])
+            rows.append(logged(float(theta[s]), math.sqrt(max(float(variance[s]), 0.0))))
+        for column, (k, level) in enumerate(layout.columns):
+            i = layout.n_stages + column
+            kinds.append("covariate")
+            names.append(f"{stats.covariates[k]}={stats.levels[k][level]}")
+            stages.append("")
+            rows.append(wald(float(theta[i]), math.sqrt(max(float(variance[i]), 0.0))))
+        effects = theta[head:].reshape(-1, n_kernels)
+        for p, key in enumerate(layout.pairs.tolist()):
+            block = slice(head + p * n_kernels, head + (p + 1) * n_kernels)
+            cov = covariance[block, block]
+            channel, stage = (
+                stats.channels[key // layout.n_stages],
+                self.stages[key % layout.n_stages],
+            )
+            total = float(effects[p].sum())
+            kinds.append("effect")
+            names.append(channel)
+            stages.append(stage)
+            rows.append(wald(total, math.sqrt(max(float(cov.sum()), 0.0))))
+            kinds.append("half_life")
+            names.append(channel)
+            stages.append(stage)
+            rows.append(_half_life(effects[p], layout.half_lives, cov))
+        table = np.array(rows, dtype=np.float64).reshape(-1, 4)
+        return Effects(
+            tuple(kinds),
+            tuple(names),
+            tuple(stages),
+            table[:, 0],
+            table[:, 1],
+            table[:, 2],
+            table[:, 3],
+        )
 
     # -- credit ----------------------------------------------------------------------------------
     def _touch_losses(self, journeys: Journeys) -> NDArray[np.float64]:
@@ -914,12 +926,13 @@ class FittedHazard:
         stats = attrs.evolve(stats, as_of=self.stats.as_of, end=max(stats.end, self.stats.end))
         stats = _align(stats, self.stats)
         problem = _Problem.of(stats, self._problem.layout)
-        base, effect, kappa = problem.parts(self.theta)
+        base = problem.base(self.theta)
         episode = problem.touch_episode
         n = problem.stage.size
         # Hazard each touch has released by R (its event's right end); events only.
         event = problem.event_weight > 0
-        pushed = np.where(event[episode], effect * -np.expm1(-kappa * problem.d_right), 0.0)
+        released = (problem.touch_effects(self.theta) * problem.touch_right).sum(axis=1)
+        pushed = np.where(event[episode], released, 0.0)
         total = base * (problem.exposure_left + problem.exposure_event) + sum_by(episode, pushed, n)
         n_channels = len(stats.channels) + 1
         channel = np.where(stats.touch_channel >= 0, stats.touch_channel, n_channels - 1)
@@ -1005,7 +1018,7 @@ class FittedHazard:
         open_episode = problem.censor_weight > 0
         open_episode &= ~journeys.converting[stats.journey]
         rows = np.flatnonzero(open_episode)
-        _, effect, kappa = problem.parts(self.theta)
+        touch_effects = problem.touch_effects(self.theta)
         log_b = self.theta[: self.stats.n_stages]
         gamma = self.theta[self.stats.n_stages :][: problem.layout.n_covariate_columns]
         multiplier = np.exp(problem.design @ gamma)
@@ -1019,14 +1032,14 @@ class FittedHazard:
         where[rows] = np.arange(rows.size)
         touch_rows = where[problem.touch_episode]
         mine = touch_rows >= 0
-        t_rows, t_effect, t_kappa = touch_rows[mine], effect[mine], kappa[mine]
-        t_age = problem.d_censor[mine]
+        t_rows, t_effect = touch_rows[mine], touch_effects[mine]
+        t_age = problem.touch_censor_age[mine][:, None]
+        rate_k = (_LN2 / problem.layout.half_lives)[None, :]
         for step in range(steps):
             released = t_effect * (
-                np.exp(-t_kappa * (t_age + step * dt))
-                - np.exp(-t_kappa * (t_age + (step + 1) * dt))
+                np.exp(-rate_k * (t_age + step * dt)) - np.exp(-rate_k * (t_age + (step + 1) * dt))
             )
-            touches_now = sum_by(t_rows, released, rows.size)
+            touches_now = sum_by(t_rows, released.sum(axis=1), rows.size)
             moved_in = np.zeros(rows.size)
             for s in range(n_stages):
                 rate = np.exp(log_b[s]) * multiplier[rows] * dt
@@ -1064,6 +1077,34 @@ def _align(stats: HazardStats, fitted: HazardStats) -> HazardStats:
         touch_channel=lookup[stats.touch_channel],
         covariate_codes=codes,
     )
+
+
+_Z: Final = 1.959964  # the 97.5% normal quantile
+
+
+def _half_life(
+    effects: NDArray[np.float64], half_lives: NDArray[np.float64], covariance: NDArray[np.float64]
+) -> tuple[float, float, float, float]:
+    """When a touch has released half its hazard, in days: estimate, se, 95% interval.
+
+    The kernel is the mixture ``sum_k a_k (1 - 2^(-t / h_k))``; the time solves
+    ``sum_k a_k (1/2 - 2^(-t / h_k)) = 0``. Its standard error comes from the effects' covariance
+    by implicit differentiation; the interval is on the log scale.
+    """
+    if effects.sum() <= 0:
+        return math.nan, math.nan, math.nan, math.nan
+    low, high = math.log(1e-4), math.log(1e5)
+    for _ in range(80):  # bisection on log t: the released share grows with t
+        middle = 0.5 * (low + high)
+        share = float(effects @ (0.5 - np.exp2(-math.exp(middle) / half_lives)))
+        low, high = (middle, high) if share < 0 else (low, middle)
+    t = math.exp(0.5 * (low + high))
+    decay = np.exp2(-t / half_lives)
+    slope = float(effects @ (_LN2 / half_lives * decay))
+    gradient = -(0.5 - decay) / slope
+    se = math.sqrt(max(float(gradient @ covariance @ gradient), 0.0))
+    spread = math.exp(_Z * se / t)
+    return t, se, t / spread, t * spread
 
 
 def _covariance(problem: _Problem, theta: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -1119,6 +1160,9 @@ class Hazard:
     covariates: tuple[str, ...] = attrs.field(default=(), converter=_names)
     allocation: Allocation = attrs.field(default="global", validator=_allocation)
     resolution: timedelta = attrs.field(default=timedelta(days=1), validator=_resolution)
+    kernels: tuple[timedelta, ...] = attrs.field(
+        default=_KERNELS, converter=tuple, validator=_kernels
+    )
 
     @property
     def tags(self) -> Tags:
@@ -1149,6 +1193,7 @@ class Hazard:
                 f"these statistics have covariates {stats.covariates}, the model {self.covariates}"
             )
             raise ModelError(msg)
-        problem = _Problem.of(stats)
+        days = np.array([k / timedelta(days=1) for k in self.kernels], dtype=np.float64)
+        problem = _Problem.of(stats, half_lives=days)
         theta = _minimise(problem)
         return FittedHazard(spec=self, stats=stats, theta=theta, problem=problem)
