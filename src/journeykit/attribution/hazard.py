@@ -11,23 +11,23 @@ at time ``t`` (days) is
 .. math::
 
     \Lambda_{is}(t) = b_s e^{x_i \gamma} (t - S_{is})
-        + \sum_{j \in (i, s),\ t_j \le t} a_{c_j s}
-          \left(1 - e^{-\kappa_{c_j} (t - t_j)}\right),
-    \qquad \kappa_c = \ln 2 / h_c,
+        + \sum_{j \in (i, s),\ t_j \le t} \sum_k a_{c_j s k} \left(1 - 2^{-(t - t_j) / h_k}\right),
 
 a baseline ``b_s`` scaled by the journey's covariates, plus an additive push from each touch of the
-stage: ``a_{cs}`` is the total hazard one touch of channel ``c`` adds in stage ``s`` (for a small
-effect, the probability that the touch alone moves the journey on), released with half-life
-``h_c`` (learned per channel; a short half-life is an immediate effect).
+stage through a non-negative mixture of decay kernels with fixed half-lives ``h_k``: the weights
+are learned per channel and stage, so each channel's decay (and its half-life, when half its
+effect is released) is learned, while the likelihood stays concave in them (a unique optimum).
+``a_cs = sum_k a_csk`` is the total hazard one touch adds: for a small effect, the probability that
+the touch alone moves the journey on.
 
-The likelihood is interval-censored, which is what milestone flags tell: a stage event happened
-after its flagged touch ``L`` (the last touch at or before it) and before ``R`` (the next touch, or
-the goal time; at least ``resolution`` later), so it contributes
-``exp(-Lambda(L)) (1 - exp(-(Lambda(R) - Lambda(L))))``. A journey that has not converted was
-watched until ``as_of`` (``Journeys.as_of``, or the data's end), not until its last touch: its
-current stage contributes ``exp(-Lambda(as_of))``. Weak penalties (ridge on effects and covariates,
-a wide log-normal prior on half-lives) keep the fit finite on small data; the estimate is their
-penalised maximum (L-BFGS-B with the exact gradient, deterministic).
+The likelihood is interval-censored. A stage event known only from its milestone flag happened
+after the flagged touch ``L`` and before the next touch ``R``; one with an exact time ``T`` (the
+goal time, or ``Journeys.lead_time``/``opportunity_time``) in the last ``resolution`` before ``T``.
+Either contributes ``exp(-Lambda(L)) (1 - exp(-(Lambda(R) - Lambda(L))))``. A journey that has not
+converted was watched until its end (``Journeys.end_time``: a lost deal cannot convert after its
+loss) or ``as_of`` (``Journeys.as_of``, or the data's end), not until its last touch: its current
+stage contributes ``exp(-Lambda(C))``. Ridge penalties keep the fit finite on small data; the
+estimate is their penalised maximum (projected Newton with the exact Hessian, deterministic).
 
 Counterfactual credit
 ---------------------
@@ -35,7 +35,7 @@ For a converting journey, stage event ``e`` had probability ``P_e = 1 - exp(-Lam
 happening by when it did; without channel ``c`` it would have had ``P_e^{-c}`` (the same with
 ``c``'s touches removed). The journey is lost without ``c`` with probability
 ``l_i(c) = 1 - prod_e P_e^{-c} / P_e``. That loss is spread over ``c``'s touches: over the stages
-in proportion to ``-log(P_e^{-c} / P_e)``, within a stage in proportion to each touch's fitted
+in proportion to ``-log(P_e^{-c} / P_e)``, within a stage in proportion to each touch's released
 hazard. ``allocation="global"`` scales these per-touch losses by one factor so total conversions
 (value) conserve: channel totals are the expected losses the model computes. ``"journey"``
 normalises them within each converting journey.
@@ -1127,8 +1127,9 @@ class Hazard:
 
     A survival model of conversion (see the module docstring for the formulas) fitted to
     converting and non-converting journeys: a baseline hazard per funnel stage, scaled by
-    journey-level covariates; each touch adds hazard to its stage, released with a half-life
-    learned per channel; journeys that have not converted are censored at ``Journeys.as_of``.
+    journey-level covariates; each touch adds hazard to its stage, released through a decay
+    learned per channel and stage; journeys that have not converted are censored where they
+    stopped being watched (``Journeys.end_time``, else ``Journeys.as_of``).
     A channel's credit is the expected conversions (value) the fitted model loses when the
     channel's touches are removed, spread over those touches by their fitted hazard.
 
@@ -1144,11 +1145,14 @@ class Hazard:
         shares are its touches' losses renormalised within it.
     resolution : timedelta
         The smallest interval in which an event is known to have happened (default one day).
+    kernels : sequence of timedelta
+        Half-lives of the decay kernels a touch's effect is a mixture of (default 1 hour, 1 day,
+        7 days, 30 days; 1 to 12 of them).
 
     Examples
     --------
     >>> import journeykit as jk
-    >>> journeys = jk.assemble(jk.datasets.load_demo())
+    >>> journeys = jk.assemble(jk.datasets.load_demo().records)
     >>> fitted = jk.models.get("hazard").fit(journeys)
     >>> fitted.stages
     ('to_lead', 'to_opportunity', 'conversion')
