@@ -80,7 +80,7 @@ _KERNELS: Final = (
     timedelta(days=30),
 )
 _BOUNDS: Final = {
-    "baseline": (-25.0, 5.0),
+    "baseline": (0.0, 1e3),  # per day
     "covariate": (-15.0, 15.0),
     "effect": (0.0, 50.0),
 }
@@ -517,10 +517,16 @@ class _Problem:
             total_weight=float(stats.event_weight.sum() + stats.censor_weight.sum()),
         )
 
+    def multiplier(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per episode, the covariates' factor on the baseline."""
+        gamma = self.layout.split(theta)[1]
+        out: NDArray[np.float64] = np.exp(self.design @ gamma)
+        return out
+
     def base(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per episode, the baseline rate (per day)."""
-        log_b, gamma, _ = self.layout.split(theta)
-        out: NDArray[np.float64] = np.exp(log_b[self.stage] + self.design @ gamma)
+        rate, gamma, _ = self.layout.split(theta)
+        out: NDArray[np.float64] = rate[self.stage] * self.multiplier(theta)
         return out
 
     def touch_effects(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -537,7 +543,8 @@ class _Problem:
         increment = base * self.exposure_event + self.in_event @ effects
         cum_censor = base * self.exposure_censor + self.to_censor @ effects
         has_event = self.event_weight > 0
-        safe = np.where(has_event, increment, 1.0)
+        # an event needs some hazard: floored so a trial point without any is finitely bad
+        safe = np.where(has_event, np.maximum(increment, 1e-150), 1.0)
         return base, cum_left, safe, cum_censor, has_event
 
     def objective(self, theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
@@ -548,13 +555,12 @@ class _Problem:
         log_p = np.log(-np.expm1(-safe))
         ll = -(we @ cum_left) + we[has_event] @ log_p[has_event] - wc @ cum_censor
         g_inc = np.where(has_event, we * np.exp(-safe) / -np.expm1(-safe), 0.0)  # we psi'(D)
-        g_base = base * (
-            -we * self.exposure_left + g_inc * self.exposure_event - wc * self.exposure_censor
-        )
+        # d ll / d base per episode; base = b_s * exp(x gamma)
+        d_base = -we * self.exposure_left + g_inc * self.exposure_event - wc * self.exposure_censor
         grad = np.concatenate(
             [
-                sum_by(self.stage, g_base, layout.n_stages),
-                self.design.T @ g_base,
+                sum_by(self.stage, d_base * self.multiplier(theta), layout.n_stages),
+                self.design.T @ (d_base * base),
                 self.to_left.T @ -we + self.in_event.T @ g_inc + self.to_censor.T @ -wc,
             ]
         )
@@ -572,9 +578,12 @@ class _Problem:
         second = np.where(has_event, -we * np.exp(-safe) / np.expm1(-safe) ** 2, 0.0)
         events = np.flatnonzero(has_event)
         head = layout.head
-        z = np.column_stack([np.eye(layout.n_stages)[self.stage], self.design])
+        multiplier = self.multiplier(theta)
+        stages = np.eye(layout.n_stages)[self.stage]
+        # d base / d (b, gamma) per episode
+        z = np.column_stack([stages * multiplier[:, None], self.design * base[:, None]])
         # (1) curvature of log(1 - exp(-D)) over event episodes: J' diag(we psi'') J
-        z_event = z[events] * (base * self.exposure_event)[events, None]
+        z_event = z[events] * self.exposure_event[events, None]
         x_event = self.in_event[events]
         weighted = x_event.multiply(second[events][:, None]).tocsr()
         hessian = np.zeros((theta.size, theta.size))
@@ -583,11 +592,15 @@ class _Problem:
         hessian[head:, :head] = cross
         hessian[:head, head:] = cross.T
         hessian[head:, head:] = np.asarray((x_event.T @ weighted).toarray(), dtype=np.float64)
-        # (2) the baseline's own curvature: base * G * z z'
-        g_base = base * (
-            -we * self.exposure_left + g_inc * self.exposure_event - wc * self.exposure_censor
+        # (2) the baseline's own curvature: d2 base is m x (b, gamma) and base x x' (gamma, gamma)
+        d_base = -we * self.exposure_left + g_inc * self.exposure_event - wc * self.exposure_censor
+        n_stages = layout.n_stages
+        cross_b = (stages * (d_base * multiplier)[:, None]).T @ self.design
+        hessian[:n_stages, n_stages:head] += cross_b
+        hessian[n_stages:head, :n_stages] += cross_b.T
+        hessian[n_stages:head, n_stages:head] += self.design.T @ (
+            self.design * (d_base * base)[:, None]
         )
-        hessian[:head, :head] += z.T @ (z * g_base[:, None])
         scale = max(self.total_weight, 1.0)
         return (-hessian + np.diag(_penalty_curvature(layout))) / scale
 
@@ -631,44 +644,49 @@ def _start(problem: _Problem) -> NDArray[np.float64]:
         layout.n_stages,
     )
     rate = np.maximum(events, 0.5) / np.maximum(exposure, 1.0)
-    # a stage without events has a rate of 0: start at the bound instead of creeping towards it
-    log_rate = np.where(events > 0, np.log(rate), _BOUNDS["baseline"][0])
+    # a stage without events has a rate of 0
+    start_rate = np.where(events > 0, rate, 0.0)
     n_effects = layout.pairs.size * layout.n_kernels
     return np.concatenate(
-        [log_rate, np.zeros(layout.n_covariate_columns), np.full(n_effects, 0.01)]
+        [start_rate, np.zeros(layout.n_covariate_columns), np.full(n_effects, 0.01)]
     )
 
 
 def _minimise(problem: _Problem) -> NDArray[np.float64]:
-    """Projected Newton with the exact Hessian, damped where it is not positive definite.
+    """Projected Newton with the exact Hessian and Levenberg-Marquardt damping.
 
     Effects at their lower bound 0 whose gradient pushes them further down are held there. The
-    penalised likelihood is smooth, so Newton converges in a few dozen steps to machine precision:
-    the optimum (not the path to it) decides the result, so it is deterministic and does not
-    depend on the order of channels or journeys beyond rounding.
+    damping grows after a step that fails to decrease the objective (kernels that overlap make
+    the Hessian nearly singular) and shrinks after one that succeeds, so the last steps are pure
+    Newton steps and converge to machine precision: the optimum, not the path to it, decides the
+    result, which is deterministic and independent of the order of channels or journeys beyond
+    rounding.
     """
     bounds = np.array(problem.layout.bounds())
     low, high = bounds[:, 0], bounds[:, 1]
     theta = np.clip(_start(problem), low, high)
     value, grad = problem.objective(theta)
+    damping = 1e-3
     for _ in range(_MAX_STEPS):
         held = ((theta <= low) & (grad > 0)) | ((theta >= high) & (grad < 0))
         free = np.flatnonzero(~held)
         if free.size == 0 or float(np.max(np.abs(grad[free]))) < _GRADIENT_TOLERANCE:
             return theta
         hessian = problem.hessian(theta)[np.ix_(free, free)]
-        direction = np.zeros(theta.size)
-        direction[free] = _newton_direction(hessian, grad[free])
-        step, accepted = 1.0, False
-        for _ in range(60):
-            trial = np.clip(theta + step * direction, low, high)
+        scale = np.maximum(np.abs(np.diag(hessian)), 1e-12)
+        accepted = False
+        for _ in range(40):
+            direction = np.zeros(theta.size)
+            direction[free] = _newton_direction(hessian + damping * np.diag(scale), grad[free])
+            trial = np.clip(theta + direction, low, high)
             trial_value, trial_grad = problem.objective(trial)
             if np.isfinite(trial_value) and trial_value <= value + 1e-4 * float(
                 grad @ (trial - theta)
             ):
                 accepted = True
+                damping = max(damping / 4.0, 1e-12)
                 break
-            step *= 0.5
+            damping = damping * 8.0 + 1e-9
         if not accepted or (trial_value >= value and np.array_equal(trial, theta)):
             return theta  # no further decrease is representable: converged to rounding
         converged = value - trial_value <= 1e-16 * max(1.0, abs(value))
@@ -689,7 +707,7 @@ _GRADIENT_TOLERANCE: Final = 1e-11
 def _newton_direction(
     hessian: NDArray[np.float64], grad: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """``-H^-1 g`` with ``H`` damped until positive definite (Levenberg)."""
+    """``-H^-1 g`` with ``H`` damped further until positive definite."""
     scale = float(np.mean(np.abs(np.diag(hessian)))) or 1.0
     damping = 0.0
     identity = np.eye(grad.size)
@@ -697,7 +715,7 @@ def _newton_direction(
         try:
             factor = np.linalg.cholesky(hessian + damping * identity)
         except np.linalg.LinAlgError:
-            damping = max(2.0 * damping, 1e-8 * scale)
+            damping = max(2.0 * damping, 1e-10 * scale)
             continue
         return -np.asarray(_cholesky_solve(factor, grad), dtype=np.float64)
     return -grad / scale
@@ -879,7 +897,8 @@ class FittedHazard:
             kinds.append("baseline")
             names.append("baseline")
             stages.append(self.stages[s])
-            rows.append(logged(float(theta[s]), math.sqrt(max(float(variance[s]), 0.0))))
+            rate, se = float(theta[s]), math.sqrt(max(float(variance[s]), 0.0))
+            rows.append(logged(math.log(rate), se / rate) if rate > 0 else wald(rate, se))
         for column, (k, level) in enumerate(layout.columns):
             i = layout.n_stages + column
             kinds.append("covariate")
@@ -1019,7 +1038,7 @@ class FittedHazard:
         open_episode &= ~journeys.converting[stats.journey]
         rows = np.flatnonzero(open_episode)
         touch_effects = problem.touch_effects(self.theta)
-        log_b = self.theta[: self.stats.n_stages]
+        rates = self.theta[: self.stats.n_stages]
         gamma = self.theta[self.stats.n_stages :][: problem.layout.n_covariate_columns]
         multiplier = np.exp(problem.design @ gamma)
         horizon = within / timedelta(days=1)
@@ -1042,7 +1061,7 @@ class FittedHazard:
             touches_now = sum_by(t_rows, released.sum(axis=1), rows.size)
             moved_in = np.zeros(rows.size)
             for s in range(n_stages):
-                rate = np.exp(log_b[s]) * multiplier[rows] * dt
+                rate = rates[s] * multiplier[rows] * dt
                 own = problem.stage[rows] == s
                 hazard = rate + np.where(own, touches_now, 0.0)
                 leave = state[:, s] * -np.expm1(-hazard)
