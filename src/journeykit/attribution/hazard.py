@@ -525,7 +525,7 @@ class _Problem:
 
     def base(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per episode, the baseline rate (per day)."""
-        rate, gamma, _ = self.layout.split(theta)
+        rate = self.layout.split(theta)[0]
         out: NDArray[np.float64] = rate[self.stage] * self.multiplier(theta)
         return out
 
