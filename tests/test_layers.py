@@ -56,11 +56,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "journeykit.datasets",
         "journeykit.testing",
         "journeykit.dask",
+        "journeykit.experiments",
     ),
     # 5: figures and reports of results
     ("journeykit.plot", "journeykit.report"),
     # 6: the command and the package's public face
-    ("journeykit.cli", "journeykit.__main__", "journeykit"),
+    ("journeykit.cli", "journeykit._cli_experiment", "journeykit.__main__", "journeykit"),
 )
 
 
