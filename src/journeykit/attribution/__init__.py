@@ -6,7 +6,7 @@ package because importing them is what registers ``"linear"``, ``"markov"``, ...
 
 from typing import TYPE_CHECKING
 
-from journeykit._lazy import attach
+from journeykit import _lazy
 from journeykit.attribution import markov, rules, shapley  # registers the built-in models
 
 if TYPE_CHECKING:
@@ -44,4 +44,4 @@ _LAZY = {
 }
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any typo as Any
-    __getattr__, __dir__ = attach(__name__, _LAZY)
+    __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)
