@@ -163,7 +163,7 @@ def test_result_plot_accessors_draw_through_the_registered_figures() -> None:
 
 
 def _lazy_packages() -> list[str]:
-    return [m for m, p in MODULES.items() if "attach(__name__, _LAZY)" in p.read_text()]
+    return [m for m, p in MODULES.items() if "_lazy.attach(__name__, _LAZY)" in p.read_text()]
 
 
 def _declared(path: Path) -> tuple[list[str], dict[str, str], dict[str, str], set[str]]:
@@ -188,7 +188,7 @@ def _declared(path: Path) -> tuple[list[str], dict[str, str], dict[str, str], se
                     sub = f"{imp.module}.{alias.name}"
                     typed[alias.name] = sub if sub == f"{package}.{alias.name}" else imp.module
         elif isinstance(node, ast.ImportFrom) and node.module == package:
-            eager |= {a.name for a in node.names}
+            eager |= {a.name for a in node.names if not a.name.startswith("_")}
     return public, table, typed, eager
 
 

@@ -11,7 +11,7 @@ that needs them runs.
 
 from typing import TYPE_CHECKING
 
-from journeykit._lazy import attach
+from journeykit import _lazy
 from journeykit._version import __version__
 
 if TYPE_CHECKING:
@@ -155,4 +155,4 @@ _LAZY = {
 }
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any jk.<typo> as Any
-    __getattr__, __dir__ = attach(__name__, _LAZY)
+    __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)

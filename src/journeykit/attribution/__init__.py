@@ -6,7 +6,7 @@ imports a built-in model's module when its name is first asked for.
 
 from typing import TYPE_CHECKING
 
-from journeykit._lazy import attach
+from journeykit import _lazy
 
 if TYPE_CHECKING:
     from journeykit.attribution import games, hazard, markov, rules, shapley
@@ -48,4 +48,4 @@ _LAZY = {
 }
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any typo as Any
-    __getattr__, __dir__ = attach(__name__, _LAZY)
+    __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)
