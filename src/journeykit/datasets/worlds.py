@@ -828,6 +828,7 @@ class _Play:
     on: NDArray[np.bool_]  # per channel
     horizon: float
     upcoming: NDArray[np.int64]  # see _upcoming
+    padded_time: NDArray[np.float64]  # candidate times, then inf for "no more candidates"
     key: NDArray[np.float64]  # (account, time) of every candidate as one sorted number
     t: NDArray[np.float64]
     stage: NDArray[np.int64]  # 0..2, then _WON, _LOST or _CENSORED
@@ -859,6 +860,7 @@ class _Play:
             on=on,
             horizon=horizon,
             upcoming=_upcoming(draws, mech),
+            padded_time=np.append(draws.time, np.inf),
             key=draws.account * (horizon + 1.0) + draws.time,
             t=np.zeros(n),
             stage=np.zeros(n, dtype=np.int64),
@@ -888,7 +890,7 @@ class _Play:
         s = self.stage[act]
         ptr = self.ptr[act]
         k = np.where(ptr < draws.offsets[act + 1], self.upcoming[s, ptr], total)
-        t_cand = np.append(draws.time, np.inf)[k]
+        t_cand = self.padded_time[k]
         t_react, t_loss = self.soonest[act], self.lose_at[act]
         te = np.minimum(np.minimum(t_cand, t_react), np.minimum(t_loss, self.horizon))
         # ties: candidate, reactive, loss, end
