@@ -568,7 +568,7 @@ def simulate_continuous(
     n_accounts : int
         Number of buying accounts (each with a committee of one to five buyers), at most
         100,000: every touch becomes a validated :class:`~journeykit.Touchpoint` (about 23 per
-        account), and 10,000 accounts take about 6 seconds.
+        account), and 10,000 accounts take about 5 seconds.
     seed : int
         Seed of every random draw: the same seed gives the same world, bit for bit.
     world : ContinuousWorld or str
