@@ -7,6 +7,7 @@ is built from all of them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Literal
@@ -19,7 +20,7 @@ from journeykit._building import enum_column
 from journeykit.buyers import Buyer
 from journeykit.deals import Deal, Outcome
 from journeykit.errors import Problem, ValidationError
-from journeykit.journeys import NAT, Column, Journeys, smallest_code_dtype, to_micros
+from journeykit.journeys import NAT, Column, Journeys, from_micros, smallest_code_dtype, to_micros
 from journeykit.milestones import Milestone
 from journeykit.records import Records
 from journeykit.touchpoints import Reach, Team, Touchpoint
@@ -93,6 +94,8 @@ def assemble(
     stall_after: timedelta = timedelta(days=180),
     as_of: datetime | None = None,
     stage_order: Sequence[str] | None = None,
+    currency: str | None = None,
+    rates: Rates | None = None,
 ) -> Journeys:
     """Turn records into journeys: one per deal, and one per account or buyer without a deal.
 
@@ -128,6 +131,15 @@ def assemble(
         (stage hopping) but entered a later one reached the goal when it entered the first later
         stage. Without an order, only won deals are known to have passed every stage: one that
         skipped the goal stage reached it at its close.
+    currency : str, optional
+        The reporting currency (ISO 4217). Needed with ``rates``; without them it must be the
+        deals' own currency.
+    rates : mapping or callable, optional
+        Exchange rates into ``currency``: ``{"JPY": 0.0062, ...}`` (1 unit of the deal's currency
+        in the reporting currency; the reporting currency itself is 1), or a function
+        ``rate(code, moment)`` called with the instant each deal converted. Converting deals in
+        different currencies are an error without them: values are never summed across
+        currencies. The journeys' ``currency`` says what their values are in.
 
     Returns
     -------
@@ -175,6 +187,7 @@ def assemble(
             stage_order=stage_order,
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
+    specs, reporting = _in_one_currency(records, specs, currency, rates)
     journeys = _build(records, table, specs)
     return attrs.evolve(
         journeys,
@@ -182,7 +195,65 @@ def assemble(
         lead_time=_first_leads(records, table, specs, journeys),
         opportunity_time=np.array([s.created for s in specs], dtype=np.int64),
         as_of=moment,
+        currency=reporting,
     )
+
+
+Rates = Mapping[str, float] | Callable[[str, datetime], float]
+
+
+def _in_one_currency(
+    records: Records, specs: list[_Spec], currency: str | None, rates: Rates | None
+) -> tuple[list[_Spec], str | None]:
+    """The specs with every converting deal's value in one currency, and that currency.
+
+    Lead journeys are worth 1 each (no currency). Deals are looked up by the journey's ID.
+    """
+    deals = {d.id: d for d in records.deals}
+    converting = [s for s in specs if s.converts and s.id in deals]
+    found = sorted({deals[s.id].currency for s in converting})
+    if rates is None:
+        if len(found) > 1 or (currency is not None and found and found != [currency]):
+            examples = ", ".join(
+                f"{s.id!r} ({deals[s.id].currency})"
+                for code in found
+                for s in [next(s for s in converting if deals[s.id].currency == code)]
+            )
+            message = (
+                f"holds converting deals in {', '.join(found)} (e.g. {examples}); values are "
+                "never summed across currencies: pass rates= and currency= to convert them"
+            )
+            raise ValidationError([Problem("assemble", "currency", message)])
+        return specs, found[0] if found else currency
+    if currency is None:
+        raise ValidationError(
+            [Problem("assemble", "currency", "is needed with rates= (the currency to report in)")]
+        )
+    out = []
+    for spec in specs:
+        deal = deals.get(spec.id)
+        if not spec.converts or deal is None:
+            out.append(spec)
+            continue
+        moment = from_micros(spec.goal) or deal.created_at
+        rate = _rate(rates, deal.currency, currency, moment)
+        if rate is None or not math.isfinite(rate) or rate <= 0:
+            message = (
+                f"has no usable rate from {deal.currency} to {currency} "
+                f"at {moment:%Y-%m-%d} (got {rate!r})"
+            )
+            raise ValidationError([Problem(f"Deal {deal.id!r}", "currency", message)])
+        out.append(attrs.evolve(spec, value=deal.value * rate))
+    return out, currency
+
+
+def _rate(rates: Rates, code: str, currency: str, moment: datetime) -> float | None:
+    if callable(rates):
+        return float(rates(code, moment))
+    if code == currency:
+        return float(rates.get(code, 1.0))
+    found = rates.get(code)
+    return None if found is None else float(found)
 
 
 def _first_leads(

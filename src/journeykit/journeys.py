@@ -199,6 +199,9 @@ class Journeys:
         When the data was observed until (int64 microseconds, UTC): a journey that has not
         converted was watched until then (time-to-event models censor it there). ``None``: the
         data's end, its latest touch or goal time.
+    currency : str, optional
+        The ISO 4217 code every ``value`` is in (``assemble`` sets it from the deals, converted
+        to one reporting currency when they differ); ``None`` when unknown.
     """
 
     offsets: NDArray[np.int64] = attrs.field(converter=_int64)
@@ -217,6 +220,7 @@ class Journeys:
         default=None, converter=_optional_int64
     )
     as_of: int | None = attrs.field(default=None, converter=attrs.converters.optional(int))
+    currency: str | None = None
     _cache: dict[str, Any] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
@@ -555,6 +559,7 @@ class Journeys:
                 None if self.opportunity_time is None else per_journey(self.opportunity_time)
             ),
             as_of=self.as_of,
+            currency=self.currency,
         )
 
     def with_values(
@@ -626,7 +631,17 @@ def concat(parts: Sequence[Journeys]) -> Journeys:
         lead_time=optional("lead_time", NAT, "journey"),
         opportunity_time=optional("opportunity_time", NAT, "journey"),
         as_of=max((p.as_of for p in parts if p.as_of is not None), default=None),
+        currency=_one_currency(parts),
     )
+
+
+def _one_currency(parts: Sequence[Journeys]) -> str | None:
+    """The parts' common currency; values in different currencies cannot be put together."""
+    found = sorted({p.currency for p in parts if p.currency is not None})
+    if len(found) > 1:
+        problem = f"holds values in {', '.join(found)}: convert them to one currency first"
+        raise ValidationError([Problem("Journeys", "currency", problem)])
+    return found[0] if found else None
 
 
 def _concat_columns(columns: Sequence[Column]) -> Column:
