@@ -457,7 +457,8 @@ def test_intervals_cover_the_true_effect() -> None:
 @pytest.mark.slow
 def test_calibration_lowers_the_error_of_a_rule_model() -> None:
     study = calibration_study(["linear"], seeds=[0], settings=["default"], n_accounts=6000)
-    ((_, _, _, tested, before, keep, rest),) = study.rows
+    ((_, _, _, tested, before, keep, rest, best),) = study.rows
     assert tested == ("display", "email", "paid_social")
     assert keep < before
     assert rest < before
+    assert best < before
