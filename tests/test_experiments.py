@@ -188,6 +188,15 @@ def test_analysis_is_invariant_to_unit_order() -> None:
     assert a.p_value == pytest.approx(b.p_value, rel=1e-9)
 
 
+def test_frames_of_any_backend_give_the_same_analysis() -> None:
+    data = _experiment(2000, 12, effect=0.02)
+    want = analyze(data, unit="unit", method="welch")["treatment"]
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    for frame in (pd.DataFrame(data), pl.DataFrame(data)):
+        assert analyze(frame, unit="unit", method="welch")["treatment"] == want
+
+
 def test_an_aa_test_rejects_at_about_alpha() -> None:
     rejected = [
         analyze(_experiment(1000, seed), method="welch")["treatment"].conversion_p_value < 0.05
