@@ -17,6 +17,7 @@ import journeykit as jk
 from journeykit.datasets import simulate
 from journeykit.errors import JourneykitError, ModelError, ValidationError
 from journeykit.experiments import (
+    Calibration,
     Estimate,
     analyze,
     assign,
@@ -347,6 +348,9 @@ def test_calibration_sets_tested_totals_and_keeps_untested_credit(
     for channel in set(before) - {"webinar", "demo"}:
         assert after[channel] == pytest.approx(before[channel])
     calibration = calibrated.model
+    assert isinstance(calibration, Calibration)
+    with pytest.raises(jk.ModelError, match="cannot be refitted"):
+        calibration.fit(result.journeys)
     assert calibration.measured["webinar"] == Estimate(3e5, 1e5, 5e5)
     assert calibration.baseline_value == pytest.approx(result.total_value - after.total)
     rest = calibrate(result, measured, untested="rest").by("channel", measure="value")
