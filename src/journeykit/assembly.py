@@ -7,7 +7,7 @@ is built from all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit.buyers import Buyer
-from journeykit.deals import Deal, Outcome
+from journeykit.deals import Deal, DealKind, Outcome
 from journeykit.errors import Problem, ValidationError
 from journeykit.journeys import NAT, Column, Journeys, smallest_code_dtype, to_micros
 from journeykit.milestones import Milestone
@@ -80,6 +80,8 @@ class _Spec:
     goal: int  # when it converted (NAT if it did not)
     end: int  # the outcome's instant: goal, loss, stall check, or the last touch
     created: int  # when its opportunity was created (NAT for no deal)
+    kind: str | None = None  # its deal's kind (None for no deal)
+    roles: Mapping[str, str] = attrs.field(factory=dict)  # buyer ID -> role on the deal
 
 
 def assemble(
@@ -92,6 +94,7 @@ def assemble(
     stall_after: timedelta = timedelta(days=180),
     as_of: datetime | None = None,
     stage_order: Sequence[str] | None = None,
+    kinds: Iterable[DealKind | str] | None = None,
 ) -> Journeys:
     """Turn records into journeys: one per deal, and one per account or buyer without a deal.
 
@@ -133,8 +136,9 @@ def assemble(
         Journeys sorted by ID: deal IDs, ``"account:<id>"`` and ``"buyer:<id>"``. Columns:
         ``channel``, ``team``, ``reach``, ``asset``, ``asset_kind``, ``campaign``, ``persona``,
         ``buyer``, ``account``, ``segment`` (the account's), ``touch`` (the touchpoint's ID, to
-        write credit back to a CRM) and ``cost``. Touches after a journey's goal (or end) never
-        count.
+        write credit back to a CRM), ``deal_kind`` (the kind of the journey's deal, missing for
+        journeys without one), ``role`` (the touch's buyer's role on the deal, if listed) and
+        ``cost``. Touches after a journey's goal (or end) never count.
 
     Notes
     -----
@@ -144,6 +148,15 @@ def assemble(
     of a converting journey. With several touches at one instant, the last in input order carries
     the flag; a milestone with no touch at or before it is not flagged (models then spread its
     weight as their docstrings say).
+
+    Repeat business: a won deal closes its account's story so far. A deal's journey holds only the
+    touches after the latest *earlier win* of the same account (a B2C deal: of its primary buyer),
+    that is a won deal that closed before this deal's goal or end (ties broken by creation time,
+    then ID), whatever the kinds asked for. So a touch between a first win and an expansion
+    belongs to the expansion's journey, never to the closed deal, and the journeys of an
+    account's won deals never share a touch. Lost deals close no window: a lost attempt's touches
+    also count for the account's next deal. Touches after an account's last win that no later
+    deal takes yet are in no journey.
 
     Examples
     --------
@@ -157,6 +170,7 @@ def assemble(
     ('paid_social', 'webinar', 'email', 'call', 'demo')
     """
     _check_options(goal, rollup, lookback)
+    wanted = _check_kinds(kinds)
     table = _Touches.of(records, include)
     moment = to_micros(as_of) if as_of is not None else _latest(records)
     if goal == "lead":
@@ -170,6 +184,7 @@ def assemble(
             stall_after=stall_after,
             as_of=moment,
             stage_order=stage_order,
+            kinds=wanted,
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
     return _build(records, table, specs)
@@ -221,6 +236,57 @@ def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:
         raise ValidationError(problems)
 
 
+def _check_kinds(kinds: Iterable[DealKind | str] | None) -> frozenset[DealKind] | None:
+    if kinds is None:
+        return None
+    if isinstance(kinds, str | DealKind):
+        kinds = [kinds]
+    wanted = set()
+    for kind in kinds:
+        try:
+            wanted.add(DealKind(kind))
+        except ValueError:
+            choices = ", ".join(repr(k.value) for k in DealKind)
+            message = f"must be deal kinds among {choices} (got {kind!r})"
+            raise ValidationError([Problem("assemble", "kinds", message)]) from None
+    return frozenset(wanted)
+
+
+def _win_key(deal: Deal) -> tuple[int, int, str]:
+    return (to_micros(deal.closed_at), to_micros(deal.created_at), deal.id)  # type: ignore[arg-type]  # wins have a close
+
+
+def _customer(deal: Deal) -> str:
+    # Repeat business is counted per account; a B2C deal's customer is its primary buyer.
+    return f"account:{deal.account}" if deal.account is not None else f"buyer:{deal.primary_buyer}"
+
+
+def _wins_by_customer(records: Records) -> dict[str, list[tuple[tuple[int, int, str], int]]]:
+    """Per customer, its won deals' sort keys and close times, in order."""
+    wins: dict[str, list[tuple[tuple[int, int, str], int]]] = {}
+    for deal in records.deals:
+        if deal.outcome is Outcome.WON:
+            key = _win_key(deal)
+            wins.setdefault(_customer(deal), []).append((key, key[0]))
+    for entries in wins.values():
+        entries.sort()
+    return wins
+
+
+def _window_start(
+    deal: Deal, end: int, wins: Mapping[str, list[tuple[tuple[int, int, str], int]]]
+) -> int:
+    """The close of the latest earlier win of the deal's customer (NAT if none)."""
+    own = (end, to_micros(deal.created_at), deal.id)
+    start = NAT
+    for key, closed in wins.get(_customer(deal), []):
+        if key >= own:
+            break
+        if key[2] != deal.id:
+            start = closed
+    return start
+
+
 def _latest(records: Records) -> int:
     moments = [t.time for t in records.touchpoints]
     for deal in records.deals:
@@ -264,14 +330,18 @@ def _deal_journeys(
     stall_after: timedelta,
     as_of: int,
     stage_order: Sequence[str] | None,
+    kinds: frozenset[DealKind] | None = None,
 ) -> list[_Spec]:
     index = {b.id: i for i, b in enumerate(records.buyers)}
     specs: list[_Spec] = []
     covered: set[int] = set()
     stall = stall_after // _MICROSECOND
+    wins = _wins_by_customer(records)
     for deal in records.deals:
         buyers = _buyers_of(records, deal, rollup, index)
         covered.update(buyers)
+        if kinds is not None and deal.kind not in kinds:
+            continue
         created = to_micros(deal.created_at)
         reached = _reached(deal, goal, stage_order)
         if reached is not None:
@@ -283,7 +353,8 @@ def _deal_journeys(
         else:
             continue  # an open deal that has not stalled is undecided: no evidence either way
         rows = table.of_buyers(buyers)
-        rows = rows[table.time[rows] <= end]
+        times = table.time[rows]
+        rows = rows[(times <= end) & (times > _window_start(deal, end, wins))]
         converts = reached is not None
         specs.append(
             _Spec(
@@ -294,9 +365,12 @@ def _deal_journeys(
                 end if converts else NAT,
                 end,
                 created,
+                deal.kind.value,
+                {m.buyer: m.role for m in deal.buyers if m.role is not None},
             )
         )
-    specs += _idle_journeys(records, table, covered, rollup, as_of)
+    if kinds is None:
+        specs += _idle_journeys(records, table, covered, rollup, as_of)
     return specs
 
 
@@ -413,6 +487,7 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
     kinds = {a.id: a.kind.value for a in records.assets}
     segments: dict[str | None, str | None] = {a.id: a.segment for a in records.accounts}
     converts = np.array([s.converts for s in specs], dtype=np.bool_)
+    owner_journey = np.repeat(np.arange(len(specs)), lengths)
     return Journeys(
         offsets=offsets,
         time=times,
@@ -428,6 +503,13 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
             "account": _codes([b.account for b in owners]),
             "segment": _codes([segments.get(b.account) for b in owners]),
             "touch": _codes([t.id for t in touches]),
+            "deal_kind": _codes(np.repeat([s.kind for s in specs], lengths).tolist()),
+            "role": _codes(
+                [
+                    specs[j].roles.get(b.id)
+                    for j, b in zip(owner_journey.tolist(), owners, strict=True)
+                ]
+            ),
         },
         journey=Column(
             np.arange(len(specs), dtype=smallest_code_dtype(len(specs))), [s.id for s in specs]
