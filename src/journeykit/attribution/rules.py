@@ -89,14 +89,6 @@ def _check_role_weights(instance: Any, attribute: attrs.Attribute[Any], value: A
             raise ModelError(msg)
 
 
-def _per_field() -> Any:
-    return attrs.field(default="journey", validator=_check_per)
-
-
-def _role_weights_field() -> Any:
-    return attrs.field(default=(), converter=_to_role_weights, validator=_check_role_weights)
-
-
 def _buyer_weights(journeys: Journeys, role_weights: RoleWeights) -> NDArray[np.float64]:
     """Per touch, its buyer's weight in the committee: by role, 1 for unlisted roles."""
     role = journeys.columns.get("role")
@@ -192,8 +184,10 @@ class FirstTouch(_Rule):
     Credit(channel, conversions: webinar_a=0.5, webinar_b=0.5, demo=0)
     """
 
-    per: Per = _per_field()
-    role_weights: RoleWeights = _role_weights_field()
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""
@@ -281,7 +275,9 @@ class Linear(_Rule):
     """
 
     per: Literal["touch", "channel", "buyer"] = attrs.field(default="touch")
-    role_weights: RoleWeights = _role_weights_field()
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     @per.validator
     def _check_per(self, _attribute: attrs.Attribute[Any], value: str) -> None:
@@ -388,8 +384,10 @@ class PositionBased(_Rule):
     tags: ClassVar[Tags] = Tags()
     first: float = attrs.field(default=0.4, validator=_fraction)
     last: float = attrs.field(default=0.4, validator=_fraction)
-    per: Per = _per_field()
-    role_weights: RoleWeights = _role_weights_field()
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.first + self.last > 1 + 1e-12:
@@ -469,8 +467,10 @@ class CustomPositions(_Rule):
     opportunity_created: float = attrs.field(default=0.0, validator=_fraction)
     closed_won: float = attrs.field(default=0.0, validator=_fraction)
     middle: float = attrs.field(default=0.0, validator=_fraction)
-    per: Per = _per_field()
-    role_weights: RoleWeights = _role_weights_field()
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def __attrs_post_init__(self) -> None:
         total = sum(_position_weights(self).values())
@@ -527,8 +527,10 @@ class WShaped(_Rule):
     first: float = attrs.field(default=0.3, validator=_fraction)
     lead_created: float = attrs.field(default=0.3, validator=_fraction)
     opportunity_created: float = attrs.field(default=0.3, validator=_fraction)
-    per: Per = _per_field()
-    role_weights: RoleWeights = _role_weights_field()
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_at_most_one(self)
@@ -553,8 +555,10 @@ class FullPath(_Rule):
     lead_created: float = attrs.field(default=0.225, validator=_fraction)
     opportunity_created: float = attrs.field(default=0.225, validator=_fraction)
     closed_won: float = attrs.field(default=0.225, validator=_fraction)
-    per: Per = _per_field()
-    role_weights: RoleWeights = _role_weights_field()
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_at_most_one(self)
@@ -570,16 +574,16 @@ _NOT_WEIGHTS = frozenset({"per", "role_weights"})
 def _position_weights(spec: Any) -> dict[str, float]:
     """The spec's weights by anchor name (its other options left out)."""
     return {
-        f.name: getattr(spec, f.name) for f in attrs.fields(type(spec)) if f.name not in _NOT_WEIGHTS
+        f.name: getattr(spec, f.name)
+        for f in attrs.fields(type(spec))
+        if f.name not in _NOT_WEIGHTS
     }
 
 
 def _as_custom(spec: WShaped | FullPath) -> CustomPositions:
     weights = _position_weights(spec)
     middle = max(1.0 - float(sum(weights.values())), 0.0)
-    return CustomPositions(
-        **weights, middle=middle, per=spec.per, role_weights=spec.role_weights
-    )
+    return CustomPositions(**weights, middle=middle, per=spec.per, role_weights=spec.role_weights)
 
 
 def _check_at_most_one(spec: Any) -> None:

@@ -270,7 +270,6 @@ def deals(
     )
 
 
-
 @st.composite
 def records(
     draw: st.DrawFn,
