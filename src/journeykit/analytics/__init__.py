@@ -3,6 +3,7 @@
 Each analytic returns a typed result with ``to_frame()`` and a readable repr.
 """
 
+from journeykit.analytics.calendar import ContentCalendar, content_calendar
 from journeykit.analytics.diagnosis import Diagnosis, Finding, diagnose, wilson
 from journeykit.analytics.effort import DuplicatedEffort, duplicated_effort
 from journeykit.analytics.funnel import (
@@ -22,6 +23,7 @@ from journeykit.analytics.uncertainty import BootstrapResult, Interval, bootstra
 __all__ = [
     "STAGES",
     "BootstrapResult",
+    "ContentCalendar",
     "Diagnosis",
     "DuplicatedEffort",
     "Finding",
@@ -33,6 +35,7 @@ __all__ = [
     "Split",
     "StageFunnel",
     "bootstrap",
+    "content_calendar",
     "deal_stages",
     "diagnose",
     "duplicated_effort",
