@@ -16,12 +16,21 @@ from journeykit.analytics.funnel import (
     sales_velocity,
 )
 from journeykit.analytics.handoff import Handoff, handoff
+from journeykit.analytics.lifecycle import (
+    AccountLifetime,
+    LifecycleSplit,
+    Retention,
+    account_lifetime,
+    lifecycle_split,
+    retention,
+)
 from journeykit.analytics.metrics import Metrics, metrics, return_on_spend
 from journeykit.analytics.split import Split, split
 from journeykit.analytics.uncertainty import BootstrapResult, Interval, bootstrap
 
 __all__ = [
     "STAGES",
+    "AccountLifetime",
     "BootstrapResult",
     "ContentCalendar",
     "Diagnosis",
@@ -31,9 +40,12 @@ __all__ = [
     "FunnelGroup",
     "Handoff",
     "Interval",
+    "LifecycleSplit",
     "Metrics",
+    "Retention",
     "Split",
     "StageFunnel",
+    "account_lifetime",
     "bootstrap",
     "content_calendar",
     "deal_stages",
@@ -41,7 +53,9 @@ __all__ = [
     "duplicated_effort",
     "funnel",
     "handoff",
+    "lifecycle_split",
     "metrics",
+    "retention",
     "return_on_spend",
     "sales_velocity",
     "split",

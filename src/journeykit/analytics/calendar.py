@@ -259,6 +259,12 @@ def _period_codes(micros: NDArray[np.int64], period: str) -> tuple[NDArray[np.in
     return codes.ravel().astype(np.int64), [_period_label(int(i), period) for i in present]
 
 
+def period_labels(micros: NDArray[np.int64], period: str) -> list[str]:
+    """The label of each instant's calendar period (``"2024-03"``, ``"2024-Q1"``, ...)."""
+    codes, labels = _period_codes(micros, period)
+    return [labels[c] for c in codes.tolist()]
+
+
 def _period_label(index: int, period: str) -> str:
     if period == "week":
         return str(np.datetime64(index * 7 - 3, "D"))

@@ -11,6 +11,13 @@ from journeykit.datasets.accuracy import (
 )
 from journeykit.datasets.demo import load_demo
 from journeykit.datasets.example import example_records
+from journeykit.datasets.lifecycle import (
+    DEFAULT_LIFECYCLE_CHANNELS,
+    LifecycleChannel,
+    LifecycleSimulation,
+    lifecycle_example,
+    simulate_lifecycle,
+)
 from journeykit.datasets.simulation import (
     DEFAULT_CHANNELS,
     ChannelSpec,
@@ -22,18 +29,23 @@ from journeykit.datasets.simulation import (
 
 __all__ = [
     "DEFAULT_CHANNELS",
+    "DEFAULT_LIFECYCLE_CHANNELS",
     "DEFAULT_MODELS",
     "SETTINGS",
     "AccuracyReport",
     "ChannelSpec",
     "Effect",
     "GroundTruth",
+    "LifecycleChannel",
+    "LifecycleSimulation",
     "Score",
     "Simulation",
     "accuracy_report",
     "example_records",
+    "lifecycle_example",
     "load_demo",
     "rescale",
     "score",
     "simulate",
+    "simulate_lifecycle",
 ]
