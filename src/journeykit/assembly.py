@@ -149,14 +149,13 @@ def assemble(
     the flag; a milestone with no touch at or before it is not flagged (models then spread its
     weight as their docstrings say).
 
-    Repeat business: a won deal closes its account's story so far. A deal's journey holds only the
-    touches after the latest *earlier win* of the same account (a B2C deal: of its primary buyer),
-    that is a won deal that closed before this deal's goal or end (ties broken by creation time,
-    then ID), whatever the kinds asked for. So a touch between a first win and an expansion
-    belongs to the expansion's journey, never to the closed deal, and the journeys of an
-    account's won deals never share a touch. Lost deals close no window: a lost attempt's touches
-    also count for the account's next deal. Touches after an account's last win that no later
-    deal takes yet are in no journey.
+    Repeat business: each deal's outcome closes its account's story so far. The decided deals of
+    an account (a B2C deal's: of its primary buyer) are ordered by their goal or end (ties by
+    creation time, then ID), whatever the kinds asked for, and a deal's journey holds only the
+    touches after the previous one's: a touch between a first win and an expansion belongs to the
+    expansion's journey, never to the closed deal, and a touch belongs to at most one deal's
+    journey. Touches after an account's last decided deal belong to no deal's journey until the
+    next deal is decided (an open deal that has not stalled is undecided).
 
     Examples
     --------
@@ -252,39 +251,26 @@ def _check_kinds(kinds: Iterable[DealKind | str] | None) -> frozenset[DealKind] 
     return frozenset(wanted)
 
 
-def _win_key(deal: Deal) -> tuple[int, int, str]:
-    return (to_micros(deal.closed_at), to_micros(deal.created_at), deal.id)  # type: ignore[arg-type]  # wins have a close
-
-
 def _customer(deal: Deal) -> str:
     # Repeat business is counted per account; a B2C deal's customer is its primary buyer.
     return f"account:{deal.account}" if deal.account is not None else f"buyer:{deal.primary_buyer}"
 
 
-def _wins_by_customer(records: Records) -> dict[str, list[tuple[tuple[int, int, str], int]]]:
-    """Per customer, its won deals' sort keys and close times, in order."""
-    wins: dict[str, list[tuple[tuple[int, int, str], int]]] = {}
-    for deal in records.deals:
-        if deal.outcome is Outcome.WON:
-            key = _win_key(deal)
-            wins.setdefault(_customer(deal), []).append((key, key[0]))
-    for entries in wins.values():
-        entries.sort()
-    return wins
-
-
-def _window_start(
-    deal: Deal, end: int, wins: Mapping[str, list[tuple[tuple[int, int, str], int]]]
-) -> int:
-    """The close of the latest earlier win of the deal's customer (NAT if none)."""
-    own = (end, to_micros(deal.created_at), deal.id)
-    start = NAT
-    for key, closed in wins.get(_customer(deal), []):
-        if key >= own:
-            break
-        if key[2] != deal.id:
-            start = closed
-    return start
+def _window_starts(decided: list[tuple[Deal, int]]) -> dict[str, int]:
+    """Per deal, the end of the customer's previous decided deal (NAT for its first)."""
+    by_customer: dict[str, list[tuple[int, int, str]]] = {}
+    for deal, end in decided:
+        by_customer.setdefault(_customer(deal), []).append(
+            (end, to_micros(deal.created_at), deal.id)
+        )
+    starts: dict[str, int] = {}
+    for keys in by_customer.values():
+        keys.sort()
+        previous = NAT
+        for end, _, deal_id in keys:
+            starts[deal_id] = previous
+            previous = end
+    return starts
 
 
 def _latest(records: Records) -> int:
@@ -336,12 +322,9 @@ def _deal_journeys(
     specs: list[_Spec] = []
     covered: set[int] = set()
     stall = stall_after // _MICROSECOND
-    wins = _wins_by_customer(records)
+    decided: list[tuple[Deal, int]] = []
     for deal in records.deals:
-        buyers = _buyers_of(records, deal, rollup, index)
-        covered.update(buyers)
-        if kinds is not None and deal.kind not in kinds:
-            continue
+        covered.update(_buyers_of(records, deal, rollup, index))
         created = to_micros(deal.created_at)
         reached = _reached(deal, goal, stage_order)
         if reached is not None:
@@ -352,10 +335,15 @@ def _deal_journeys(
             end = as_of
         else:
             continue  # an open deal that has not stalled is undecided: no evidence either way
-        rows = table.of_buyers(buyers)
+        decided.append((deal, end))
+    starts = _window_starts(decided)  # over every kind, so a kind's journeys never depend on kinds
+    for deal, end in decided:
+        if kinds is not None and deal.kind not in kinds:
+            continue
+        rows = table.of_buyers(_buyers_of(records, deal, rollup, index))
         times = table.time[rows]
-        rows = rows[(times <= end) & (times > _window_start(deal, end, wins))]
-        converts = reached is not None
+        rows = rows[(times <= end) & (times > starts[deal.id])]
+        converts = _reached(deal, goal, stage_order) is not None
         specs.append(
             _Spec(
                 deal.id,
@@ -364,7 +352,7 @@ def _deal_journeys(
                 deal.value if converts else 0.0,
                 end if converts else NAT,
                 end,
-                created,
+                to_micros(deal.created_at),
                 deal.kind.value,
                 {m.buyer: m.role for m in deal.buyers if m.role is not None},
             )
