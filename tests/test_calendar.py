@@ -23,7 +23,7 @@ def content() -> jk.Records:
                 "web", "Webinar", jk.AssetKind.WEBINAR, {"it"}, CO, published_at=day(10)
             ),
             jk.ContentAsset("case", "Case", jk.AssetKind.CASE_STUDY, (), DE, published_at=day(40)),
-        ],  # fmt: skip
+        ],
         accounts=[jk.Account("acme")],
         buyers=[jk.Buyer("ana", "it", "acme"), jk.Buyer("bo", "fin", "acme")],
         touchpoints=[
