@@ -32,6 +32,8 @@ class ContentCalendar:
     ----------
     period : str
         ``"week"`` (labelled by its Monday), ``"month"``, ``"quarter"`` or ``"year"``.
+    periods : tuple of str
+        Every period from the first activity to the last, in order, empty ones included.
     by : tuple of str
         The dimensions of each row besides its period.
     rows : tuple of dict
@@ -49,11 +51,7 @@ class ContentCalendar:
     by: tuple[str, ...]
     rows: tuple[dict[str, Any], ...]
     gaps: tuple[tuple[str | None, str, str], ...]
-
-    @property
-    def periods(self) -> tuple[str, ...]:
-        """The calendar's periods, in order (empty ones included)."""
-        return tuple(dict.fromkeys(r["period"] for r in self.rows))
+    periods: tuple[str, ...]
 
     def total(self, measure: str = "touches", *, by: str = "asset_kind") -> dict[Any, float]:
         """One measure summed per label of one dimension (``"period"`` too), largest first."""
@@ -146,7 +144,8 @@ def content_calendar(
     Raises
     ------
     ValidationError
-        For an unknown period or dimension.
+        For an unknown period or dimension, or a calendar of more than 10,000 periods (the
+        budget that bounds the work: e.g. 190 years of weeks).
 
     Examples
     --------
@@ -193,8 +192,29 @@ def content_calendar(
         {"period": key[0], **dict(zip(dimensions, key[1:], strict=True)), **cells[key]}
         for key in sorted(cells, key=lambda k: tuple("" if x is None else str(x) for x in k))
     )
-    gaps = _gaps(source, rows, dimensions) if isinstance(source, Records) else ()
-    return ContentCalendar(period, dimensions, rows, gaps)
+    periods = _span(source, touches, period)
+    gaps = _gaps(source, rows, dimensions, periods) if isinstance(source, Records) else ()
+    return ContentCalendar(period, dimensions, rows, gaps, periods)
+
+
+_MAX_PERIODS = 10_000
+
+
+def _span(source: Records | Journeys, touches: _Touches, period: str) -> tuple[str, ...]:
+    """Every period from the first content event to the last."""
+    moments = [touches.time[touches.asset.codes >= 0]]
+    if isinstance(source, Records):
+        published = [to_micros(a.published_at) for a in source.assets if a.published_at]
+        moments.append(np.array(published, dtype=np.int64))
+    everything = np.concatenate(moments)
+    if not everything.size:
+        return ()
+    index = _period_index(everything, period)
+    low, high = int(index.min()), int(index.max())
+    if high - low >= _MAX_PERIODS:
+        message = f"spans {high - low + 1} {period}s; at most {_MAX_PERIODS} are drawn"
+        raise ValidationError([Problem("content_calendar", "period", message)])
+    return tuple(_period_label(i, period) for i in range(low, high + 1))
 
 
 def _check(period: str, dimensions: tuple[str, ...]) -> None:
@@ -245,17 +265,18 @@ def _journey_meta(journeys: Journeys) -> dict[str, tuple[str | None, str | None]
     return {a: (k, None) for a, k in zip(asset.values(), kinds, strict=True) if a is not None}
 
 
-def _period_codes(micros: NDArray[np.int64], period: str) -> tuple[NDArray[np.int64], list[str]]:
-    """Per instant, a code of its period; and the label of each code."""
+def _period_index(micros: NDArray[np.int64], period: str) -> NDArray[np.int64]:
+    """Per instant, the number of its period since the one holding the epoch."""
     days = np.floor_divide(micros, _MICROS_PER_DAY)
     if period == "week":
-        index = (days + 3) // 7  # 1970-01-01 was a Thursday: weeks from Monday 1969-12-29
-    else:
-        months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-        index = (
-            months if period == "month" else months // 3 if period == "quarter" else months // 12
-        )
-    present, codes = np.unique(index, return_inverse=True)
+        return (days + 3) // 7  # 1970-01-01 was a Thursday: weeks from Monday 1969-12-29
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return months if period == "month" else months // 3 if period == "quarter" else months // 12
+
+
+def _period_codes(micros: NDArray[np.int64], period: str) -> tuple[NDArray[np.int64], list[str]]:
+    """Per instant, a code of its period; and the label of each code."""
+    present, codes = np.unique(_period_index(micros, period), return_inverse=True)
     return codes.ravel().astype(np.int64), [_period_label(int(i), period) for i in present]
 
 
@@ -368,7 +389,10 @@ def _published(
 
 
 def _gaps(
-    records: Records, rows: tuple[dict[str, Any], ...], dimensions: tuple[str, ...]
+    records: Records,
+    rows: tuple[dict[str, Any], ...],
+    dimensions: tuple[str, ...],
+    periods: tuple[str, ...],
 ) -> tuple[tuple[str | None, str, str], ...]:
     """(period, persona, stage) without content; needs rows by persona and stage."""
     if "persona" not in dimensions or "stage" not in dimensions:
@@ -377,7 +401,6 @@ def _gaps(
     for row in rows:
         if row["published"] or row["touches"]:
             covered.add((row["period"], row["persona"], row["stage"]))
-    periods = list(dict.fromkeys(r["period"] for r in rows))
     stages = [s.value for s in FunnelStage]
     out: list[tuple[str | None, str, str]] = []
     for persona in (p.id for p in records.personas):
