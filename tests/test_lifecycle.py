@@ -254,3 +254,13 @@ def test_simulate_lifecycle_checks_its_arguments(world: jk.Records) -> None:
         simulate_lifecycle(world, seed=1, switch_off=["fax"])
     with pytest.raises(jk.ValidationError, match="years must be 1 to 10"):
         simulate_lifecycle(world, seed=1, years=0)
+
+
+@pytest.mark.slow
+def test_the_demo_prints_the_new_vs_repeat_split(capsys: pytest.CaptureFixture[str]) -> None:
+    from journeykit.cli import main  # noqa: PLC0415
+
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "New vs expansion and renewal (markov" in out
+    assert "LifecycleSplit(value: new_business 5,512,300 (marketing" in out

@@ -88,7 +88,7 @@ class LifecycleSplit:
                 continue
             marketing = self.share(kind)
             shown = "no credit" if np.isnan(marketing) else f"marketing {marketing:.0%}"
-            parts.append(f"{kind} {total:,.6g} ({shown})")
+            parts.append(f"{kind} {total:,.0f} ({shown})")
         return f"LifecycleSplit({self.measure}: {'; '.join(parts) or 'nothing won'})"
 
 
