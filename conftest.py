@@ -1,4 +1,10 @@
-"""Settings for every test, doctest and docs example: figures render off-screen and are closed."""
+"""Settings for every test, doctest and docs example.
+
+Figures render off-screen and are closed. Hypothesis runs one of two profiles: ``default`` keeps
+``pytest`` within minutes; ``thorough`` tries many more examples and is what CI runs beside it.
+``JK_PROFILE`` names the profile; without it, ``CI=true`` selects ``thorough``. ``dev`` and ``ci``
+are the older names of the two.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,49 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.errors import InvalidArgument
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+settings.register_profile(
+    "default", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough",
+    parent=settings.get_profile("ci"),  # hypothesis' own: derandomized, no database, print blobs
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", parent=settings.get_profile("default"))
+settings.register_profile("ci", parent=settings.get_profile("thorough"))
+
+
+def _profile() -> str:
+    chosen = os.environ.get("JK_PROFILE", "").strip()
+    if chosen:
+        return chosen
+    return "thorough" if os.environ.get("CI", "").lower() == "true" else "default"
+
+
+try:
+    settings.load_profile(_profile())
+except InvalidArgument as error:
+    msg = f"JK_PROFILE: {error} (use default or thorough)"
+    raise pytest.UsageError(msg) from error
+
+# Doctest items cannot carry a marker in their source: these pages score every model on simulated
+# worlds (most of a minute), so they are `slow` like the tests that do the same.
+SLOW_DOCTESTS = frozenset({"docs/accuracy.md::accuracy.md"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the doc pages in ``SLOW_DOCTESTS`` slow."""
+    for item in items:
+        if item.nodeid in SLOW_DOCTESTS:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

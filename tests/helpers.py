@@ -30,3 +30,19 @@ def milestone_journey(n: int, marks: dict[int, str] | None = None) -> Any:
         for i in range(1, n + 1)
     ]
     return jk.from_events(rows, value=None, milestone="milestone")
+
+
+def run_python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (import costs and side effects start from nothing);
+    fail the test with its stderr unless it exits 0; return its stdout. Hypothesis runs its entry
+    points (journeykit's hook) there, as in any environment, even if this one disabled them."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_NO_PLUGINS"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout

@@ -198,9 +198,20 @@ def test_goal_stage_and_stage_hopping() -> None:
 
 
 def test_won_deals_passed_every_stage() -> None:
-    journeys = {j.id: j for j in jk.assemble(committee(), goal="negotiation")}
+    journeys = {
+        j.id: j for j in jk.assemble(committee(), goal="negotiation", stage_order=["negotiation"])
+    }
     assert journeys["won"].conversions == 1.0  # no negotiation stage, but it was won on day 10
     assert journeys["won"].goal_time == day(10)
+
+
+@pytest.mark.parametrize("goal", ["Proposal", "opp", "negotiation", "WON"])
+def test_a_misspelled_goal_is_an_error_listing_the_known_ones(goal: str) -> None:
+    with pytest.raises(
+        jk.ValidationError,
+        match=r"assemble: goal is neither .*known: \['won', 'opportunity', 'lead'",
+    ):
+        jk.assemble(committee(), goal=goal)
 
 
 def test_eligibility_before_attribution_renormalises() -> None:

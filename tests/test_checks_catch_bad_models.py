@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import attrs
 import numpy as np
 import pytest
+from hypothesis import Phase, settings
 from numpy.typing import NDArray
 
 import journeykit as jk
 from journeykit.testing import checks
+
+
+@pytest.fixture(autouse=True)
+def _no_shrinking() -> Iterator[None]:
+    # These models are broken on purpose: finding a counterexample is the test; shrinking it
+    # (most of a minute for the nondeterministic one) is not.
+    current = settings.get_current_profile_name()
+    settings.register_profile(
+        "unshrunk",
+        parent=settings.get_profile(current),
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    )
+    settings.load_profile("unshrunk")
+    yield
+    settings.load_profile(current)
 
 
 @attrs.frozen

@@ -289,6 +289,7 @@ def test_demo_splits_by_the_model_asked_for() -> None:
     assert "no_such_model" in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_writes_figures_and_a_self_contained_report(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     result = run("demo", "--out", str(tmp_path / "report"))
@@ -299,9 +300,10 @@ def test_demo_writes_figures_and_a_self_contained_report(tmp_path: Path) -> None
     page = (folder / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 4
     assert 'src="http' not in page  # nothing fetched from elsewhere
-    assert "a sales problem" in page
+    assert "smb: a marketing problem at the lead stage" in page
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_progress_shows_on_a_terminal_only(paths_csv: Path) -> None:
     import pty  # noqa: PLC0415
@@ -355,3 +357,49 @@ def test_progress_draws_a_bar_once_the_fraction_is_known() -> None:
     with progress("crediting", stream=piped) as shown:
         shown.update(0.5)
     assert piped.getvalue() == ""
+
+
+def test_an_internal_error_shows_its_traceback_and_asks_for_a_report(
+    events_csv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from journeykit import cli  # noqa: PLC0415
+
+    def broken(*args: object, **kwargs: object) -> None:
+        # A plain ValueError is a bug, not a user error: only journeykit's own errors are.
+        msg = "boom inside the library"
+        raise ValueError(msg)
+
+    monkeypatch.setattr(jk, "attribute", broken)
+    status = cli.main(["attribute", str(events_csv), "--model", "linear"])
+    err = capsys.readouterr().err
+    assert status == 70
+    assert "Traceback (most recent call last)" in err
+    assert "ValueError: boom inside the library" in err
+    assert "this is a bug: please report it" in err
+    assert "error: boom" not in err
+
+
+def test_attribute_by_journey_rolls_up_once_per_measure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from journeykit import cli  # noqa: PLC0415
+
+    path = tmp_path / "events.csv"
+    rows = [(f"j{i}", "2024-01-01T09:00:00+00:00", "ad", "true", "1") for i in range(50)]
+    path.write_text(
+        "journey_id,timestamp,channel,converted,value\n" + "\n".join(map(",".join, rows)) + "\n"
+    )
+    calls: list[object] = []
+    by = jk.Attribution.by
+
+    def counted(self: jk.Attribution, key: object = "channel", **kwargs: object) -> object:
+        calls.append(key)
+        return by(self, key, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jk.Attribution, "by", counted)
+    status = cli.main(
+        ["attribute", str(path), "--model", "linear", "--by", "journey", "--format", "csv"]
+    )
+    assert status == 0
+    assert len(capsys.readouterr().out.splitlines()) == 51  # header and one line per journey
+    assert calls == ["journey", "journey"]  # conversions and value, not one per journey

@@ -37,8 +37,9 @@ def check_equal(result: jkd.DaskAttribution, model: str, params: dict[str, Any])
     whole = jk.attribute(jk.from_events(events(), team="team"), model, **params)
     for key in ("channel", ["team", "channel"]):
         for measure in ("conversions", "value"):
-            got = result.by(key, measure=measure)
-            expected = whole.by(key if isinstance(key, str) else tuple(key), measure=measure)
+            dimension = key if isinstance(key, str) else tuple(key)
+            got = result.by(dimension, measure=measure)
+            expected = whole.by(dimension, measure=measure)
             assert isinstance(got, jk.Credit)  # the same result type as every other by()
             assert set(got) == set(expected)
             for label, amount in expected.items():
@@ -61,13 +62,15 @@ def test_dask_equals_in_memory(model: str, params: dict[str, Any]) -> None:
     assert len(result.credit.compute()) == len(events())
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_on_a_two_worker_local_cluster() -> None:
+    # dashboard_address=None still binds 8787 (clashing with parallel runs); ":0" picks a free port.
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster),
     ):

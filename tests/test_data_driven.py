@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import journeykit as jk
-from journeykit.attribution._games import MAX_PLAYERS
+from journeykit.attribution.games import MAX_PLAYERS
 from journeykit.journeys import concat
 from journeykit.testing import strategies as jst
 

@@ -26,6 +26,7 @@ def test_every_page_is_in_the_navigation() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.tool
 def test_site_builds_strictly(tmp_path: Path) -> None:
     for module in ("mkdocs", "material", "mkdocstrings_handlers.python"):
         if IN_CI:  # CI installs the dev extra: a missing tool there is a failure, not a skip

@@ -127,6 +127,7 @@ def test_generated_records_round_trip(records: jk.Records) -> None:
     same_graph(from_node_link(data), graph)
 
 
+@pytest.mark.slow
 def test_hundred_thousand_touches_build_in_seconds() -> None:
     # A guard against quadratic work, not a benchmark.
     accounts = [jk.Account(f"a{i}") for i in range(500)]
@@ -144,3 +145,59 @@ def test_hundred_thousand_touches_build_in_seconds() -> None:
     graph = jk.journey_graph(records)
     assert graph.number_of_nodes() == 103_000
     assert time.perf_counter() - start < 60
+
+
+TRANSITION_PATHS = [
+    {"path": "GA", "total_conversions": 2, "total_null": 1},
+    {"path": "M > GA", "total_conversions": 1, "total_null": 2},
+    {"path": "GA > M", "total_conversions": 1, "total_null": 0},
+]
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_transition_graph_survives_a_graphml_round_trip(tmp_path: Path, order: int) -> None:
+    graph = jk.transition_graph(jk.read_paths(TRANSITION_PATHS), order=order)
+    scalars = (str, int, float, bool)
+    attributes = [graph.graph, *(d for _, d in graph.nodes(data=True))]
+    attributes += [d for _, _, d in graph.edges(data=True)]
+    assert all(isinstance(v, scalars) for a in attributes for v in a.values())
+    nx.write_graphml(graph, tmp_path / "chain.graphml")
+    back = nx.read_graphml(tmp_path / "chain.graphml")
+    assert {k: back.graph[k] for k in graph.graph} == graph.graph
+    assert {n: back.nodes[n] for n in back} == {n: graph.nodes[n] for n in graph}
+    assert {(u, v): d for u, v, d in back.edges(data=True)} == {
+        (u, v): d for u, v, d in graph.edges(data=True)
+    }
+
+
+def test_transition_graph_draws_a_fitted_chain_without_refitting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from journeykit.attribution.markov import Markov  # noqa: PLC0415
+    from journeykit.errors import ParameterError  # noqa: PLC0415
+
+    fitted = Markov(order=2).fit(jk.read_paths(TRANSITION_PATHS))
+
+    def no_refit(self: Markov, journeys: jk.Journeys) -> None:
+        raise AssertionError("the chain was fitted again")
+
+    monkeypatch.setattr(Markov, "fit", no_refit)
+    graph = jk.transition_graph(fitted)
+    assert graph.graph["order"] == 2
+    assert graph.graph["conversion_probability"] == fitted.conversion_probability
+    assert graph.number_of_edges() == fitted.transitions.matrix.nnz
+    for source, target, data in graph.edges(data=True):
+        # the very numbers of the fitted chain
+        assert data["probability"] == fitted.transitions.probability(source, target)
+    with pytest.raises(ParameterError, match="differs from the fitted chain's order 2"):
+        jk.transition_graph(fitted, order=1)
+
+
+def test_transition_counts_and_probabilities_share_their_entries() -> None:
+    fitted = jk.models.get("markov").fit(jk.read_paths(TRANSITION_PATHS))
+    table = fitted.transitions
+    assert (table.counts.indptr == table.matrix.indptr).all()
+    assert (table.counts.indices == table.matrix.indices).all()
+    totals = table.counts.sum(axis=1).A.ravel()
+    start = table.labels.index("START")
+    assert table.probability("START", "GA") == table.counts[start, 1] / totals[start]

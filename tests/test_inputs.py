@@ -360,6 +360,7 @@ def _random_paths_csv(rng: np.random.Generator, rows: int, bad_row: int | None =
 def test_path_files_read_in_blocks_equal_the_whole_file_reader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import journeykit.io._source as source_module  # noqa: PLC0415
     import journeykit.io.paths as paths_module  # noqa: PLC0415
 
     monkeypatch.setattr(paths_module, "_BLOCK_BYTES", 256)  # dozens of blocks
@@ -371,7 +372,7 @@ def test_path_files_read_in_blocks_equal_the_whole_file_reader(
         raise AssertionError(f"{source} was read whole, not in blocks")
 
     with monkeypatch.context() as patch:
-        patch.setattr(paths_module, "read_csv", whole_file_reader)
+        patch.setattr(source_module, "read_csv", whole_file_reader)
         streamed = jk.read_paths(target)
     whole = jk.read_paths(io.StringIO(text))  # a file object takes the whole-file reader
     _same_journeys(streamed, whole)

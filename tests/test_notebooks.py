@@ -19,6 +19,7 @@ def _require(module: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.tool
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # jupyter_client and zmq internals
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, tmp_path: Path) -> None:

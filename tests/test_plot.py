@@ -72,5 +72,22 @@ def test_handoff_rejects_an_unknown_measure(
     world: tuple[jk.Records, jk.Journeys, jk.Comparison],
 ) -> None:
     _, journeys, _ = world
-    with pytest.raises(ValueError, match="by_touches, by_time or by_credit"):
+    with pytest.raises(ValueError, match="by_credit needs a model"):
         jk.analytics.handoff(journeys).plot("by_credit")
+
+
+def test_transitions_draws_the_fitted_chain_without_refitting(
+    world: tuple[jk.Records, jk.Journeys, jk.Comparison], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from journeykit.attribution.markov import Markov  # noqa: PLC0415
+
+    _, journeys, _ = world
+    fitted = Markov(order=2).fit(journeys)
+
+    def no_refit(self: Markov, journeys: jk.Journeys) -> None:
+        raise AssertionError("plot.transitions fitted the chain again")
+
+    monkeypatch.setattr(Markov, "fit", no_refit)
+    ax = jk.plot.transitions(fitted)
+    assert ax.get_title() == "Transition graph (order 2)"
+    plt.close("all")

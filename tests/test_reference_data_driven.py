@@ -1,4 +1,8 @@
-"""Published worked examples for the data-driven models (reference cases E1, E3, E6, E7)."""
+"""Published worked examples for the data-driven models (reference cases E1, E3, E6, E7).
+
+Each test names its reference case and where the figures were published; exact fractions are
+written as fractions.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ def f(text: str) -> float:
 
 
 def test_e1_markov_order_1() -> None:
+    # E1: the `mta` package's test fixture; the exact order-1 Markov figures derived from it and
+    # cross-checked (P(conversion) 10/17, removal effects 1/5, 4/5, 4/5, 18/35).
     fitted = jk.models.get("markov").fit(E1)
     assert fitted.conversion_probability == pytest.approx(f("10/17"), abs=1e-9)
     assert fitted.removal_effects == pytest.approx(
@@ -37,6 +43,7 @@ def test_e1_markov_order_1() -> None:
 
 
 def test_e1_simplified_shapley() -> None:
+    # E1: the `mta` package's test fixture, simplified Shapley.
     credit = jk.attribute(E1, "shapley").by("channel")
     assert dict(credit) == pytest.approx(
         {"direct": 2, "search": f("19/6"), "email": f("19/6"), "social": f("5/3")}, abs=1e-9
@@ -53,6 +60,7 @@ def test_e1_simplified_shapley() -> None:
     ids=["one_channel", "four_channels", "two_paths"],
 )
 def test_e3_shapley(rows: list[tuple[str, int, int]], expected: dict[str, float]) -> None:
+    # E3: the Shapley unit cases of the `mta` package's tests.
     journeys = paths(rows)
     assert dict(jk.attribute(journeys, "shapley").by("channel")) == pytest.approx(
         expected, abs=1e-9
@@ -63,6 +71,8 @@ def test_e3_shapley(rows: list[tuple[str, int, int]], expected: dict[str, float]
 
 
 def test_e6_markov() -> None:
+    # E6: analyzecore.com, 2016-08-03 (Markov removal effects on three paths): removal effects
+    # 0.5, 1 and 1, shares 20/40/40%.
     fitted = jk.models.get("markov").fit(E6)
     assert fitted.conversion_probability == pytest.approx(1 / 3, abs=1e-9)
     assert fitted.removal_effects == pytest.approx({"C1": 0.5, "C2": 1.0, "C3": 1.0}, abs=1e-9)
@@ -72,6 +82,7 @@ def test_e6_markov() -> None:
 
 
 def test_e7_markov_with_transition_table() -> None:
+    # E7: serhiipuzyrov.com, 2019, Markov attribution with its published transition table.
     fitted = jk.models.get("markov").fit(E7)
     expected = {
         "START>GA": 0.8,
@@ -95,6 +106,7 @@ def test_e7_markov_with_transition_table() -> None:
 
 
 def test_transition_table_frame() -> None:
+    # E7's six published transitions, as a frame.
     frame: Any = jk.models.get("markov").fit(E7).transitions.to_frame()
     assert set(frame.columns) == {"source", "target", "probability"}
     assert len(frame) == 6

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.errors import Problem, ValidationError
+from journeykit._rows import ParseError, enum_parser
+from journeykit.errors import Problem, SchemaError, ValidationError
 from journeykit.journeys import NAT, Column, Journeys
 from journeykit.milestones import Milestone
 
@@ -157,3 +159,33 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+_SHOWN = 20
+
+
+def fail_rows(rows: NDArray[np.intp] | Sequence[int], column: str, message: str) -> SchemaError:
+    """An error naming the first rows that fail (all of them are counted)."""
+    listed = [int(r) for r in list(rows)[:_SHOWN]]
+    problems = [Problem(f"row {r}", column, message) for r in listed]
+    if len(rows) > _SHOWN:
+        problems.append(Problem(f"{len(rows) - _SHOWN} more rows", column, message))
+    return SchemaError(problems)
+
+
+def enum_column(column: Column, kind: type[enum.Enum], name: str) -> Column:
+    """A column of enum labels (any case) recoded so that code i is member i of ``kind``.
+
+    A label that is no member fails naming the rows of column ``name`` that hold it.
+    """
+    parse = enum_parser(kind)
+    members = list(kind)
+    mapping: list[int] = []
+    for label in column.labels:
+        try:
+            mapping.append(members.index(parse(label, None)))
+        except ParseError as exc:
+            rows = np.flatnonzero(column.codes == column.labels.index(label))
+            raise fail_rows(rows, name, str(exc)) from None
+    lookup = np.array([*mapping, -1], dtype=np.int8)
+    return Column(lookup[column.codes], [m.value for m in members])

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from journeykit._checks import Checker, raise_problems, record_label
-from journeykit.errors import Problem, ValidationError
+from journeykit.errors import ParameterError, Problem, ValidationError
 
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.Enum)
@@ -36,7 +36,7 @@ def resolve_tz(tz: tzinfo | str | None) -> tzinfo | None:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         msg = f"unknown timezone {tz!r}"
-        raise ValueError(msg) from exc
+        raise ParameterError(msg) from exc
 
 
 def is_blank(value: object) -> bool:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._building import enum_column
 from journeykit.buyers import Buyer
 from journeykit.deals import Deal, DealKind, Outcome
 from journeykit.errors import Problem, ValidationError
@@ -169,6 +170,7 @@ def assemble(
     ('paid_social', 'webinar', 'email', 'call', 'demo')
     """
     _check_options(goal, rollup, lookback)
+    _check_goal(records, goal, stage_order)
     wanted = _check_kinds(kinds)
     table = _Touches.of(records, include)
     moment = to_micros(as_of) if as_of is not None else _latest(records)
@@ -187,6 +189,24 @@ def assemble(
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
     return _build(records, table, specs)
+
+
+_GOALS = ("won", "opportunity", "lead")
+
+
+def _check_goal(records: Records, goal: str, stage_order: Sequence[str] | None) -> None:
+    """A goal is a known word or a stage some deal entered (or ``stage_order`` names).
+
+    A misspelled goal must not silently become the won-deal journeys.
+    """
+    if not isinstance(goal, str) or goal in _GOALS:
+        return
+    stages = {change.stage for deal in records.deals for change in deal.stages}
+    stages.update(stage_order or ())
+    if goal not in stages:
+        known = [*_GOALS, *sorted(stages)]
+        message = f"is neither a goal nor a stage of any deal (got {goal!r}; known: {known})"
+        raise ValidationError([Problem("assemble", "goal", message)])
 
 
 def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:
@@ -481,8 +501,10 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
         time=times,
         columns={
             "channel": _codes([t.channel for t in touches]),
-            "team": _enum_column([t.team for t in touches], Team),
-            "reach": _enum_column([t.reach for t in touches], Reach),
+            "team": enum_column(Column.from_values([t.team.value for t in touches]), Team, "team"),
+            "reach": enum_column(
+                Column.from_values([t.reach.value for t in touches]), Reach, "reach"
+            ),
             "asset": _codes([t.asset for t in touches]),
             "asset_kind": _codes([None if t.asset is None else kinds[t.asset] for t in touches]),
             "campaign": _codes([t.campaign for t in touches]),
@@ -508,12 +530,4 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
         goal_time=np.array([s.goal for s in specs], dtype=np.int64),
         milestones=marks,
         cost=np.array([t.cost for t in touches], dtype=np.float64),
-    )
-
-
-def _enum_column(values: Sequence[Any], kind: type[Team] | type[Reach]) -> Column:
-    members = list(kind)
-    position = {m: i for i, m in enumerate(members)}
-    return Column(
-        np.array([position[v] for v in values], dtype=np.int8), [m.value for m in members]
     )

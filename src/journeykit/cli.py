@@ -9,12 +9,15 @@ import json
 import os
 import re
 import sys
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from journeykit._labels import label_text
 from journeykit._version import __version__
+from journeykit.errors import JourneykitError
 
 __all__ = ["main"]
 
@@ -37,7 +40,10 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
-class CommandError(Exception):
+_BUG_STATUS = 70  # EX_SOFTWARE in sysexits.h: an internal error
+
+
+class CommandError(JourneykitError):
     """A problem with the user's arguments or files: reported in one line, exit status 2."""
 
 
@@ -71,7 +77,7 @@ def _demo(args: argparse.Namespace) -> int:
     chosen = (
         comparison[args.model] if args.model in comparison else jk.attribute(journeys, args.model)
     )
-    split = jk.analytics.split(chosen)
+    split = jk.analytics.split(chosen, measure="value")
     handoff = jk.analytics.handoff(journeys, chosen)
     diagnosis = jk.analytics.diagnose(demo.records, by="segment")
     print(f"\nMarketing vs sales ({chosen.name}):\n  {split!r}")
@@ -113,11 +119,13 @@ def _read(args: argparse.Namespace) -> Any:
     from journeykit._progress import progress  # noqa: PLC0415
     from journeykit.io.files import read_journeys  # noqa: PLC0415
 
+    columns, sep = _columns(args)
     with progress(f"reading {args.file}"):
-        return read_journeys(args.file, input=args.input, tz=args.tz, **_columns(args))
+        return read_journeys(args.file, input=args.input, columns=columns, tz=args.tz, sep=sep)
 
 
-def _columns(args: argparse.Namespace) -> dict[str, Any]:
+def _columns(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """The readers' ``columns`` (role -> column, extra columns as themselves) and path ``sep``."""
     from journeykit.io.files import file_kind  # noqa: PLC0415
 
     kind = file_kind(args.file, args.input)
@@ -132,8 +140,9 @@ def _columns(args: argparse.Namespace) -> dict[str, Any]:
         options = ", ".join("--" + n[4:].replace("_", "-") for n in wrong)
         raise CommandError(f"{options} do not apply to a file of {kind}")
     if args.columns and kind == "events":
-        chosen["columns"] = tuple(args.columns)
-    return chosen
+        chosen.update({name: name for name in args.columns})  # extra columns carried as they are
+    sep = chosen.pop("sep", ">")
+    return chosen, sep
 
 
 def _keys(values: Sequence[str] | None) -> list[str | tuple[str, ...]]:
@@ -172,6 +181,7 @@ def _attribute(args: argparse.Namespace) -> int:
     keys = _keys(args.by)
     result: Any
     if args.chunk_rows:
+        columns, sep = _columns(args)
         with progress(f"attributing {args.file} in chunks") as shown:
             result = jk.attribute_file(
                 args.file,
@@ -180,7 +190,8 @@ def _attribute(args: argparse.Namespace) -> int:
                 dimensions=keys,
                 chunk_rows=args.chunk_rows,
                 tz=args.tz,
-                columns=_columns(args),
+                columns=columns,
+                sep=sep,
                 on_progress=shown.update,
                 **params,
             )
@@ -188,18 +199,18 @@ def _attribute(args: argparse.Namespace) -> int:
         journeys = _read(args)
         with progress(f"fitting {args.model}"):
             result = jk.attribute(journeys, args.model, **params)
-    tables = {
-        key: {
-            label: {
-                "conversions": float(conv),
-                "value": float(result.by(key, measure="value")[label]),
-            }
-            for label, conv in result.by(key, measure="conversions").items()
-        }
-        for key in keys
-    }
+    tables = {key: _both_measures(result, key) for key in keys}
     _emit(args.format, tables, meta={"model": result.name, "file": str(args.file)})
     return 0
+
+
+def _both_measures(result: Any, key: Any) -> dict[Any, dict[str, float]]:
+    """``{label: {"conversions": c, "value": v}}``: one roll-up per measure, not one per label."""
+    value = result.by(key, measure="value")
+    return {
+        label: {"conversions": float(conversions), "value": float(value[label])}
+        for label, conversions in result.by(key, measure="conversions").items()
+    }
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -250,13 +261,11 @@ def _emit(
 
 
 def _name(key: Any) -> str:
-    return ",".join(key) if isinstance(key, tuple) else str(key)
+    return label_text(key, sep=",")
 
 
 def _text(label: Any) -> str:
-    if isinstance(label, tuple):
-        return ",".join("" if x is None else str(x) for x in label)
-    return "" if label is None else str(label)
+    return label_text(label, sep=",", missing="")
 
 
 def _json_label(label: Any) -> Any:
@@ -299,9 +308,6 @@ def _graph(args: argparse.Namespace) -> int:
         graph = jk.journey_graph(structure(document, jk.Records))
     else:
         graph = jk.transition_graph(_read(args), order=args.order)
-        for key in list(graph.graph):  # GraphML holds scalars only
-            if not isinstance(graph.graph[key], str | int | float | bool):
-                graph.graph[key] = json.dumps(graph.graph[key], default=str)
     out = Path(args.out)
     if out.suffix.lower() == ".graphml":
         nx.write_graphml(graph, out)
@@ -375,7 +381,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog="examples:\n  journeykit demo --out report/\n"
         "  journeykit attribute events.csv --model markov --by channel --by team\n"
         "  journeykit compare paths.csv --models last_touch,markov,shapley\n"
-        "Errors in arguments or files exit with status 2.",
+        "Errors in arguments or files exit with status 2; an internal error (a bug) prints its\n"
+        "traceback and exits with status 70.",
         formatter_class=raw,
     )
     parser.add_argument("--version", action="version", version=f"journeykit {__version__}")
@@ -452,29 +459,33 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--out", required=True, type=Path, help="file.graphml or file.json")
     graph.add_argument("--order", type=int, default=1, help="Markov order for event files")
     graph.set_defaults(run=_graph)
+
+    from journeykit._cli_experiment import add_parser  # noqa: PLC0415
+
+    add_parser(commands)
     return parser
-
-
-def _known_errors() -> tuple[type[BaseException], ...]:
-    from journeykit.errors import JourneykitError  # noqa: PLC0415
-
-    return (CommandError, JourneykitError, OSError, ValueError, KeyError, ImportError)
 
 
 def _row_hint(args: argparse.Namespace, message: str) -> str:
     """How the library's row numbers map onto the lines of the user's file."""
     if not re.search(r"\brows? \d", message) or getattr(args, "file", None) is None:
         return ""
-    suffix = Path(args.file).suffix.lower()
-    if suffix == ".csv":
+    from journeykit.io.files import SUFFIXES  # noqa: PLC0415
+
+    fmt = SUFFIXES.get(Path(args.file).suffix.lower())  # the readers' own formats
+    if fmt == "csv":
         return "\n(rows count from 0 after the header: row N is line N + 2 of the file)"
-    if suffix in (".jsonl", ".ndjson", ".json"):
+    if fmt == "jsonl":
         return "\n(rows count from 0 over the non-blank lines)"
     return "\n(rows count from 0)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``journeykit`` command; returns the exit status (2 for bad arguments or files)."""
+    """Run the ``journeykit`` command; returns the exit status.
+
+    0 on success, 2 for bad arguments or files (a :class:`~journeykit.errors.JourneykitError` or an
+    ``OSError``, shown in one line), 70 for anything else: a bug, shown with its traceback.
+    """
     args = _parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
@@ -485,13 +496,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except _known_errors() as exc:
-        message = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+    except (JourneykitError, OSError) as exc:
+        # What journeykit rejects on purpose, and files it cannot read: the user's to fix.
+        message = str(exc)
         print(
             f"journeykit {args.command}: error: {message}{_row_hint(args, message)}",
             file=sys.stderr,
         )
         return 2
+    except Exception:  # anything else is a bug: show it whole, ask for a report
+        traceback.print_exc()
+        print(
+            f"journeykit {args.command}: internal error in journeykit {__version__}; this is a "
+            "bug: please report it to the journeykit maintainers with the traceback above",
+            file=sys.stderr,
+        )
+        return _BUG_STATUS
     return status
 
 

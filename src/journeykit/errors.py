@@ -22,7 +22,12 @@ import attrs
 __all__ = [
     "IntegrityError",
     "JourneykitError",
+    "MissingDependencyError",
     "ModelError",
+    "NotFoundError",
+    "OutOfRangeError",
+    "ParameterError",
+    "ParameterTypeError",
     "Problem",
     "RecordNotFoundError",
     "SchemaError",
@@ -60,7 +65,45 @@ class Problem:
 
 
 class JourneykitError(Exception):
-    """Base class of every error journeykit raises on purpose."""
+    """Base class of every error journeykit raises on purpose.
+
+    Each subclass also derives from the built-in exception a caller would expect (``ValueError``,
+    ``TypeError``, ``KeyError``, ...), so ``except ValueError`` keeps working; ``except
+    JourneykitError`` catches everything journeykit rejects, and anything else is a bug.
+    """
+
+
+class ParameterError(JourneykitError, ValueError):
+    """An argument has a value the function cannot take (``sep=""``, ``resamples=1``).
+
+    Examples
+    --------
+    >>> import journeykit as jk
+    >>> jk.read_paths([{"path": "a", "total_conversions": 1}], sep="")
+    Traceback (most recent call last):
+    ...
+    journeykit.errors.ParameterError: sep must be a non-empty string
+    """
+
+
+class ParameterTypeError(JourneykitError, TypeError):
+    """An argument has a type the function cannot take (``attribute()`` given a data frame)."""
+
+
+class NotFoundError(JourneykitError, KeyError):
+    """A look-up named a key (a node, a roll-up, a column) that is not there."""
+
+    def __str__(self) -> str:
+        # KeyError would show the repr of its argument; show the sentence instead.
+        return str(self.args[0]) if self.args else ""
+
+
+class OutOfRangeError(JourneykitError, IndexError):
+    """A position lies outside the sequence it indexes."""
+
+
+class MissingDependencyError(JourneykitError, ImportError):
+    """An optional dependency (matplotlib, pyarrow, dask) is needed and not installed."""
 
 
 class ValidationError(JourneykitError, ValueError):
@@ -78,7 +121,7 @@ class ValidationError(JourneykitError, ValueError):
         self.problems = tuple(problems)
         if not self.problems:
             msg = "a ValidationError needs at least one problem"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         super().__init__(_summarise(self.problems))
 
     def __reduce__(self) -> tuple[type[ValidationError], tuple[tuple[Problem, ...]]]:
@@ -114,9 +157,5 @@ def _summarise(problems: tuple[Problem, ...]) -> str:
     return "\n".join(lines)
 
 
-class RecordNotFoundError(JourneykitError, KeyError):
+class RecordNotFoundError(NotFoundError):
     """A look-up named an ID that the records do not hold."""
-
-    def __str__(self) -> str:
-        # KeyError would show the repr of its argument; show the sentence instead.
-        return str(self.args[0]) if self.args else ""

@@ -1,7 +1,9 @@
 """Graphs: the records' journey graph (for exploring and exporting) and the Markov chain's graph.
 
-Both are plain networkx graphs (never subclasses) with string node IDs and scalar attributes, so
-every networkx algorithm, drawing and export works on them.
+Both are plain networkx graphs (never subclasses: a ``MultiDiGraph`` of records, a ``DiGraph`` of
+the chain) whose node IDs are strings and whose attributes, on the graph, its nodes and its edges,
+are numbers or strings only, so every networkx algorithm, drawing and export (GraphML included)
+works on them. The chain's graph is drawn from a fitted chain, never refitted.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import Any, Final, cast
 
 import attrs
 import networkx as nx
-import numpy as np
 
-from journeykit.attribution.markov import CONVERSION, NULL, START, Markov
+from journeykit.attribution.markov import CONVERSION, NULL, START, FittedMarkov, Markov
+from journeykit.errors import NotFoundError, ParameterError
 from journeykit.journeys import Journeys
 from journeykit.records import Records
 
@@ -91,7 +93,7 @@ def journey_graph(records: Records, *, include: Collection[str] = KINDS) -> nx.M
     unknown = set(include) - set(KINDS)
     if unknown:
         msg = f"include takes node kinds from {KINDS} (got {sorted(unknown)})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     wanted = set(include)
     graph.add_nodes_from(_nodes(records, wanted))
@@ -243,7 +245,7 @@ def deal_journey(graph: nx.MultiDiGraph[str], deal: str) -> nx.MultiDiGraph[str]
 def _require(graph: nx.MultiDiGraph[str], node: str) -> None:
     if node not in graph:
         msg = f"the graph has no node {node!r}"
-        raise KeyError(msg)
+        raise NotFoundError(msg)
 
 
 def _part(
@@ -276,15 +278,31 @@ def from_node_link(data: dict[str, Any]) -> nx.MultiDiGraph[str]:
     return cast("nx.MultiDiGraph[str]", graph)
 
 
-def transition_graph(journeys: Journeys, *, order: int = 1) -> nx.DiGraph[str]:
-    """The fitted Markov chain as a plain :class:`networkx.DiGraph`.
+def transition_graph(
+    source: Journeys | FittedMarkov, /, *, order: int | None = None
+) -> nx.DiGraph[str]:
+    """A fitted Markov chain as a plain :class:`networkx.DiGraph` with scalar attributes only.
 
-    Nodes are ``"START"``, ``"CONVERSION"``, ``"NULL"`` and one per state (a channel, or for
-    ``order > 1`` a k-gram such as ``"search>email"``), with attributes ``kind`` (``"start"``,
-    ``"state"``, ``"conversion"``, ``"null"``) and, on state nodes, ``channels`` (the k-gram
-    joined by ``>``) and ``removal_effect`` (for order 1, the channel's removal effect). Edges
-    carry ``count`` (the weighted number of journeys that made the move) and ``probability``.
-    Graph attributes: ``order``, ``conversion_probability`` and ``removal_effects``.
+    Parameters
+    ----------
+    source : Journeys or FittedMarkov
+        A fitted chain (``jk.models.get("markov").fit(journeys)``), drawn as it is; or journeys,
+        for which a chain of ``order`` is fitted first.
+    order : int, optional
+        The chain's order when ``source`` is journeys (default 1). With a fitted chain it may
+        only repeat the chain's own order.
+
+    Returns
+    -------
+    networkx.DiGraph
+        Nodes are ``"START"``, ``"CONVERSION"``, ``"NULL"`` and one per state (a channel, or for
+        ``order > 1`` a k-gram such as ``"search>email"``), with attributes ``kind``
+        (``"start"``, ``"state"``, ``"conversion"``, ``"null"``) and, on state nodes,
+        ``channels`` (the k-gram joined by ``>``) and, for order 1, ``removal_effect``. Edges carry
+        ``count`` (the weighted number of journeys that made the move) and ``probability``, both
+        read from the chain's :class:`~journeykit.attribution.markov.TransitionTable`. Graph
+        attributes: ``order``, ``conversion_probability`` and ``expected_value``. Every
+        attribute is a number or a string, so GraphML and every other export take the graph.
 
     Examples
     --------
@@ -300,38 +318,43 @@ def transition_graph(journeys: Journeys, *, order: int = 1) -> nx.DiGraph[str]:
     >>> import networkx as nx
     >>> nx.has_path(graph, "START", "CONVERSION")
     True
+    >>> fitted = jk.models.get("markov").fit(paths)
+    >>> jk.transition_graph(fitted).edges["GA", "M"]
+    {'count': 1.0, 'probability': 0.25}
     """
-    fitted = Markov(order=order).fit(journeys)
-    stats = fitted.stats
-    names = [START, *(">".join(state) for state in stats.states)]
+    if isinstance(source, FittedMarkov):
+        fitted = source
+        if order is not None and order != fitted.spec.order:
+            msg = f"order={order} differs from the fitted chain's order {fitted.spec.order}"
+            raise ParameterError(msg)
+    else:
+        fitted = Markov(order=1 if order is None else order).fit(source)
+    chain_order = fitted.spec.order
+    table = fitted.transitions
     graph: nx.DiGraph[str] = nx.DiGraph(
-        order=order,
+        order=chain_order,
         conversion_probability=fitted.conversion_probability,
-        removal_effects=dict(fitted.removal_effects),
+        expected_value=fitted.expected_value,
     )
-    graph.add_node(START, kind="start")
-    for state, name in zip(stats.states, names[1:], strict=True):
-        attributes: dict[str, Any] = {"kind": "state", "channels": name}
-        if order == 1:
-            attributes["removal_effect"] = fitted.removal_effects[state[0]]
-        graph.add_node(name, **attributes)
-    graph.add_node(CONVERSION, kind="conversion")
-    graph.add_node(NULL, kind="null")
-    out = (
-        np.bincount(stats.edge_from, stats.edge_weight, minlength=len(names))
-        + stats.to_conversion
-        + stats.to_null
-    ).tolist()
+    kinds = {START: "start", CONVERSION: "conversion", NULL: "null"}
+    for label in table.labels:
+        kind = kinds.get(label, "state")
+        attributes: dict[str, Any] = {"kind": kind}
+        if kind == "state":
+            attributes["channels"] = label
+            if chain_order == 1:
+                attributes["removal_effect"] = fitted.removal_effects[label]
+        graph.add_node(label, **attributes)
+    counts = table.counts.tocoo()  # the same entries as the probabilities, in the same order
     moves = zip(
-        stats.edge_from.tolist(), stats.edge_to.tolist(), stats.edge_weight.tolist(), strict=True
+        counts.row.tolist(),
+        counts.col.tolist(),
+        counts.data.tolist(),
+        table.matrix.tocoo().data.tolist(),
+        strict=True,
     )
-    for source, target, count in moves:
-        if count > 0:
-            graph.add_edge(
-                names[source], names[target], count=count, probability=count / out[source]
-            )
-    for absorbing, counts in ((CONVERSION, stats.to_conversion), (NULL, stats.to_null)):
-        for source in np.flatnonzero(counts).tolist():
-            count = float(counts[source])
-            graph.add_edge(names[source], absorbing, count=count, probability=count / out[source])
+    for row, column, count, probability in moves:
+        graph.add_edge(
+            table.labels[row], table.labels[column], count=count, probability=probability
+        )
     return graph

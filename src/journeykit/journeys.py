@@ -17,7 +17,14 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from journeykit.errors import Problem, SchemaError, ValidationError
+from journeykit.errors import (
+    OutOfRangeError,
+    ParameterError,
+    ParameterTypeError,
+    Problem,
+    SchemaError,
+    ValidationError,
+)
 from journeykit.milestones import Milestone
 
 __all__ = ["NAT", "Column", "JourneyView", "Journeys", "concat"]
@@ -107,10 +114,10 @@ class Column:
     def __attrs_post_init__(self) -> None:
         if self.codes.ndim != 1 or self.codes.dtype.kind != "i":
             msg = f"codes must be a 1-d integer array (got {self.codes.dtype}, {self.codes.ndim}-d)"
-            raise TypeError(msg)
+            raise ParameterTypeError(msg)
         if self.codes.size and (self.codes.min() < -1 or self.codes.max() >= len(self.labels)):
             msg = f"codes must lie in -1 .. {len(self.labels) - 1}"
-            raise ValueError(msg)
+            raise ParameterError(msg)
 
     @classmethod
     def from_values(cls, values: Sequence[str | None]) -> Column:
@@ -350,7 +357,7 @@ class Journeys:
     def __getitem__(self, index: int) -> JourneyView:
         if not -self.n_journeys <= index < self.n_journeys:
             msg = f"journey index {index} out of range for {self.n_journeys} journeys"
-            raise IndexError(msg)
+            raise OutOfRangeError(msg)
         j = index % self.n_journeys
         lo, hi = int(self.offsets[j]), int(self.offsets[j + 1])
         names = list(self.columns)
@@ -404,12 +411,12 @@ class Journeys:
         if chosen.dtype == np.bool_:
             if chosen.shape != (self.n_journeys,):
                 msg = f"a boolean mask needs one entry per journey ({self.n_journeys})"
-                raise ValueError(msg)
+                raise ParameterError(msg)
             chosen = np.flatnonzero(chosen)
         chosen = chosen.astype(np.int64, copy=False)
         if chosen.size and (chosen.min() < 0 or chosen.max() >= self.n_journeys):
             msg = f"journey index out of range for {self.n_journeys} journeys"
-            raise IndexError(msg)
+            raise OutOfRangeError(msg)
         lengths = self.lengths[chosen]
         offsets = np.zeros(chosen.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
@@ -446,7 +453,7 @@ class Journeys:
             given = np.asarray(mask, dtype=np.bool_)
             if given.shape != (self.n_touches,):
                 msg = f"mask needs one entry per touch ({self.n_touches}), got shape {given.shape}"
-                raise ValueError(msg)
+                raise ParameterError(msg)
             keep &= given
         for name, wanted in conditions.items():
             column = self.column(name)
@@ -476,15 +483,15 @@ class Journeys:
         if steps is not None:
             if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
                 msg = f"steps must be a whole number >= 1 (got {steps!r})"
-                raise ValueError(msg)
+                raise ParameterError(msg)
             keep &= self.position >= (self.lengths - steps)[self.journey_of_touch]
         if duration is not None:
             if not isinstance(duration, timedelta) or duration < timedelta(0):
                 msg = f"duration must be a non-negative timedelta (got {duration!r})"
-                raise ValueError(msg)
+                raise ParameterError(msg)
             if not self.has_times:
                 msg = "a lookback duration needs touch times; these journeys have none (paths?)"
-                raise ValueError(msg)
+                raise ParameterError(msg)
             reference = self._reference_times()
             window = duration // timedelta(microseconds=1)
             keep &= reference[self.journey_of_touch] - self.time <= window
@@ -559,12 +566,12 @@ def concat(parts: Sequence[Journeys]) -> Journeys:
     """
     if not parts:
         msg = "concat() needs at least one Journeys"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     names = list(parts[0].columns)
     for part in parts[1:]:
         if list(part.columns) != names:
             msg = f"concat() needs the same columns in every part ({names} vs {list(part.columns)})"
-            raise ValueError(msg)
+            raise ParameterError(msg)
     lengths = np.concatenate([p.lengths for p in parts])
     offsets = np.zeros(lengths.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])

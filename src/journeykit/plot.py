@@ -1,28 +1,31 @@
 """Matplotlib figures of attribution and analytics results (``pip install "journeykit[plot]"``).
 
 Every function draws on ``ax`` (a new figure's axes if ``None``) and returns the axes, so figures
-compose with the rest of matplotlib. Results also have a ``.plot()`` method that calls these.
-matplotlib is imported only when a figure is drawn.
+compose with the rest of matplotlib. Results also have a ``.plot()`` method: this module depends on
+the results, never the reverse, and registers each function as the painter of its result types
+(:mod:`journeykit._display`), which ``.plot()`` calls. matplotlib is imported only when a figure is
+drawn; the default ``measure`` of credit figures is ``"conversions"``, as in ``Attribution.by``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from journeykit.attribution.result import Key, Measure
+from journeykit._display import painter
+from journeykit.analytics.funnel import STAGES, Funnel
+from journeykit.analytics.handoff import Handoff
+from journeykit.analytics.split import Split
+from journeykit.analytics.uncertainty import BootstrapResult
+from journeykit.attribution._api import Comparison
+from journeykit.attribution.result import Attribution, Key, Measure, _label
+from journeykit.errors import MissingDependencyError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from journeykit.analytics.funnel import Funnel
-    from journeykit.analytics.handoff import Handoff
-    from journeykit.analytics.split import Split
-    from journeykit.analytics.uncertainty import BootstrapResult
-    from journeykit.attribution._api import Comparison
-    from journeykit.attribution.result import Attribution
+    from journeykit.attribution.markov import FittedMarkov
     from journeykit.journeys import Journeys
 
 __all__ = ["credit", "funnel", "handoff", "intervals", "split", "transitions"]
@@ -37,16 +40,17 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.0)) -> Axes:
         import matplotlib.pyplot as plt  # noqa: PLC0415  # optional and heavy
     except ImportError:  # pragma: no cover - depends on the environment
         msg = 'journeykit.plot needs matplotlib: pip install "journeykit[plot]"'
-        raise ImportError(msg) from None
+        raise MissingDependencyError(msg) from None
     _, new = plt.subplots(figsize=size, layout="constrained")
     return new
 
 
+@painter(Attribution, Comparison)
 def credit(
     result: Attribution | Comparison,
     by: Key = "channel",
     *,
-    measure: Measure = "value",
+    measure: Measure = "conversions",
     ax: Axes | None = None,
 ) -> Axes:
     """Credit by a dimension: one horizontal bar per label, one colour per model.
@@ -59,8 +63,6 @@ def credit(
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['a', 'b']
     """
-    from journeykit.attribution.result import Attribution  # noqa: PLC0415
-
     results = {result.name: result} if isinstance(result, Attribution) else dict(result)
     table = {name: r.by(by, measure=measure) for name, r in results.items()}
     labels: dict[Any, None] = {}
@@ -72,15 +74,16 @@ def credit(
     y = np.arange(len(order), dtype=float)
     for i, (name, c) in enumerate(table.items()):
         ax.barh(y + i * height, [c.get(k, 0.0) for k in order], height, label=name)
-    ax.set_yticks(y + height * (len(table) - 1) / 2, [_text(k) for k in order])
+    ax.set_yticks(y + height * (len(table) - 1) / 2, [_label(k) for k in order])
     ax.invert_yaxis()
     ax.set_xlabel(f"credited {measure}")
-    ax.set_title(f"Credit by {_text(by)}")
+    ax.set_title(f"Credit by {_label(by)}")
     if len(table) > 1:
         ax.legend(fontsize="small")
     return ax
 
 
+@painter(Split)
 def split(result: Split, *, ax: Axes | None = None) -> Axes:
     """Marketing vs sales in three views (team, reach, content influence) as stacked bars."""
     ax = _axes(ax, (7.0, 2.8))
@@ -102,12 +105,14 @@ def split(result: Split, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@painter(Handoff)
 def handoff(result: Handoff, measure: str = "by_touches", *, ax: Axes | None = None) -> Axes:
-    """Distribution over converting journeys of the share before the first sales contact."""
-    values = getattr(result, measure, None)
-    if values is None:
-        msg = f"measure must be by_touches, by_time or by_credit (got {measure!r}, or no credit)"
-        raise ValueError(msg)
+    """Distribution over converting journeys of the share before the first sales contact.
+
+    ``measure`` is one of :data:`journeykit.analytics.handoff.MEASURES` (a share of touches, of
+    time or of credit, not a credit measure: so its default differs from the credit figures').
+    """
+    values = result.values(measure)
     values = values[np.isfinite(values)]
     ax = _axes(ax)
     ax.hist(values, bins=[i / 20 for i in range(21)], color=_TEAM_COLOURS["marketing"])
@@ -121,10 +126,9 @@ def handoff(result: Handoff, measure: str = "by_touches", *, ax: Axes | None = N
     return ax
 
 
+@painter(Funnel)
 def funnel(result: Funnel, *, ax: Axes | None = None) -> Axes:
     """Units reaching each stage, per group, with the stage-to-stage rate written on each step."""
-    from journeykit.analytics.funnel import STAGES  # noqa: PLC0415
-
     ax = _axes(ax)
     groups = result.groups
     width = 0.8 / len(groups)
@@ -149,20 +153,25 @@ def funnel(result: Funnel, *, ax: Axes | None = None) -> Axes:
 
 
 def transitions(
-    journeys: Journeys, *, order: int = 1, min_probability: float = 0.05, ax: Axes | None = None
+    chain: FittedMarkov | Journeys,
+    *,
+    order: int | None = None,
+    min_probability: float = 0.05,
+    ax: Axes | None = None,
 ) -> Axes:
     """The Markov transition graph: edge width by probability, node size by removal effect.
 
-    Edges less likely than ``min_probability`` are left out of the drawing (not of the chain).
+    ``chain`` is a fitted Markov chain, drawn as it is (journeys are fitted with ``order``
+    first). Edges less likely than ``min_probability`` are left out of the drawing (not of the
+    chain).
     """
     import networkx as nx  # noqa: PLC0415
 
     from journeykit.graph import transition_graph  # noqa: PLC0415
 
-    graph = transition_graph(journeys, order=order)
+    graph = transition_graph(chain, order=order)
     ax = _axes(ax, (8.0, 6.0))
     position = nx.circular_layout(graph)
-    effects: Mapping[str, float] = graph.graph.get("removal_effects", {}) or {}
     sizes = [300 + 3000 * float(graph.nodes[n].get("removal_effect", 0.0) or 0.0) for n in graph]
     colours = [
         {"start": "#55A868", "conversion": "#4C72B0", "null": "#C44E52"}.get(
@@ -186,11 +195,12 @@ def transitions(
         arrowsize=8,
         connectionstyle="arc3,rad=0.1",
     )
-    ax.set_title(f"Transition graph (order {order}; {len(effects)} removal effects)")
+    ax.set_title(f"Transition graph (order {graph.graph['order']})")
     ax.set_axis_off()
     return ax
 
 
+@painter(BootstrapResult)
 def intervals(result: BootstrapResult, *, ax: Axes | None = None) -> Axes:
     """Bootstrap estimates with their intervals, one row per label."""
     labels = list(result.intervals)
@@ -200,14 +210,8 @@ def intervals(result: BootstrapResult, *, ax: Axes | None = None) -> Axes:
     low = np.array([result.intervals[k].low for k in labels])
     high = np.array([result.intervals[k].high for k in labels])
     ax.errorbar(est, y, xerr=[est - low, high - est], fmt="o", capsize=3)
-    ax.set_yticks(y, [_text(k) for k in labels])
+    ax.set_yticks(y, [_label(k) for k in labels])
     ax.invert_yaxis()
     ax.set_xlabel(f"credited {result.measure} ({result.level:.0%} interval)")
-    ax.set_title(f"Credit by {_text(result.dimension)} with bootstrap intervals")
+    ax.set_title(f"Credit by {_label(result.dimension)} with bootstrap intervals")
     return ax
-
-
-def _text(key: Any) -> str:
-    if isinstance(key, tuple):
-        return " / ".join(str(k) for k in key)
-    return str(key)

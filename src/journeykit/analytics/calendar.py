@@ -9,7 +9,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.attribution.result import Attribution, Backend, to_frame
+from journeykit._frames import Backend, to_frame
+from journeykit.attribution.result import Attribution
 from journeykit.content import FunnelStage
 from journeykit.errors import Problem, ValidationError
 from journeykit.journeys import Column, Journeys, to_micros

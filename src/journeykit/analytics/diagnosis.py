@@ -9,15 +9,23 @@ from typing import Any, Literal
 
 import attrs
 
-from journeykit.analytics.funnel import FunnelGroup, funnel
+from journeykit._frames import Backend, to_frame
+from journeykit.analytics.funnel import OWNERS, RATES, FunnelGroup, funnel
 from journeykit.analytics.uncertainty import Interval
-from journeykit.attribution.result import Backend, to_frame
+from journeykit.errors import ParameterError
 from journeykit.records import Records
 
 __all__ = ["Diagnosis", "Finding", "diagnose", "wilson"]
 
 Verdict = Literal["marketing", "sales", "neither"]
-_RATES = ("reach", "engagement", "close")
+_TEAMS = ("marketing", "sales")
+_STEP = {
+    "reach": "units -> reached",
+    "engagement": "reached -> engaged",
+    "lead": "engaged -> lead",
+    "opportunity": "lead -> opportunity",
+    "win": "opportunity -> won",
+}
 
 
 def wilson(successes: int, trials: int, *, level: float = 0.95) -> Interval:
@@ -45,14 +53,29 @@ def wilson(successes: int, trials: int, *, level: float = 0.95) -> Interval:
 
 @attrs.frozen
 class Finding:
-    """The verdict for one group, with its evidence."""
+    """The verdict for one group, with its evidence.
+
+    Attributes
+    ----------
+    group : str
+    verdict : {"marketing", "sales", "neither"}
+        The team that owns :attr:`stage`, or ``"neither"``.
+    stage : str or None
+        The first stage rate (of :data:`~journeykit.analytics.funnel.RATES`) whose shortfall is
+        beyond chance; ``None`` when there is none.
+    rates : dict of str to Interval
+        Every stage rate with its Wilson interval.
+    benchmarks : dict of str to float
+        What each rate was compared with.
+    explanation : str
+        The verdict in a sentence.
+    """
 
     group: str
     verdict: Verdict
-    rates: dict[
-        str, Interval
-    ]  # reach (reached / units), engagement (engaged / reached), close (won / engaged)
-    benchmarks: dict[str, float]  # what each rate was compared with
+    stage: str | None
+    rates: dict[str, Interval]
+    benchmarks: dict[str, float]
     explanation: str
 
 
@@ -65,15 +88,16 @@ class Diagnosis:
 
     def to_frame(self, backend: Backend = "pandas") -> Any:
         """One row per group: verdict, each rate with its interval and benchmark, explanation."""
-        data: dict[str, list[Any]] = {"group": [], "verdict": []}
-        for name in _RATES:
+        data: dict[str, list[Any]] = {"group": [], "verdict": [], "stage": []}
+        for name in RATES:
             for part in ("", "_low", "_high", "_benchmark"):
                 data[f"{name}{part}"] = []
         data["explanation"] = []
         for finding in self.findings.values():
             data["group"].append(finding.group)
             data["verdict"].append(finding.verdict)
-            for name in _RATES:
+            data["stage"].append(finding.stage)
+            for name in RATES:
                 rate = finding.rates[name]
                 data[name].append(rate.estimate)
                 data[f"{name}_low"].append(rate.low)
@@ -93,35 +117,50 @@ def diagnose(
     *,
     by: str = "persona",
     targets: Mapping[str, float] | None = None,
+    owners: Mapping[str, str] | None = None,
     tolerance: float = 1.0,
     level: float = 0.95,
     engaged_touches: int = 2,
 ) -> Diagnosis:
-    """Classify each group's shortfall as a marketing problem, a sales problem, or neither.
+    """Name the funnel stage where each group falls short, and the team that owns it.
 
     For each group (accounts, and buyers without one, grouped ``by`` persona or an account field)
-    three rates come from the funnel, each with a Wilson interval at ``level``: *reach* (units
-    reached of all units), *engagement* (engaged of reached) and *close* (won of engaged). Each is
-    compared with a benchmark: ``targets[name]`` when given, else the same rate pooled over the
-    other groups.
+    the five stage rates of :data:`~journeykit.analytics.funnel.RATES` come from the funnel, each
+    with a Wilson interval at ``level``: *reach* (reached / units), *engagement* (engaged /
+    reached), *lead* (lead / engaged), *opportunity* (opportunity / lead) and *win* (won /
+    opportunity). Each is compared with a benchmark: ``targets[rate]`` when given, else the same
+    rate pooled over the other groups.
 
-    The rule: a group is a **marketing problem** when it was never reached, or when the upper end
-    of its reach or engagement interval lies below ``tolerance`` times the benchmark (too few
-    reached or engaged, beyond doubt). Otherwise it is a **sales problem** when the upper end of its
-    close interval lies below ``tolerance`` times the benchmark (reached and engaged, but not
-    closing). Otherwise **neither**: the data show no shortfall beyond chance. Lower ``tolerance``
-    (say 0.8) to flag only shortfalls of more than 20%.
+    The rule: a rate falls short **beyond chance** when the upper end of its interval lies below
+    ``tolerance`` times its benchmark. The verdict names the first such stage down the funnel (a
+    group never reached falls short at reach) and the team that owns it
+    (:data:`~journeykit.analytics.funnel.OWNERS` by default: marketing owns reach, engagement and
+    lead; sales owns opportunity and win; ``owners`` overrides any of them). A group with no
+    shortfall beyond chance is **neither**. Lower ``tolerance`` (say 0.8) to flag only shortfalls of
+    more than 20%.
 
     Examples
     --------
     >>> from journeykit.datasets import example_records
-    >>> diagnose(example_records(), by="segment").findings["smb"].verdict
-    'neither'
+    >>> finding = diagnose(example_records(), by="segment").findings["smb"]
+    >>> finding.verdict, finding.stage
+    ('marketing', 'lead')
+    >>> finding.explanation
+    'smb: a marketing problem at the lead stage (engaged -> lead 0% [0%, 79%] against 100%)'
     """
-    unknown = set(targets or {}) - set(_RATES)
+    unknown = sorted(set(targets or {}) - set(RATES))
     if unknown:
-        msg = f"targets take {', '.join(_RATES)} (got {sorted(unknown)})"
-        raise ValueError(msg)
+        msg = f"targets take {', '.join(RATES)} (got {unknown})"
+        raise ParameterError(msg)
+    owned = dict(OWNERS)
+    for rate, team in (owners or {}).items():
+        if rate not in RATES or team not in _TEAMS:
+            msg = (
+                f"owners maps a rate of {', '.join(RATES)} to 'marketing' or 'sales' "
+                f"(got {rate!r}: {team!r})"
+            )
+            raise ParameterError(msg)
+        owned[rate] = team
     table = funnel(records, by=by, engaged_touches=engaged_touches)
     findings = {}
     for label, group in table.groups.items():
@@ -131,19 +170,11 @@ def diagnose(
             group=group,
             others=others,
             targets=targets or {},
+            owners=owned,
             tolerance=tolerance,
             level=level,
         )
     return Diagnosis(by, findings)
-
-
-def _counts(group: FunnelGroup) -> dict[str, tuple[int, int]]:
-    reached, engaged, won = group.counts[0], group.counts[1], group.counts[4]
-    return {
-        "reach": (reached, group.units),
-        "engagement": (engaged, reached),
-        "close": (won, engaged),
-    }
 
 
 def _finding(
@@ -152,43 +183,41 @@ def _finding(
     group: FunnelGroup,
     others: list[FunnelGroup],
     targets: Mapping[str, float],
+    owners: Mapping[str, str],
     tolerance: float,
     level: float,
 ) -> Finding:
-    mine = _counts(group)
+    mine = group.stage_counts()
     rates = {name: wilson(s, n, level=level) for name, (s, n) in mine.items()}
     benchmarks = {}
-    for name in _RATES:
+    for name in RATES:
         if name in targets:
             benchmarks[name] = float(targets[name])
         else:
-            pooled = [_counts(g)[name] for g in others]
+            pooled = [g.stage_counts()[name] for g in others]
             trials = sum(n for _, n in pooled)
             benchmarks[name] = sum(s for s, _ in pooled) / trials if trials else math.nan
-    below = {name: rates[name].high < tolerance * benchmarks[name] for name in _RATES}
     reached, units = mine["reach"]
-    engaged, won = group.counts[1], group.counts[4]
-    if units and reached == 0:
-        verdict: Verdict = "marketing"
+    never = units > 0 and reached == 0
+    short = [name for name in RATES if rates[name].high < tolerance * benchmarks[name]]
+    stage = "reach" if never else (short[0] if short else None)
+    if stage is None:
+        shown = ", ".join(f"{name} {_rate(rates[name])}" for name in RATES)
+        return Finding(
+            label,
+            "neither",
+            None,
+            rates,
+            benchmarks,
+            f"{label}: neither ({shown}: no shortfall beyond chance)",
+        )
+    verdict: Verdict = "marketing" if owners[stage] == "marketing" else "sales"
+    if never:
         why = f"none of its {units} units was ever reached"
-    elif below["reach"] or below["engagement"]:
-        verdict = "marketing"
-        name = "reach" if below["reach"] else "engagement"
-        why = f"{name} {_rate(rates[name])} against {benchmarks[name]:.0%}"
-    elif below["close"]:
-        verdict = "sales"
-        close = f"{_rate(rates['close'])} against {benchmarks['close']:.0%}"
-        why = f"reached {reached} of {units} and engaged {engaged}, but closed {won}: {close}"
     else:
-        verdict = "neither"
-        shown = ", ".join(f"{name} {_rate(rates[name])}" for name in _RATES)
-        why = f"{shown}: no shortfall beyond chance"
-    problem = {
-        "marketing": "a marketing problem",
-        "sales": "a sales problem",
-        "neither": "neither",
-    }[verdict]
-    return Finding(label, verdict, rates, benchmarks, f"{label}: {problem} ({why})")
+        why = f"{_STEP[stage]} {_rate(rates[stage])} against {benchmarks[stage]:.0%}"
+    explanation = f"{label}: a {verdict} problem at the {stage} stage ({why})"
+    return Finding(label, verdict, stage, rates, benchmarks, explanation)
 
 
 def _rate(interval: Interval) -> str:

@@ -8,7 +8,8 @@ from typing import Any
 
 import attrs
 
-from journeykit.attribution.result import Backend, to_frame
+from journeykit._frames import Backend, to_frame
+from journeykit.errors import ParameterError
 from journeykit.records import Records
 from journeykit.touchpoints import Touchpoint
 
@@ -66,7 +67,7 @@ def duplicated_effort(
     """
     if window < timedelta(0):
         msg = f"window must be a non-negative timedelta (got {window})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     pairs = []
     for buyer in records.buyers:
         by_content: dict[tuple[str, str], list[Touchpoint]] = {}

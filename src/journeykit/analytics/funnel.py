@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.attribution.result import Backend, to_frame
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
 from journeykit.buyers import Buyer
 from journeykit.deals import Deal, Outcome
+from journeykit.errors import ParameterError
 from journeykit.journeys import NAT, from_micros, to_micros
 from journeykit.records import Records
 from journeykit.touchpoints import Reach
 
 __all__ = [
+    "OWNERS",
+    "RATES",
     "STAGES",
     "Funnel",
     "FunnelGroup",
@@ -67,16 +72,84 @@ def sales_velocity(
     for name, value, rule, ok in rules:
         if not ok or not math.isfinite(value):
             msg = f"sales_velocity: {name} must be finite and {rule} (got {value!r})"
-            raise ValueError(msg)
+            raise ParameterError(msg)
     return opportunities * win_rate * average_deal / cycle_days
 
 
 STAGES: Final = ("reached", "engaged", "lead", "opportunity", "won")
 """The funnel's stages, in order."""
 
+RATES: Final = ("reach", "engagement", "lead", "opportunity", "win")
+"""The stage rates, defined once for the funnel, :func:`~journeykit.analytics.metrics` and
+:func:`~journeykit.analytics.diagnose`: each is the units that reached a stage over the units that
+reached the stage before it. *reach*: reached / all units; *engagement*: engaged / reached;
+*lead*: lead / engaged; *opportunity*: opportunity / lead; *win*: won / opportunity."""
+
+OWNERS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "reach": "marketing",
+        "engagement": "marketing",
+        "lead": "marketing",
+        "opportunity": "sales",
+        "win": "sales",
+    }
+)
+"""The team that owns each stage rate by default: marketing reaches and engages buyers and turns
+them into leads; sales turns leads into opportunities and wins them. ``diagnose(owners=...)``
+changes it (for example where an SDR team in marketing qualifies opportunities)."""
+
 _DAY: Final = 86_400_000_000  # microseconds
 _TOUCH_FIELDS: Final = ("channel", "campaign", "asset", "team", "reach")
 _GROUPINGS: Final = ("segment", "industry", "region", "persona", *_TOUCH_FIELDS)
+
+
+@attrs.frozen
+class _Steps:
+    """The arithmetic both funnels share, from the instant each row reached each stage."""
+
+    counts: tuple[int, ...]  # rows that reached a stage or a later one
+    rates: tuple[float, ...]  # stage to next stage
+    drop_off: tuple[int, ...]  # rows that stopped at a stage
+    days_in_stage: tuple[float, ...]  # mean days from a stage to the next, where both are known
+
+    @classmethod
+    def of(cls, funnel: FunnelGroup | StageFunnel) -> _Steps:
+        """The steps a funnel's result holds."""
+        return cls(funnel.counts, funnel.rates, funnel.drop_off, funnel.days_in_stage)
+
+    def rows(self, stages: Sequence[str]) -> dict[str, list[Any]]:
+        """Table columns, one row per stage (the last stage has no next: NaN and 0)."""
+        pad = (float("nan"),)
+        return {
+            "stage": list(stages),
+            "count": list(self.counts),
+            "rate_to_next": list(self.rates + pad),
+            "drop_off": [*self.drop_off, 0],
+            "days_to_next": list(self.days_in_stage + pad),
+        }
+
+
+def _cumulative(at: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Whether each row reached each stage or a later one (a skipped stage still counts)."""
+    reached = at != NAT
+    return np.flip(np.logical_or.accumulate(np.flip(reached, axis=1), axis=1), axis=1)
+
+
+def _steps(at: NDArray[np.int64]) -> _Steps:
+    """Counts, rates, drop-off and days in stage of rows x stages instants (NAT where unknown)."""
+    counts = tuple(int(c) for c in _cumulative(at).sum(axis=0))
+    stops = range(at.shape[1] - 1)
+    days = []
+    for i in stops:
+        known = (at[:, i] != NAT) & (at[:, i + 1] != NAT) & (at[:, i + 1] >= at[:, i])
+        gap = (at[known, i + 1] - at[known, i]) / _DAY
+        days.append(float(gap.mean()) if known.any() else float("nan"))
+    return _Steps(
+        counts=counts,
+        rates=tuple(counts[i + 1] / counts[i] if counts[i] else float("nan") for i in stops),
+        drop_off=tuple(counts[i] - counts[i + 1] for i in stops),
+        days_in_stage=tuple(days),
+    )
 
 
 @attrs.frozen(eq=False)
@@ -154,10 +227,8 @@ def _units(records: Records, engaged_touches: int) -> _Units:
         group_of[key]["persona"] = (
             min(personas, key=lambda p: (-personas[p], p)) if personas else "(none)"
         )
-    reached = at != NAT
-    cumulative = np.flip(np.logical_or.accumulate(np.flip(reached, axis=1), axis=1), axis=1)
     groups = {by: [group_of[k][by] for k in ids] for by in _GROUPINGS}
-    return _Units(ids, groups, at, cumulative, won_value, cycle, open_deals, lost_deals)
+    return _Units(ids, groups, at, _cumulative(at), won_value, cycle, open_deals, lost_deals)
 
 
 @attrs.frozen(eq=False)
@@ -169,17 +240,33 @@ class FunnelGroup:
     rates: tuple[float, ...]  # stage to next stage
     drop_off: tuple[int, ...]
     days_in_stage: tuple[float, ...]  # mean days from a stage to the next, where both are known
-    win_rate: float  # won / decided (won + lost) deals' units
+    win_rate: float  # the "win" rate of RATES: won / opportunity units
     average_deal: float
     cycle_days: float
     open_opportunities: int
+
+    def stage_counts(self) -> dict[str, tuple[int, int]]:
+        """``{rate: (units that reached the stage, units that reached the one before)}``.
+
+        One entry per name in :data:`RATES`, in funnel order.
+        """
+        before = (self.units, *self.counts[:-1])
+        return {
+            name: (reached, trials)
+            for name, reached, trials in zip(RATES, self.counts, before, strict=True)
+        }
 
     @property
     def velocity(self) -> float:
         """Sales velocity per day (open opportunities x win rate x average deal / cycle days)."""
         if not self.cycle_days > 0 or not np.isfinite(self.win_rate * self.average_deal):
-            return float("nan")
-        return self.open_opportunities * self.win_rate * self.average_deal / self.cycle_days
+            return float("nan")  # no decided deal, no win or no cycle yet: no velocity to speak of
+        return sales_velocity(
+            opportunities=self.open_opportunities,
+            win_rate=self.win_rate,
+            average_deal=self.average_deal,
+            cycle_days=self.cycle_days,
+        )
 
 
 @attrs.frozen(eq=False)
@@ -192,33 +279,16 @@ class Funnel:
 
     def to_frame(self, backend: Backend = "pandas") -> Any:
         """One row per group and stage."""
-        rows: dict[str, list[Any]] = {
-            "group": [],
-            "stage": [],
-            "count": [],
-            "rate_to_next": [],
-            "drop_off": [],
-            "days_to_next": [],
-        }
+        rows: dict[str, list[Any]] = {"group": []}
         for label, group in self.groups.items():
-            for i, stage in enumerate(STAGES):
-                rows["group"].append(label)
-                rows["stage"].append(stage)
-                rows["count"].append(group.counts[i])
-                rows["rate_to_next"].append(
-                    group.rates[i] if i < len(group.rates) else float("nan")
-                )
-                rows["drop_off"].append(group.drop_off[i] if i < len(group.drop_off) else 0)
-                rows["days_to_next"].append(
-                    group.days_in_stage[i] if i < len(group.days_in_stage) else float("nan")
-                )
+            rows["group"] += [label] * len(STAGES)
+            for name, column in _Steps.of(group).rows(STAGES).items():
+                rows.setdefault(name, []).extend(column)
         return to_frame(rows, backend)
 
     def plot(self, *, ax: Any = None) -> Any:
-        """Stage counts with rates (see :func:`journeykit.plot.funnel`)."""
-        from journeykit.plot import funnel  # noqa: PLC0415  # matplotlib is optional
-
-        return funnel(self, ax=ax)
+        """Stage counts with rates (drawn by :func:`journeykit.plot.funnel`)."""
+        return draw(self, ax=ax)
 
     def __repr__(self) -> str:
         lines = [f"Funnel(by={self.by!r})"]
@@ -258,10 +328,10 @@ def funnel(records: Records, *, by: str | None = None, engaged_touches: int = 2)
     """
     if by is not None and by not in _GROUPINGS:
         msg = f"funnel: by must be one of {', '.join(_GROUPINGS)} (got {by!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     if engaged_touches < 1:
         msg = f"funnel: engaged_touches must be >= 1 (got {engaged_touches})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     units = _units(records, engaged_touches)
     labels = units.groups[by] if by is not None else ["all"] * len(units.ids)
     groups = {
@@ -284,30 +354,14 @@ def _month(micros: int) -> str:
 
 def _group(units: _Units, chosen: NDArray[np.bool_]) -> FunnelGroup:
     cumulative = units.cumulative[chosen]
-    counts = tuple(int(c) for c in cumulative.sum(axis=0))
-    rates = tuple(
-        counts[i + 1] / counts[i] if counts[i] else float("nan") for i in range(len(STAGES) - 1)
-    )
-    drop_off = tuple(counts[i] - counts[i + 1] for i in range(len(STAGES) - 1))
-    at = units.reached_at[chosen]
-    days = []
-    for i in range(len(STAGES) - 1):
-        known = (at[:, i] != NAT) & (at[:, i + 1] != NAT) & (at[:, i + 1] >= at[:, i])
-        days.append(
-            float(((at[known, i + 1] - at[known, i]) / _DAY).mean())
-            if known.any()
-            else float("nan")
-        )
+    steps = _steps(units.reached_at[chosen])
     won = int(cumulative[:, 4].sum())
-    decided = won + int(((units.lost_deals[chosen] > 0) & ~cumulative[:, 4]).sum())
+    opportunities = int(cumulative[:, 3].sum())
     cycles = units.cycle_days[chosen]
     return FunnelGroup(
         units=int(chosen.sum()),
-        counts=counts,
-        rates=rates,
-        drop_off=drop_off,
-        days_in_stage=tuple(days),
-        win_rate=won / decided if decided else float("nan"),
+        **attrs.asdict(steps, recurse=False),
+        win_rate=won / opportunities if opportunities else float("nan"),
         average_deal=float(units.won_value[chosen].sum() / won) if won else float("nan"),
         cycle_days=float(np.nanmean(cycles)) if np.isfinite(cycles).any() else float("nan"),
         open_opportunities=int(units.open_deals[chosen].sum()),
@@ -326,17 +380,7 @@ class StageFunnel:
 
     def to_frame(self, backend: Backend = "pandas") -> Any:
         """One row per stage."""
-        pad = (float("nan"),)
-        return to_frame(
-            {
-                "stage": list(self.stages),
-                "count": list(self.counts),
-                "rate_to_next": list(self.rates + pad),
-                "drop_off": [*self.drop_off, 0],
-                "days_to_next": list(self.days_in_stage + pad),
-            },
-            backend,
-        )
+        return to_frame(_Steps.of(self).rows(self.stages), backend)
 
     def __repr__(self) -> str:
         steps = " > ".join(f"{s} {c}" for s, c in zip(self.stages, self.counts, strict=True))
@@ -372,20 +416,4 @@ def deal_stages(records: Records, *, order: Sequence[str] | None = None) -> Stag
             entered[d, i] = NAT if moment is None else to_micros(moment)
         if deal.outcome is Outcome.WON and deal.closed_at is not None:
             entered[d, -1] = to_micros(deal.closed_at)
-    reached = entered != NAT
-    cumulative = np.flip(np.logical_or.accumulate(np.flip(reached, axis=1), axis=1), axis=1)
-    counts = tuple(int(c) for c in cumulative.sum(axis=0))
-    days = []
-    for i in range(len(stages) - 1):
-        known = reached[:, i] & reached[:, i + 1] & (entered[:, i + 1] >= entered[:, i])
-        gap = (entered[known, i + 1] - entered[known, i]) / _DAY
-        days.append(float(gap.mean()) if known.any() else float("nan"))
-    return StageFunnel(
-        stages=stages,
-        counts=counts,
-        rates=tuple(
-            counts[i + 1] / counts[i] if counts[i] else float("nan") for i in range(len(stages) - 1)
-        ),
-        drop_off=tuple(counts[i] - counts[i + 1] for i in range(len(stages) - 1)),
-        days_in_stage=tuple(days),
-    )
+    return StageFunnel(stages=stages, **attrs.asdict(_steps(entered), recurse=False))

@@ -8,11 +8,17 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.attribution.result import Attribution, Backend, to_frame
-from journeykit.errors import Problem, SchemaError
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
+from journeykit.attribution.result import Attribution
+from journeykit.errors import NotFoundError, ParameterError, Problem, SchemaError
 from journeykit.journeys import NAT, Journeys
 
-__all__ = ["Handoff", "handoff"]
+__all__ = ["MEASURES", "Handoff", "handoff"]
+
+MEASURES = ("by_touches", "by_time", "by_credit")
+"""The measures of a :class:`Handoff`: the share before the first sales contact of a journey's
+touches, of its time, or of its credit."""
 
 _QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -43,12 +49,31 @@ class Handoff:
     sales_contact: NDArray[np.bool_]
     groups: dict[str, NDArray[Any]] = attrs.field(repr=False)
 
+    def values(self, measure: str = "by_touches") -> NDArray[np.float64]:
+        """The per-journey shares of one of :data:`MEASURES`.
+
+        Raises
+        ------
+        SchemaError
+            For a name not in :data:`MEASURES`, or ``"by_credit"`` when no result was given.
+        """
+        shares = {
+            "by_touches": self.by_touches,
+            "by_time": self.by_time,
+            "by_credit": self.by_credit,
+        }
+        if measure not in shares:
+            problem = f"must be one of {', '.join(MEASURES)} (got {measure!r})"
+            raise SchemaError([Problem("Handoff", "measure", problem)])
+        values = shares[measure]
+        if values is None:
+            problem = "needs a model's result: handoff(journeys, result)"
+            raise SchemaError([Problem("Handoff", measure, problem)])
+        return values
+
     def summary(self, measure: str = "by_touches") -> dict[str, float]:
         """Mean, quantiles (10, 25, 50, 75, 90%) and count of one measure (NaN times left out)."""
-        values = getattr(self, measure)
-        if values is None:
-            msg = f"{measure} needs a model's result: handoff(journeys, result)"
-            raise ValueError(msg)
+        values = self.values(measure)
         known = values[np.isfinite(values)]
         out = {
             "journeys": float(known.size),
@@ -64,10 +89,11 @@ class Handoff:
         Each journey counts under its most frequent label (ties: the first in sort order); under
         ``"channel_mix"``, under its distinct channels joined by ``+``.
         """
+        self.values(measure)  # a bad measure fails even when there is no label
         labels = self.groups.get(column)
         if labels is None:
             msg = f"no column {column!r} (available: {', '.join(self.groups)})"
-            raise KeyError(msg)
+            raise NotFoundError(msg)
         out = {}
         for label in sorted({str(x) for x in labels.tolist()}):
             chosen = labels == label
@@ -96,10 +122,8 @@ class Handoff:
         return to_frame(data, backend)
 
     def plot(self, measure: str = "by_touches", *, ax: Any = None) -> Any:
-        """Histogram of one measure (see :func:`journeykit.plot.handoff`)."""
-        from journeykit.plot import handoff  # noqa: PLC0415  # matplotlib is optional
-
-        return handoff(self, measure, ax=ax)
+        """Histogram of one measure (drawn by :func:`journeykit.plot.handoff`)."""
+        return draw(self, measure, ax=ax)
 
     def __repr__(self) -> str:
         touches, time = self.summary("by_touches"), self.summary("by_time")
@@ -165,7 +189,7 @@ def handoff(journeys: Journeys, result: Attribution | None = None) -> Handoff:
     if result is not None:
         if result.journeys is not journeys:
             msg = "handoff(): result must be an attribution of these same journeys"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         shares = result.shares
         earlier = (
             journeys.position

@@ -14,9 +14,10 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
+from journeykit._frames import Backend, to_frame
 from journeykit.analytics.calendar import period_labels
 from journeykit.attribution._shares import first_flagged
-from journeykit.attribution.result import Attribution, Backend, Measure, to_frame
+from journeykit.attribution.result import Attribution, Measure
 from journeykit.deals import Deal, DealKind, Outcome
 from journeykit.errors import Problem, SchemaError, ValidationError
 from journeykit.journeys import to_micros

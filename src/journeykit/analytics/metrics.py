@@ -9,9 +9,11 @@ from typing import Any
 import attrs
 import numpy as np
 
+from journeykit._frames import Backend, to_frame
 from journeykit.analytics.funnel import funnel
-from journeykit.attribution.result import Attribution, Backend, to_frame
+from journeykit.attribution.result import Attribution
 from journeykit.deals import Outcome
+from journeykit.errors import ParameterError
 from journeykit.records import Records
 
 __all__ = ["Metrics", "metrics", "return_on_spend"]
@@ -25,7 +27,7 @@ class Metrics:
     engagement_rate: float  # engaged of reached
     leads: int
     opportunities: int
-    win_rate: float  # won of decided deals
+    win_rate: float  # the funnel's win rate: won / opportunity units
     average_deal: float  # mean value of won deals
     won_per_month: dict[str, int]
     total_cost: float
@@ -58,7 +60,6 @@ def metrics(records: Records, *, engaged_touches: int = 2) -> Metrics:
     """
     stages = funnel(records, engaged_touches=engaged_touches).groups["all"]
     won = [d for d in records.deals if d.outcome is Outcome.WON]
-    decided = [d for d in records.deals if d.outcome is not Outcome.OPEN]
     leads = sum(b.lead_at is not None for b in records.buyers)
     cost = float(sum(t.cost for t in records.touchpoints))
     months = Counter(f"{d.closed_at:%Y-%m}" for d in won if d.closed_at is not None)
@@ -67,7 +68,7 @@ def metrics(records: Records, *, engaged_touches: int = 2) -> Metrics:
         engagement_rate=stages.rates[0],
         leads=leads,
         opportunities=len(records.deals),
-        win_rate=len(won) / len(decided) if decided else math.nan,
+        win_rate=stages.win_rate,
         average_deal=float(np.mean([d.value for d in won])) if won else math.nan,
         won_per_month=dict(sorted(months.items())),
         total_cost=cost,
@@ -95,7 +96,7 @@ def return_on_spend(result: Attribution, by: str = "channel") -> dict[str, float
     journeys = result.journeys
     if journeys.cost is None:
         msg = "return_on_spend needs touch costs: these journeys have none"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     column = journeys.column(by)
     size = len(column.labels) + 1
     slots = column.codes.astype(np.int64) + 1

@@ -7,7 +7,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from journeykit.attribution.result import Attribution, Backend, Measure, to_frame
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
+from journeykit.attribution.result import Attribution, Measure
 from journeykit.errors import Problem, SchemaError
 
 __all__ = ["Split", "split"]
@@ -51,10 +53,8 @@ class Split:
         )
 
     def plot(self, *, ax: Any = None) -> Any:
-        """Stacked bars of the three views (see :func:`journeykit.plot.split`)."""
-        from journeykit.plot import split  # noqa: PLC0415  # matplotlib is optional
-
-        return split(self, ax=ax)
+        """Stacked bars of the three views (drawn by :func:`journeykit.plot.split`)."""
+        return draw(self, ax=ax)
 
     def __repr__(self) -> str:
         def shares(view: dict[str, float]) -> str:
@@ -68,7 +68,7 @@ class Split:
         )
 
 
-def split(result: Attribution, *, measure: Measure = "value") -> Split:
+def split(result: Attribution, *, measure: Measure = "conversions") -> Split:
     """Marketing versus sales, as two views that each add up to the total.
 
     Parameters
@@ -76,13 +76,14 @@ def split(result: Attribution, *, measure: Measure = "value") -> Split:
     result : Attribution
         An attribution of journeys with ``team`` and ``reach`` columns (``asset`` too, for the
         content view; without it, the content view equals the team view).
-    measure : {"value", "conversions"}
+    measure : {"conversions", "value"}
+        Credited conversions (default, as everywhere) or credited value.
 
     Examples
     --------
     >>> import journeykit as jk
     >>> from journeykit.datasets import example_records
-    >>> view = split(jk.attribute(jk.assemble(example_records()), "linear"))
+    >>> view = split(jk.attribute(jk.assemble(example_records()), "linear"), measure="value")
     >>> view.by_team, view.content["marketing"] > view.by_team["marketing"]
     ({'marketing': 28800.0, 'sales': 19200.0}, True)
     """

@@ -7,9 +7,12 @@ from typing import Any
 import attrs
 import numpy as np
 
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
 from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Model
-from journeykit.attribution.result import Backend, Key, Measure, to_frame
+from journeykit.attribution.result import Key, Measure
+from journeykit.errors import ParameterError
 from journeykit.journeys import Journeys
 
 __all__ = ["Interval", "bootstrap"]
@@ -50,10 +53,8 @@ class BootstrapResult:
         )
 
     def plot(self, *, ax: Any = None) -> Any:
-        """Estimates with interval bars (see :func:`journeykit.plot.intervals`)."""
-        from journeykit.plot import intervals  # noqa: PLC0415  # matplotlib is optional
-
-        return intervals(self, ax=ax)
+        """Estimates with interval bars (drawn by :func:`journeykit.plot.intervals`)."""
+        return draw(self, ax=ax)
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -116,7 +117,7 @@ def bootstrap(
     """
     if resamples < 2 or not 0 < level < 1:
         msg = f"bootstrap needs resamples >= 2 and 0 < level < 1 (got {resamples}, {level})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
     journeys = _engine.check_journeys(journeys, "bootstrap()")
     spec = _engine.resolve(model, params)
     point = _engine.run(spec, journeys).by(by, measure=measure)

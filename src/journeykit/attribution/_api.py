@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
 from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Model
 from journeykit.attribution._registry import name_of
-from journeykit.attribution.result import Attribution, Backend, Credit, Key, Measure, to_frame
+from journeykit.attribution.result import Attribution, Credit, Key, Measure
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 
@@ -106,10 +108,8 @@ class Comparison(Mapping[str, Attribution]):
         return to_frame(data, backend)
 
     def plot(self, by: Key = "channel", *, measure: Measure = "conversions", ax: Any = None) -> Any:
-        """Credit by ``by`` across the models (see :func:`journeykit.plot.credit`)."""
-        from journeykit.plot import credit  # noqa: PLC0415  # matplotlib is optional
-
-        return credit(self, by, measure=measure, ax=ax)
+        """Credit by ``by`` across the models (drawn by :func:`journeykit.plot.credit`)."""
+        return draw(self, by, measure=measure, ax=ax)
 
     def __repr__(self) -> str:
         table = self.table()

@@ -28,7 +28,7 @@ from journeykit.attribution._protocol import (
 )
 from journeykit.attribution._registry import get, name_of
 from journeykit.attribution.result import Attribution
-from journeykit.errors import ModelError, Problem, SchemaError
+from journeykit.errors import ModelError, ParameterTypeError, Problem, SchemaError
 from journeykit.journeys import Journeys
 
 __all__ = ["check_journeys", "credit", "fit", "fit_chunks", "fit_stats", "resolve", "run"]
@@ -44,7 +44,7 @@ def check_journeys(journeys: object, caller: str) -> Journeys:
     if not isinstance(journeys, Journeys):
         got = type(journeys).__name__
         msg = f"{caller} needs Journeys (from from_events, read_paths or assemble), got {got}"
-        raise TypeError(msg)
+        raise ParameterTypeError(msg)
     return journeys
 
 

@@ -13,12 +13,29 @@ import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from importlib.metadata import entry_points
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
 
 from journeykit.attribution._protocol import Model
 from journeykit.errors import ModelError, UnknownModelError
+
+if TYPE_CHECKING:  # the built-in classes, for the typed overloads of get(); imported on use
+    from journeykit.attribution.markov import Markov
+    from journeykit.attribution.rules import (
+        CustomPositions,
+        FirstTouch,
+        FullPath,
+        InverseJ,
+        JShaped,
+        LastNonDirect,
+        LastTouch,
+        Linear,
+        PositionBased,
+        TimeDecay,
+        WShaped,
+    )
+    from journeykit.attribution.shapley import OrderedShapley, Shapley
 
 __all__ = [
     "RESERVED",
@@ -64,6 +81,7 @@ RESERVED: frozenset[str] = frozenset(
         "input",
         "columns",
         "tz",
+        "sep",
         "dimensions",
         "chunk_rows",
         "on_progress",
@@ -81,6 +99,7 @@ _MODELS: dict[str, type[Any]] = {}
 _NAMES: dict[type[Any], str] = {}
 _ENTRY_POINTS_LOADED = False
 C = TypeVar("C", bound=type[Any])
+M = TypeVar("M", bound=Model)
 
 
 def _path_of(cls: type[Any]) -> str:
@@ -237,6 +256,40 @@ def model_class(name: str) -> type[Any]:
         raise UnknownModelError(_unknown(name)) from None
 
 
+# Typed look-ups: ``get("markov")`` is a Markov to the type checker, so its fitted attributes
+# (removal effects, transitions) are checked too.
+@overload
+def get(model: Literal["first_touch"], /, **params: Any) -> FirstTouch: ...
+@overload
+def get(model: Literal["last_touch"], /, **params: Any) -> LastTouch: ...
+@overload
+def get(model: Literal["last_non_direct"], /, **params: Any) -> LastNonDirect: ...
+@overload
+def get(model: Literal["linear"], /, **params: Any) -> Linear: ...
+@overload
+def get(model: Literal["time_decay"], /, **params: Any) -> TimeDecay: ...
+@overload
+def get(model: Literal["position_based"], /, **params: Any) -> PositionBased: ...
+@overload
+def get(model: Literal["j_shaped"], /, **params: Any) -> JShaped: ...
+@overload
+def get(model: Literal["inverse_j"], /, **params: Any) -> InverseJ: ...
+@overload
+def get(model: Literal["custom_positions"], /, **params: Any) -> CustomPositions: ...
+@overload
+def get(model: Literal["w_shaped"], /, **params: Any) -> WShaped: ...
+@overload
+def get(model: Literal["full_path"], /, **params: Any) -> FullPath: ...
+@overload
+def get(model: Literal["markov"], /, **params: Any) -> Markov: ...
+@overload
+def get(model: Literal["shapley"], /, **params: Any) -> Shapley: ...
+@overload
+def get(model: Literal["ordered_shapley"], /, **params: Any) -> OrderedShapley: ...
+@overload
+def get(model: str, /, **params: Any) -> Model: ...
+@overload
+def get(model: M, /) -> M: ...
 def get(model: str | Model, /, **params: Any) -> Model:
     """A model instance from a name and parameters, or the instance itself.
 

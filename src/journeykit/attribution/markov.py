@@ -212,11 +212,13 @@ class TransitionTable:
     """The fitted transition probabilities as a labelled sparse matrix.
 
     Row and column labels are ``START``, the states (``"a"``, or ``"a>b"`` for k-grams),
-    ``CONVERSION`` and ``NULL``.
+    ``CONVERSION`` and ``NULL``. :attr:`counts` holds the weighted number of journeys that made
+    each move (conversions plus nulls); :attr:`matrix` each row's counts over the row's total.
     """
 
     labels: tuple[str, ...]
     matrix: sp.csr_matrix
+    counts: sp.csr_matrix  # the weighted moves behind each probability, same sparsity
 
     def probability(self, source: str, target: str) -> float:
         """The probability of moving from ``source`` to ``target``."""
@@ -236,7 +238,7 @@ class TransitionTable:
 
     def to_frame(self, backend: Literal["pandas", "polars", "pyarrow"] = "pandas") -> Any:
         """One row per non-zero transition: ``source``, ``target``, ``probability``."""
-        from journeykit.attribution.result import to_frame  # noqa: PLC0415
+        from journeykit._frames import to_frame  # noqa: PLC0415
 
         coo = self.matrix.tocoo()
         data: dict[str, Any] = {
@@ -454,15 +456,11 @@ class Markov:
             msg = f"these statistics are of order {stats.order}, the model of order {self.order}"
             raise ModelError(msg)
         size = len(stats.states) + 1
-        counts = sp.csr_matrix(
-            (stats.edge_weight, (stats.edge_from, stats.edge_to)), shape=(size, size)
-        )
-        out = np.asarray(counts.sum(axis=1)).ravel() + stats.to_conversion + stats.to_null
-        inverse = np.divide(1.0, out, out=np.zeros(size), where=out > 0)
-        probabilities = sp.diags(inverse) @ counts
+        transitions, inverse = _transitions(stats)
+        moves = transitions.matrix[:size]
         system = (
-            (sp.identity(size, format="csr") - probabilities).tocsr(),
-            stats.to_conversion * inverse,
+            (sp.identity(size, format="csr") - moves[:, :size]).tocsr(),
+            moves[:, [size]].toarray().ravel(),  # the probability of converting next
             stats.to_value * inverse,
         )
         probability, value = _solve(system, np.ones(size, dtype=np.bool_))
@@ -480,30 +478,33 @@ class Markov:
             expected_value=value,
             removal_effects=effects,
             value_removal_effects=value_effects,
-            transitions=_table(
-                stats, probabilities, stats.to_conversion * inverse, stats.to_null * inverse
-            ),
+            transitions=transitions,
             system=system,
         )
 
 
-def _table(
-    stats: MarkovStats,
-    probabilities: Any,
-    to_conversion: NDArray[np.float64],
-    to_null: NDArray[np.float64],
-) -> TransitionTable:
+def _transitions(stats: MarkovStats) -> tuple[TransitionTable, NDArray[np.float64]]:
+    """The chain's transition counts and probabilities: the one place they are computed.
+
+    Also one over each transient state's outgoing count (0 for a state never left), which the
+    value chain's rewards use.
+    """
     import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a chain is built
 
     size = len(stats.states) + 1
-    labels = (START, *(_state_name(s) for s in stats.states), CONVERSION, NULL)
-    moves = sp.coo_matrix(probabilities)
-    absorbing = [np.flatnonzero(to_conversion), np.flatnonzero(to_null)]
-    rows = np.concatenate([moves.row, *absorbing])
-    columns = np.concatenate(
-        [moves.col, np.full(absorbing[0].size, size), np.full(absorbing[1].size, size + 1)]
+    transient = np.arange(size)
+    rows = np.concatenate([stats.edge_from, transient, transient])
+    columns = np.concatenate([stats.edge_to, np.full(size, size), np.full(size, size + 1)])
+    weights = np.concatenate([stats.edge_weight, stats.to_conversion, stats.to_null])
+    counts = sp.csr_matrix((weights, (rows, columns)), shape=(size + 2, size + 2))
+    counts.sum_duplicates()
+    counts.eliminate_zeros()
+    out = np.asarray(counts.sum(axis=1)).ravel()
+    inverse = np.divide(1.0, out, out=np.zeros(size + 2), where=out > 0)
+    # Same sparsity as the counts, entry for entry: row i's counts times 1 / its total.
+    row_of_entry = np.repeat(np.arange(size + 2), np.diff(counts.indptr))
+    probabilities = sp.csr_matrix(
+        (counts.data * inverse[row_of_entry], counts.indices, counts.indptr), shape=counts.shape
     )
-    data = np.concatenate([moves.data, to_conversion[absorbing[0]], to_null[absorbing[1]]])
-    table = sp.csr_matrix((data, (rows, columns)), shape=(size + 2, size + 2))
-    table.eliminate_zeros()
-    return TransitionTable(labels, table)
+    labels = (START, *(_state_name(s) for s in stats.states), CONVERSION, NULL)
+    return TransitionTable(labels, probabilities, counts), inverse[:size]

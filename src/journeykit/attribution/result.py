@@ -10,8 +10,11 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._display import draw
+from journeykit._frames import Backend, to_frame
+from journeykit._labels import label_text
 from journeykit.attribution._protocol import Model, tags_of
-from journeykit.errors import ModelError
+from journeykit.errors import ModelError, ParameterError
 from journeykit.journeys import Journeys
 
 __all__ = ["Attribution", "Credit"]
@@ -21,30 +24,13 @@ Key = str | tuple[str, ...]
 _MEASURES = ("conversions", "value", "cents")
 
 
-Backend = Literal["pandas", "polars", "pyarrow"]
-
-
-def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: Backend) -> Any:
-    """A data frame of ``backend`` ("pandas", "polars" or "pyarrow") from columns."""
-    if backend not in ("pandas", "polars", "pyarrow"):
-        msg = f"backend must be 'pandas', 'polars' or 'pyarrow' (got {backend!r})"
-        raise ValueError(msg)
-    import narwhals.stable.v2 as nw  # noqa: PLC0415  # frames are optional
-
-    columns = {
-        name: list(values) if not isinstance(values, np.ndarray) else values
-        for name, values in data.items()
-    }
-    return nw.from_dict(columns, backend=backend).to_native()
-
-
 _SLICE = 1 << 20  # touches rolled up at once by Attribution.by
 
 
 def _check_measure(measure: str) -> None:
     if measure not in _MEASURES:
         msg = f"measure must be one of {', '.join(map(repr, _MEASURES))} (got {measure!r})"
-        raise ValueError(msg)
+        raise ParameterError(msg)
 
 
 def _combine(columns: list[Any], sizes: list[int], start: int, stop: int) -> NDArray[np.int64]:
@@ -122,9 +108,7 @@ class Credit(Mapping[Any, float]):
 
 
 def _label(key: Any) -> str:
-    if isinstance(key, tuple):
-        return "(" + ", ".join(_label(k) for k in key) + ")"
-    return "(none)" if key is None else str(key)
+    return f"({label_text(key)})" if isinstance(key, tuple) else label_text(key)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -220,7 +204,7 @@ class Attribution:
         names = (key,) if isinstance(key, str) else tuple(key)
         if not names:
             msg = "by() needs at least one dimension"
-            raise ValueError(msg)
+            raise ParameterError(msg)
         columns = [self.journeys.column(name) for name in names]
         sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
         n_keys = int(np.prod(sizes, dtype=np.float64))
@@ -286,17 +270,24 @@ class Attribution:
         Each journey's value is rounded to the cent (half to even); for models that conserve per
         journey, each journey's touch cents then add up to it exactly by largest-remainder
         rounding, so every journey, every roll-up and the grand total add up to the cent. For
-        models that only conserve totals, the largest-remainder rounding runs over all touches
-        against the rounded grand total.
+        models that only conserve totals, the touches' credit is scaled to the sum of the
+        journeys' cents and the largest-remainder rounding runs over all touches, so the grand
+        total in cents is the same under either kind of model.
         """
         journeys = self.journeys
+        # The one integer target: each attributable journey's value in cents (half to even).
+        target = np.rint(journeys.value * 100.0).astype(np.int64)
+        target = np.where(journeys.converting & (journeys.lengths > 0), target, 0)
         exact = self.value_credit * 100.0
+        per_journey = self._conserves_per_journey()
+        if not per_journey and exact.sum() > 0:
+            # Totals-only models: scale to the journeys' integer cents (a float sum of touch
+            # credit rounds a half cent either way), so largest remainders only ever add cents.
+            exact *= target.sum() / exact.sum()
         floors = np.floor(exact)
         remainder = exact - floors
         cents = floors.astype(np.int64)
-        if self._conserves_per_journey():
-            target = np.rint(journeys.value * 100.0).astype(np.int64)
-            target = np.where(journeys.converting & (journeys.lengths > 0), target, 0)
+        if per_journey:
             deficit = target - np.bincount(
                 journeys.journey_of_touch, weights=cents, minlength=journeys.n_journeys
             ).astype(np.int64)
@@ -308,8 +299,7 @@ class Attribution:
             )
             cents += (rank < deficit[journeys.journey_of_touch]).astype(np.int64)
         else:
-            target_total = int(np.rint(exact.sum()))
-            deficit_total = target_total - int(cents.sum())
+            deficit_total = int(target.sum()) - int(cents.sum())
             order = np.lexsort((np.arange(cents.size), -remainder))
             cents[order[: max(deficit_total, 0)]] += 1
         return cents
@@ -332,11 +322,9 @@ class Attribution:
         data["value"] = self.value_credit
         return to_frame(data, backend)
 
-    def plot(self, by: Key = "channel", *, measure: Measure = "value", ax: Any = None) -> Any:
-        """Bar chart of credit by ``by`` (see :func:`journeykit.plot.credit`); returns the Axes."""
-        from journeykit.plot import credit  # noqa: PLC0415  # matplotlib is optional
-
-        return credit(self, by, measure=measure, ax=ax)
+    def plot(self, by: Key = "channel", *, measure: Measure = "conversions", ax: Any = None) -> Any:
+        """Bar chart of credit by ``by`` (drawn by :func:`journeykit.plot.credit`); the Axes."""
+        return draw(self, by, measure=measure, ax=ax)
 
     def __repr__(self) -> str:
         top = self.by("channel")

@@ -9,7 +9,7 @@ non-negative and conserving per journey, for any number of channels.
 
 ``"conversion_rate"`` uses the non-converting journeys too: the worth of a coalition is the
 conversion rate of the journeys within it. Its Shapley values (computed exactly by the Möbius
-transform, up to :data:`~journeykit.attribution._games.MAX_PLAYERS` channels) can be negative: a
+transform, up to :data:`~journeykit.attribution.games.MAX_PLAYERS` channels) can be negative: a
 channel whose journeys convert less than the others' lowers the rate. A callable value function
 receives :class:`CoalitionStats` and returns the worth of every coalition.
 """
@@ -24,11 +24,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit.attribution._allocation import allocate, global_totals
-from journeykit.attribution._games import MAX_PLAYERS, shapley_from_worth, zeta
 from journeykit.attribution._paths import channel_totals
 from journeykit.attribution._protocol import Tags
 from journeykit.attribution._registry import register
 from journeykit.attribution._shares import factorize, normalise, sum_by, touches_per_channel
+from journeykit.attribution.games import MAX_PLAYERS, shapley_from_worth, zeta
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 

@@ -1,10 +1,11 @@
-"""Example data: a tiny hand-written world, a simulator with known ground truth, a bundled demo."""
+"""Example data: a tiny hand-written world, two simulators with known truth, a bundled demo."""
 
 from journeykit.datasets.accuracy import (
     DEFAULT_MODELS,
     SETTINGS,
     AccuracyReport,
     Score,
+    World,
     accuracy_report,
     rescale,
     score,
@@ -26,26 +27,43 @@ from journeykit.datasets.simulation import (
     Simulation,
     simulate,
 )
+from journeykit.datasets.worlds import (
+    CONTINUOUS_CHANNELS,
+    CONTINUOUS_SETTINGS,
+    ContinuousChannel,
+    ContinuousSimulation,
+    ContinuousWorld,
+    random_world,
+    simulate_continuous,
+)
 
 __all__ = [
+    "CONTINUOUS_CHANNELS",
+    "CONTINUOUS_SETTINGS",
     "DEFAULT_CHANNELS",
     "DEFAULT_LIFECYCLE_CHANNELS",
     "DEFAULT_MODELS",
     "SETTINGS",
     "AccuracyReport",
     "ChannelSpec",
+    "ContinuousChannel",
+    "ContinuousSimulation",
+    "ContinuousWorld",
     "Effect",
     "GroundTruth",
     "LifecycleChannel",
     "LifecycleSimulation",
     "Score",
     "Simulation",
+    "World",
     "accuracy_report",
     "example_records",
     "lifecycle_example",
     "load_demo",
+    "random_world",
     "rescale",
     "score",
     "simulate",
+    "simulate_continuous",
     "simulate_lifecycle",
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
 from journeykit.datasets.simulation import DEFAULT_CHANNELS, ChannelSpec, GroundTruth, simulate
+from journeykit.datasets.worlds import CONTINUOUS_SETTINGS
+from journeykit.errors import ParameterError
+from journeykit.records import Records
 from journeykit.touchpoints import Team
 
 __all__ = [
@@ -18,6 +21,7 @@ __all__ = [
     "SETTINGS",
     "AccuracyReport",
     "Score",
+    "World",
     "accuracy_report",
     "rescale",
     "score",
@@ -34,7 +38,8 @@ DEFAULT_MODELS: Final = (
     "markov",
     "shapley",
 )
-"""Models :func:`accuracy_report` scores unless told otherwise."""
+"""Models :func:`accuracy_report` scores unless told otherwise (with ``"hazard"`` too once
+that model is registered)."""
 
 BASELINE: Final = "(equal shares)"
 """The label of the reference that gives every channel the same share."""
@@ -75,6 +80,26 @@ SETTINGS: Final[Mapping[str, tuple[ChannelSpec, ...]]] = {
 }
 """Effect settings :func:`accuracy_report` runs: the default world, sales or marketing effects
 doubled (the other team's halved), and a world where only three channels matter."""
+
+
+class _Simulated(Protocol):
+    @property
+    def records(self) -> Records: ...
+
+    @property
+    def truth(self) -> GroundTruth: ...
+
+
+class World(Protocol):
+    """Anything :func:`accuracy_report` can score models on: a world generator with settings.
+
+    :class:`~journeykit.datasets.ContinuousWorld` is one; the simulated result only needs
+    ``records`` and ``truth`` (:class:`~journeykit.datasets.GroundTruth`).
+    """
+
+    def simulate(self, *, n_accounts: int, seed: int) -> _Simulated:
+        """The world of ``n_accounts`` accounts drawn with ``seed``, with its ground truth."""
+        ...
 
 
 @attrs.frozen
@@ -147,47 +172,57 @@ class AccuracyReport:
 
 
 def accuracy_report(
-    models: Sequence[str | Any] | Mapping[str, Any] = DEFAULT_MODELS,
+    models: Sequence[str | Any] | Mapping[str, Any] | None = None,
     *,
     seeds: Sequence[int] = (0, 1, 2),
     n_accounts: int = 2000,
-    settings: Sequence[str] | Mapping[str, Sequence[ChannelSpec]] = tuple(SETTINGS),
+    settings: Sequence[str] | Mapping[str, Sequence[ChannelSpec] | World] = tuple(SETTINGS),
     baseline: bool = True,
 ) -> AccuracyReport:
     """Run models on simulated worlds and score their channel credit against the ground truth.
 
-    Each world is simulated with :func:`~journeykit.datasets.simulate`, assembled with
-    :func:`~journeykit.assemble` (goal: won deals) and attributed with every model; credited
-    won value per channel, as shares, is compared with the true shares of value lost when each
-    channel is switched off.
+    Each world is simulated, assembled with :func:`~journeykit.assemble` (goal: won deals) and
+    attributed with every model; credited won value per channel, as shares, is compared with the
+    true shares of value lost when each channel is switched off.
 
     Parameters
     ----------
-    models : sequence of names or model objects, or mapping of label to model
-        Passed to :func:`~journeykit.compare`.
+    models : sequence of names or model objects, or mapping of label to model, optional
+        Passed to :func:`~journeykit.compare`. Default :data:`DEFAULT_MODELS`, and ``"hazard"``
+        when that model is registered.
     seeds : sequence of int
         One world per seed and setting.
     n_accounts : int
         Accounts per world.
-    settings : sequence of names from :data:`SETTINGS`, or mapping of label to channel specs
-        The effect settings to run.
+    settings : sequence of names, or mapping of label to channel specs or a world
+        Names come from :data:`SETTINGS` (worlds of :func:`~journeykit.datasets.simulate`) or
+        :data:`~journeykit.datasets.CONTINUOUS_SETTINGS` (worlds of
+        :func:`~journeykit.datasets.simulate_continuous`); the names differ, so one report can
+        mix both. A mapping gives channel specs for :func:`~journeykit.datasets.simulate`, or
+        any :class:`World` such as a :class:`~journeykit.datasets.ContinuousWorld`.
     baseline : bool
         Also score :data:`BASELINE`, equal shares for every channel: a model that cannot beat it
         has learned nothing about which channels matter.
+
+    Raises
+    ------
+    ValueError
+        For a setting name that is in neither table.
     """
     from journeykit.assembly import assemble  # noqa: PLC0415  # datasets must not import it eagerly
     from journeykit.attribution._api import compare  # noqa: PLC0415
 
+    chosen = _default_models() if models is None else models
     worlds = (
         dict(settings)
         if isinstance(settings, Mapping)
         else {name: _setting(name) for name in settings}
     )
     scores = []
-    for setting, channels in worlds.items():
+    for setting, spec in worlds.items():
         for seed in seeds:
-            world = simulate(n_accounts=n_accounts, seed=seed, channels=channels)
-            results = compare(assemble(world.records), models)
+            world = _simulate(spec, n_accounts, seed)
+            results = compare(assemble(world.records), chosen)
             for name, result in results.items():
                 credit = result.by("channel", measure="value")
                 mae, rank = score(credit, world.truth)
@@ -199,12 +234,25 @@ def accuracy_report(
     return AccuracyReport(tuple(scores), n_accounts)
 
 
-def _setting(name: str) -> tuple[ChannelSpec, ...]:
-    try:
+def _default_models() -> tuple[str, ...]:
+    from journeykit.models import available  # noqa: PLC0415  # the registry imports every model
+
+    return (*DEFAULT_MODELS, "hazard") if "hazard" in available() else DEFAULT_MODELS
+
+
+def _simulate(spec: Sequence[ChannelSpec] | World, n_accounts: int, seed: int) -> _Simulated:
+    if isinstance(spec, Sequence):
+        return simulate(n_accounts=n_accounts, seed=seed, channels=spec)
+    return spec.simulate(n_accounts=n_accounts, seed=seed)
+
+
+def _setting(name: str) -> Sequence[ChannelSpec] | World:
+    if name in SETTINGS:
         return SETTINGS[name]
-    except KeyError:
-        known = ", ".join(SETTINGS)
-        raise ValueError(f"unknown setting {name!r}; known: {known}") from None
+    if name in CONTINUOUS_SETTINGS:
+        return CONTINUOUS_SETTINGS[name]
+    known = ", ".join([*SETTINGS, *CONTINUOUS_SETTINGS])
+    raise ParameterError(f"unknown setting {name!r}; known: {known}")
 
 
 def score(credit: Mapping[Any, float], truth: GroundTruth) -> tuple[float, float]:

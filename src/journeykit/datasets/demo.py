@@ -15,6 +15,7 @@ from journeykit.datasets.simulation import (
     Simulation,
     simulate,
 )
+from journeykit.records import Records
 
 __all__ = ["BUNDLED", "DEMO_ACCOUNTS", "DEMO_SEED", "load_demo", "write_demo"]
 
@@ -40,8 +41,7 @@ def load_demo() -> Simulation:
     >>> demo.truth.channels["display"]
     Effect(won=0, value=0.0)
     """
-    from journeykit.io.serde import structure  # noqa: PLC0415  # cattrs only when needed
-    from journeykit.records import Records  # noqa: PLC0415
+    from journeykit.io.serde import structure  # noqa: PLC0415  # cattrs loads with the demo only
 
     raw = resources.files("journeykit.datasets").joinpath(_FILE).read_bytes()
     document = json.loads(gzip.decompress(raw))

@@ -15,10 +15,20 @@ effect for ``s`` times the asset's multiplier; the account moves at the earliest
 at its spontaneous time if that comes first. Switching a channel (or asset) off removes its touches
 and replays the *same* draws: the difference in won deals and won value is the channel's true
 causal contribution. A channel with no effect changes nothing when switched off, by construction.
+
+Hold-out experiments
+--------------------
+``simulate(..., holdout={"webinar": 0.1})`` keeps a random tenth of the accounts out of the webinar
+channel: their candidate webinar touches never happen. The held-out accounts are drawn from their
+own random stream, so every other draw is the one of the world without the hold-out. Because
+accounts do not interact, replaying the same draws with the channel on for everyone and off for
+everyone gives both potential outcomes of every account: :class:`Holdout` carries them, so the true
+effect of the channel on exactly the accounts of the experiment is known.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -30,7 +40,7 @@ from numpy.typing import NDArray
 from journeykit.buyers import Account, Buyer
 from journeykit.content import AssetKind, ContentAsset, FunnelStage
 from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
-from journeykit.errors import Problem, ValidationError
+from journeykit.errors import ParameterError, Problem, ValidationError
 from journeykit.personas import Persona
 from journeykit.records import Records
 from journeykit.touchpoints import Reach, Team, Touchpoint
@@ -40,6 +50,7 @@ __all__ = [
     "ChannelSpec",
     "Effect",
     "GroundTruth",
+    "Holdout",
     "Simulation",
     "simulate",
 ]
@@ -228,24 +239,86 @@ class GroundTruth:
         {'a': 0.75, 'b': 0.25}
         """
         if by not in ("channel", "asset"):
-            raise ValueError(f"by must be 'channel' or 'asset' (got {by!r})")
+            raise ParameterError(f"by must be 'channel' or 'asset' (got {by!r})")
         if measure not in ("value", "conversions"):
-            raise ValueError(f"measure must be 'value' or 'conversions' (got {measure!r})")
+            raise ParameterError(f"measure must be 'value' or 'conversions' (got {measure!r})")
         effects = self.channels if by == "channel" else self.assets
         lost = {k: (e.value if measure == "value" else float(e.won)) for k, e in effects.items()}
         total = sum(max(v, 0.0) for v in lost.values())
         return {k: (max(v, 0.0) / total if total > 0 else 0.0) for k, v in lost.items()}
 
 
+@attrs.frozen(eq=False)
+class Holdout:
+    """One simulated hold-out experiment and its true effect, account by account.
+
+    Attributes
+    ----------
+    channel : str
+        The channel the held-out accounts never received.
+    fraction : float
+        The share of accounts asked to be held out (each account independently).
+    accounts : tuple of str
+        Every account's ID, in the order of the arrays below.
+    held_out : array of bool
+        Whether each account was held out.
+    won_with, won_without : arrays of bool
+        Whether each account wins a deal with the channel and without it (the other channels'
+        hold-outs as simulated): both potential outcomes, from replays of the same draws.
+    value_with, value_without : arrays of float
+        Each account's won value with the channel and without it.
+
+    Examples
+    --------
+    >>> from journeykit.datasets import simulate
+    >>> world = simulate(n_accounts=400, seed=3, holdout={"webinar": 0.2}, ground_truth=False)
+    >>> test = world.holdouts["webinar"]
+    >>> int(test.held_out.sum()), len(test.accounts)
+    (86, 400)
+    >>> bool(test.incremental_value >= 0)
+    True
+    """
+
+    channel: str
+    fraction: float
+    accounts: tuple[str, ...] = attrs.field(repr=False)
+    held_out: NDArray[np.bool_] = attrs.field(repr=False)
+    won_with: NDArray[np.bool_] = attrs.field(repr=False)
+    won_without: NDArray[np.bool_] = attrs.field(repr=False)
+    value_with: NDArray[np.float64] = attrs.field(repr=False)
+    value_without: NDArray[np.float64] = attrs.field(repr=False)
+
+    @property
+    def arm(self) -> list[str]:
+        """Each account's arm: ``"holdout"`` or ``"treatment"``."""
+        return ["holdout" if h else "treatment" for h in self.held_out.tolist()]
+
+    @property
+    def incremental_value(self) -> float:
+        """The true won value the channel added to the accounts that received it."""
+        treated = ~self.held_out
+        return float((self.value_with[treated] - self.value_without[treated]).sum())
+
+    @property
+    def incremental_won(self) -> int:
+        """The true won deals the channel added to the accounts that received it."""
+        treated = ~self.held_out
+        return int(self.won_with[treated].sum()) - int(self.won_without[treated].sum())
+
+
 @attrs.frozen
 class Simulation:
-    """A simulated world: its :class:`~journeykit.Records`, ground truth and settings."""
+    """A simulated world: its :class:`~journeykit.Records`, ground truth and settings.
+
+    ``holdouts`` maps each channel given to ``simulate(holdout=...)`` to its :class:`Holdout`.
+    """
 
     records: Records
     truth: GroundTruth
     channels: tuple[ChannelSpec, ...]
     asset_multipliers: Mapping[str, float]
     seed: int
+    holdouts: Mapping[str, Holdout] = attrs.field(factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -294,6 +367,7 @@ def simulate(
     days: int = 365,
     switch_off: Collection[str] = (),
     ground_truth: bool = True,
+    holdout: Mapping[str, float] | None = None,
 ) -> Simulation:
     """Simulate a B2B world with marketing and sales touches and its true attribution.
 
@@ -312,6 +386,11 @@ def simulate(
         which is how the ground truth is computed.
     ground_truth : bool
         Compute the counterfactual for every channel and asset (one re-simulation each).
+    holdout : mapping of str to float, optional
+        Hold-out experiments: for each channel named, the share (in (0, 1)) of accounts that
+        never receive it. The hold-outs are drawn from their own random stream, so all other
+        draws stay those of the world without them; the ground truth is computed in the world
+        with the hold-outs in place, and ``holdouts`` carries each experiment's true effect.
 
     Returns
     -------
@@ -330,7 +409,9 @@ def simulate(
     True
     """
     specs = tuple(channels)
+    holdout = dict(holdout or {})
     problems = _check_arguments(n_accounts, seed, specs, days, switch_off)
+    problems += _check_holdout(holdout, specs)
     if problems:
         raise ValidationError(problems)
     rng = np.random.default_rng(seed)
@@ -347,29 +428,101 @@ def simulate(
     table = _AssetTable.of(specs, assets, multipliers)
     channel_off = np.isin(names, list(switch_off))
     asset_off = np.isin([a.id for a in assets], list(switch_off))
-    outcome = _run(draws, table, days, channel_off=channel_off, asset_off=asset_off)
+    held = _held_out(seed, n_accounts, names, holdout)
+    blocked = held[draws.channel, draws.account]
+    outcome = _run(
+        draws, table, days, channel_off=channel_off, asset_off=asset_off, blocked=blocked
+    )
     won, value = _totals(draws, outcome)
     channel_truth: dict[str, Effect] = {}
     asset_truth: dict[str, Effect] = {}
     if ground_truth:  # replay the same draws with one more channel (asset) switched off
         for i, name in enumerate(names):
             replay = _run(
-                draws, table, days, channel_off=_also(channel_off, i), asset_off=asset_off
+                draws,
+                table,
+                days,
+                channel_off=_also(channel_off, i),
+                asset_off=asset_off,
+                blocked=blocked,
             )
             channel_truth[name] = _lost(draws, replay, won, value)
         for i, asset in enumerate(assets):
             replay = _run(
-                draws, table, days, channel_off=channel_off, asset_off=_also(asset_off, i)
+                draws,
+                table,
+                days,
+                channel_off=channel_off,
+                asset_off=_also(asset_off, i),
+                blocked=blocked,
             )
             asset_truth[asset.id] = _lost(draws, replay, won, value)
     records = _records(draws, outcome, specs, assets)
+    account_ids = tuple(a.id for a in records.accounts)
+    experiments = {}
+    for name, fraction in holdout.items():
+        c = names.index(name)
+        arms = []
+        for everyone in (False, True):  # the channel on for every account, then off
+            others = held.copy()
+            others[c] = everyone
+            arms.append(
+                _run(
+                    draws,
+                    table,
+                    days,
+                    channel_off=channel_off,
+                    asset_off=asset_off,
+                    blocked=others[draws.channel, draws.account],
+                )
+            )
+        on, off = arms
+        experiments[name] = Holdout(
+            name,
+            fraction,
+            account_ids,
+            held[c].copy(),
+            on.won.copy(),
+            off.won.copy(),
+            np.where(on.won, draws.value, 0.0),
+            np.where(off.won, draws.value, 0.0),
+        )
     return Simulation(
         records=records,
         truth=GroundTruth(won, value, channel_truth, asset_truth),
         channels=specs,
         asset_multipliers={a.id: float(m) for a, m in zip(assets, multipliers, strict=True)},
         seed=seed,
+        holdouts=experiments,
     )
+
+
+def _check_holdout(holdout: dict[str, float], specs: tuple[ChannelSpec, ...]) -> list[Problem]:
+    names = {s.name for s in specs if isinstance(s, ChannelSpec)}
+    problems = []
+    for name, fraction in holdout.items():
+        if name not in names:
+            problems.append(Problem("simulate", "holdout", f"unknown channel {name!r}"))
+        if not isinstance(fraction, float | int) or not 0.0 < fraction < 1.0:
+            problems.append(
+                Problem("simulate", "holdout", f"{name}: must be in (0, 1) (got {fraction!r})")
+            )
+    return problems
+
+
+def _held_out(
+    seed: int, n: int, names: list[str], holdout: Mapping[str, float]
+) -> NDArray[np.bool_]:
+    """``(channels, accounts)``: which accounts each channel never reaches.
+
+    Each channel's hold-out has its own stream (from the seed and the channel's name), so adding
+    a hold-out moves no draw of the world nor of another hold-out.
+    """
+    held = np.zeros((len(names), n), dtype=bool)
+    for name, fraction in holdout.items():
+        stream = np.random.default_rng([seed, zlib.crc32(name.encode()), 14])
+        held[names.index(name)] = stream.random(n) < fraction
+    return held
 
 
 def _check_arguments(
@@ -525,7 +678,9 @@ def _run(
     *,
     channel_off: NDArray[np.bool_],
     asset_off: NDArray[np.bool_],
+    blocked: NDArray[np.bool_],
 ) -> _Outcome:
+    """Replay the draws; ``blocked`` marks candidate touches held out of their account."""
     n = len(draws.segment)
     on = ~np.append(asset_off, False)  # index -1 ("no asset") is always on
     start = np.zeros(n)
@@ -537,6 +692,7 @@ def _run(
         candidate = (
             table.active[draws.channel, s]
             & ~channel_off[draws.channel]
+            & ~blocked
             & on[asset]
             & (draws.time > start[draws.account])
             & (draws.u_success < p)
@@ -567,6 +723,7 @@ def _run(
     happened = (
         table.active[draws.channel, stage]
         & ~channel_off[draws.channel]
+        & ~blocked
         & on[asset]
         & (time <= end[a])
     )

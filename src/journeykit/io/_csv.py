@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from journeykit.errors import Problem, SchemaError
@@ -38,19 +39,25 @@ def csv_columns(source: Any) -> dict[str, list[str]]:
             handle = open(source, newline="", encoding="utf-8")  # noqa: SIM115, PTH123  # closed below
     except OSError as exc:
         raise SchemaError([Problem(str(source), "", f"cannot be read ({exc.strerror})")]) from None
-    with handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise SchemaError(
-                [Problem(str(getattr(source, "name", source)), "", "is empty: no header row")]
-            )
-        columns: dict[str, list[str]] = {name.strip(): [] for name in header}
-        names = list(columns)
-        for number, record in enumerate(reader):
-            if len(record) != len(names):
-                message = f"has {len(record)} fields but the header has {len(names)}"
-                raise SchemaError([Problem(f"row {number}", "", message)])
-            for name, cell in zip(names, record, strict=True):
-                columns[name].append(cell)
+    name = str(getattr(source, "name", source))
+    try:
+        with handle:
+            return _columns(csv.reader(handle), name)
+    except UnicodeDecodeError as exc:
+        message = f"is not UTF-8 text (byte {exc.start}); is it a CSV file?"
+        raise SchemaError([Problem(name, "", message)]) from None
+
+
+def _columns(reader: Iterator[list[str]], name: str) -> dict[str, list[str]]:
+    header = next(reader, None)
+    if header is None:
+        raise SchemaError([Problem(name, "", "is empty: no header row")])
+    columns: dict[str, list[str]] = {column.strip(): [] for column in header}
+    names = list(columns)
+    for number, record in enumerate(reader):
+        if len(record) != len(names):
+            message = f"has {len(record)} fields but the header has {len(names)}"
+            raise SchemaError([Problem(f"row {number}", "", message)])
+        for column, cell in zip(names, record, strict=True):
+            columns[column].append(cell)
     return columns

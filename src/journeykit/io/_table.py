@@ -13,12 +13,10 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit._building import labels_of
-from journeykit._rows import resolve_tz
+from journeykit._building import fail_rows, labels_of
+from journeykit._rows import is_blank, resolve_tz
 from journeykit.errors import Problem, SchemaError
 from journeykit.journeys import Column, smallest_code_dtype, to_micros
-
-_SHOWN = 20
 
 
 class Table(Protocol):
@@ -34,15 +32,6 @@ class Table(Protocol):
     def numbers(self, name: str) -> NDArray[np.float64]: ...
     def objects(self, name: str) -> list[Any]: ...
     def native_times(self, name: str, tz: tzinfo | None) -> NDArray[np.int64] | None: ...
-
-
-def fail_rows(rows: NDArray[np.intp] | Sequence[int], column: str, message: str) -> SchemaError:
-    """An error naming the first rows that fail (all of them are counted)."""
-    listed = [int(r) for r in list(rows)[:_SHOWN]]
-    problems = [Problem(f"row {r}", column, message) for r in listed]
-    if len(rows) > _SHOWN:
-        problems.append(Problem(f"{len(rows) - _SHOWN} more rows", column, message))
-    return SchemaError(problems)
 
 
 def open_table(source: Any) -> Table:
@@ -249,7 +238,7 @@ class _ColumnsTable:
         text = self._as_text(name)
         if text is not None:
             return np.asarray((np.char.str_len(text) == 0) | np.char.isspace(text), dtype=np.bool_)
-        return np.array([_empty(v) for v in self.columns[name]], dtype=np.bool_)
+        return np.array([is_blank(v) for v in self.columns[name]], dtype=np.bool_)
 
     def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
         text = self._as_text(name)
@@ -302,14 +291,6 @@ class _ColumnsTable:
 
     def native_times(self, name: str, tz: tzinfo | None) -> NDArray[np.int64] | None:
         return None
-
-
-def _empty(value: Any) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and math.isnan(value))
-        or (isinstance(value, str) and not value.strip())
-    )
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:
@@ -374,7 +355,7 @@ class _FrameTable:
         out = np.empty(len(values))
         bad: list[int] = []
         for i, v in enumerate(values):
-            if _empty(v):
+            if is_blank(v):
                 out[i] = math.nan
                 continue
             try:

@@ -1,109 +1,75 @@
-"""Read a whole events or paths file (CSV, Parquet, JSON lines) into journeys."""
+"""Read a whole events or paths source (a CSV, Parquet or JSON-lines file, a table) into journeys.
+
+:func:`file_format` is the one place that tells a file's format from its suffix (in any case);
+every reader and the streaming attribution use it.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
+import warnings
+from collections.abc import Mapping
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
-from journeykit.errors import Problem, SchemaError
-from journeykit.io._csv import read_csv
+from journeykit._building import AfterConversion
+from journeykit.errors import ParameterError
+from journeykit.io._source import (
+    SUFFIXES,
+    Columns,
+    FileFormat,
+    file_format,
+    is_file_source,
+    load,
+    parquet,
+    read_table,
+)
+from journeykit.io._table import open_table
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
 from journeykit.journeys import Journeys
 
-__all__ = ["SUFFIXES", "file_kind", "read_journeys", "read_table"]
+__all__ = [
+    "SUFFIXES",
+    "FileFormat",
+    "InputKind",
+    "file_format",
+    "file_kind",
+    "read_journeys",
+    "read_table",
+]
 
 InputKind = Literal["auto", "events", "paths"]
-SUFFIXES: Final = {
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-}
-"""File suffixes :func:`read_journeys` understands, and their formats."""
-
-
-def _format(path: Path) -> str:
-    fmt = SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        known = ", ".join(SUFFIXES)
-        raise SchemaError(
-            [Problem(str(path), "", f"has an unknown suffix; expected one of {known}")]
-        )
-    if not path.is_file():
-        raise SchemaError([Problem(str(path), "", "does not exist or is not a file")])
-    return fmt
-
-
-def read_table(path: str | os.PathLike[str]) -> Any:
-    """A file's rows as a pyarrow table (if pyarrow is installed), a dict of columns or rows.
-
-    CSV without pyarrow (or with a ragged row) gives text columns, which
-    :func:`~journeykit.from_events` parses and whose errors name the row. JSON lines give one
-    dict per line; a line that is not a JSON object is an error naming it.
-    """
-    source = Path(path)
-    fmt = _format(source)
-    if fmt == "parquet":
-        import pyarrow.parquet as pq  # noqa: PLC0415  # Parquet needs pyarrow
-
-        return pq.read_table(source)
-    if fmt == "jsonl":
-        return _json_lines(source)
-    return read_csv(source)
-
-
-def _json_lines(source: Path) -> list[dict[str, Any]]:
-    rows = []
-    problems = []
-    with source.open(encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(
-                    Problem(f"{source}: line {line_number}", "", f"is not JSON ({exc.msg})")
-                )
-                continue
-            if not isinstance(row, dict):
-                problems.append(
-                    Problem(f"{source}: line {line_number}", "", "is not a JSON object")
-                )
-                continue
-            rows.append(row)
-    if problems:
-        raise SchemaError(problems[:20])
-    return rows
 
 
 def file_kind(
-    path: str | os.PathLike[str], requested: InputKind = "auto"
+    source: Any, requested: InputKind = "auto", *, path: str = "path"
 ) -> Literal["events", "paths"]:
-    """``"paths"`` for a path table (it has a ``path`` column), else ``"events"``."""
+    """``"paths"`` for a path table (it has the ``path`` column), else ``"events"``.
+
+    ``source`` is anything a reader takes; only the header of a file is read.
+    """
     if requested in ("events", "paths"):
         return requested
     if requested != "auto":
         msg = f"input must be 'auto', 'events' or 'paths' (got {requested!r})"
-        raise ValueError(msg)
-    return "paths" if "path" in _columns_of(Path(path)) else "events"
+        raise ParameterError(msg)
+    return "paths" if path in _columns_of(source) else "events"
 
 
-def _columns_of(source: Path) -> list[str]:
-    fmt = _format(source)
+def _columns_of(source: Any) -> list[str]:
+    if not is_file_source(source):
+        return list(open_table(source).names)
+    path = Path(source)
+    fmt = file_format(path)
+    if not path.is_file():
+        read_table(path)  # names the missing file
     if fmt == "parquet":
-        import pyarrow.parquet as pq  # noqa: PLC0415
-
-        return list(pq.ParquetFile(source).schema_arrow.names)
-    with source.open(newline="", encoding="utf-8") as handle:
-        if fmt == "csv":
+        return list(parquet(path).schema_arrow.names)
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        if fmt == "csv":  # the reader names a file that is not text
             return [name.strip() for name in next(csv.reader(handle), [])]
         for line in handle:
             if line.strip():
@@ -116,25 +82,37 @@ def _columns_of(source: Path) -> list[str]:
 
 
 def read_journeys(
-    path: str | os.PathLike[str],
+    source: Any,
+    /,
     *,
     input: InputKind = "auto",  # noqa: A002  # the CLI's word for it
+    columns: Columns | None = None,
     tz: tzinfo | str | None = None,
-    **columns: Any,
+    sep: str = ">",
+    after_conversion: AfterConversion = "split",
+    **roles: str | None,
 ) -> Journeys:
-    r"""Read a whole events or paths file into journeys.
+    r"""Read events or paths from any source into journeys: the one reader for both.
 
     Parameters
     ----------
-    path : str or path
-        ``.csv``, ``.parquet`` (needs pyarrow) or JSON lines (``.jsonl``, ``.ndjson``, ``.json``).
+    source : path, file, data frame, list of dicts or dict of columns
+        ``.csv``, ``.parquet`` (needs pyarrow) or JSON lines (``.jsonl``, ``.ndjson``, ``.json``),
+        by the suffix in any case; or an open CSV file, a table or rows. Positional only.
     input : {"auto", "events", "paths"}
-        ``"auto"``: a file with a ``path`` column is a path table (:func:`~journeykit.read_paths`),
-        else events (:func:`~journeykit.from_events`).
+        ``"auto"``: a source with a ``path`` column is a path table
+        (:func:`~journeykit.read_paths`), else events (:func:`~journeykit.from_events`).
+    columns : mapping of str to str, optional
+        Role -> source column name, as in :func:`~journeykit.from_events` (``journey``, ``time``,
+        ...) or :func:`~journeykit.read_paths` (``path``, ``conversions``, ...).
     tz : tzinfo or str, optional
-        For naive event times.
-    **columns
-        Column options of :func:`~journeykit.from_events` or :func:`~journeykit.read_paths`.
+        Where naive event times were recorded (path tables have no times).
+    sep : str
+        The channel separator of a path table.
+    after_conversion : {"split", "error"}
+        As in :func:`~journeykit.from_events`.
+    **roles
+        Deprecated: pass ``columns={role: column}`` instead.
 
     Examples
     --------
@@ -147,12 +125,36 @@ def read_journeys(
     ...     '"converted": true, "value": 500}\n')
     >>> read_journeys(folder / "events.jsonl")
     Journeys(n_journeys=1, n_touches=2, conversions=1, value=500, channels=2, columns=[])
+    >>> read_journeys([{"route": "a > b", "total_conversions": 2}], columns={"path": "route"})
+    Journeys(n_journeys=1, n_touches=2, conversions=2, value=2, channels=2, columns=[])
     """
-    kind = file_kind(path, input)
-    if kind == "paths" and SUFFIXES.get(Path(path).suffix.lower()) == "csv":
-        _format(Path(path))
-        return read_paths(Path(path), **columns)
-    table = read_table(path)
+    if roles:
+        warnings.warn(
+            f"read_journeys({', '.join(f'{k}=...' for k in roles)}) is deprecated; "
+            "pass columns={role: column} instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        columns = {**_as_mapping(columns), **{k: v for k, v in roles.items() if v is not None}}
+    path = _as_mapping(columns).get("path") or "path"
+    kind = file_kind(source, input, path=path) if is_file_source(source) else None
+    if kind == "paths" and file_format(source) == "csv":
+        return read_paths(source, columns=columns, sep=sep)  # streams the CSV block by block
+    table = load(source)
+    if kind is None:
+        kind = file_kind(table, input, path=path)
     if kind == "paths":
-        return read_paths(table, **columns)
-    return from_events(table, tz=tz, **columns)
+        return read_paths(table, columns=columns, sep=sep)
+    if sep != ">":
+        msg = "sep is the channel separator of a path table; these are events"
+        raise ParameterError(msg)
+    return from_events(table, columns=columns, tz=tz, after_conversion=after_conversion)
+
+
+def _as_mapping(columns: Columns | None) -> dict[str, str | None]:
+    if columns is None:
+        return {}
+    if isinstance(columns, str):
+        msg = f"columns maps roles to column names (got the string {columns!r})"
+        raise ParameterError(msg)
+    return dict(columns) if isinstance(columns, Mapping) else {name: name for name in columns}

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit._building import AfterConversion, build_journeys
+from journeykit._building import AfterConversion, build_journeys, enum_column, fail_rows
 from journeykit._rows import ParseError, enum_parser
+from journeykit.io._source import Columns, load, resolve_columns
 from journeykit.io._table import (
     Table,
     category,
-    fail_rows,
     flags,
     numbers,
     open_table,
@@ -28,8 +27,20 @@ from journeykit.touchpoints import Reach, Team
 __all__ = ["from_events"]
 
 
+_CARRIED = ("team", "reach", "asset", "campaign", "persona", "buyer", "account")
+_DEFAULTS: dict[str, str | None] = {
+    "journey": "journey_id",
+    "time": "timestamp",
+    "channel": "channel",
+    "converted": "converted",
+    "value": "value",
+    **dict.fromkeys((*_CARRIED, "cost", "milestone")),
+}
+
+
 def from_events(
-    frame: Any,
+    source: Any,
+    /,
     *,
     journey: str = "journey_id",
     time: str = "timestamp",
@@ -45,7 +56,7 @@ def from_events(
     account: str | None = None,
     cost: str | None = None,
     milestone: str | None = None,
-    columns: Sequence[str] = (),
+    columns: Columns | None = None,
     tz: tzinfo | str | None = None,
     after_conversion: AfterConversion = "split",
 ) -> Journeys:
@@ -53,9 +64,10 @@ def from_events(
 
     Parameters
     ----------
-    frame : pandas, polars or pyarrow table, list of dicts, or dict of columns
-        The events. Data frames are read through narwhals without importing pandas or polars
-        yourself.
+    source : path, file, data frame, list of dicts or dict of columns
+        The events: a ``.csv``, ``.parquet`` or JSON-lines file (by its suffix, in any case), an
+        open CSV text file, a pandas/polars/pyarrow table (read through narwhals without
+        importing pandas or polars yourself), rows, or columns. Positional only.
     journey, time, channel, converted : str
         Column names. ``time`` holds timezone-aware datetimes or ISO-8601 strings with offsets
         (naive times need ``tz``); ``converted`` is true on the touch at which the journey
@@ -72,8 +84,11 @@ def from_events(
     milestone : str, optional
         Milestones reached at each touch (``"lead_created"``, ``"opportunity_created"``, several
         separated by ``;``), for the W-shaped and full-path models.
-    columns : sequence of str
-        Any further categorical columns to carry.
+    columns : mapping of str to str, or sequence of str, optional
+        Role -> source column name, the same as the role keywords above (``{"journey":
+        "user_id", "time": "ts"}``), so one mapping can be passed on to every reader. A role that
+        is not one of the keywords is a further categorical column to carry under that name
+        (``{"segment": "Segment Name"}``); a sequence of names carries each under its own name.
     tz : tzinfo or str, optional
         Where naive times were recorded (e.g. ``"UTC"``, ``"Europe/Paris"``).
     after_conversion : {"split", "error"}
@@ -113,8 +128,12 @@ def from_events(
     >>> journeys[0].channels, journeys[0].value, journeys[1].conversions
     (('ad', 'email'), 120.0, 0.0)
     """
-    table = open_table(frame)
-    optional = {
+    keywords = {
+        "journey": journey,
+        "time": time,
+        "channel": channel,
+        "converted": converted,
+        "value": value,
         "team": team,
         "reach": reach,
         "asset": asset,
@@ -122,25 +141,29 @@ def from_events(
         "persona": persona,
         "buyer": buyer,
         "account": account,
+        "cost": cost,
+        "milestone": milestone,
     }
-    extra = {name: name for name in columns}
-    wanted = [journey, time, channel, converted, value, cost, milestone, *optional.values(), *extra]
-    require(table, [w for w in wanted if w is not None])
-    journey_column = category(table, journey)
-    moments = times(table, time, tz)
-    is_conversion = flags(table, converted)
+    roles, extra = resolve_columns(
+        columns, keywords, _DEFAULTS, required=("journey", "time", "channel", "converted")
+    )
+    table = open_table(load(source))
+    require(table, [c for c in [*roles.values(), *extra.values()] if c is not None])
+    journey_column = category(table, str(roles["journey"]))
+    moments = times(table, str(roles["time"]), tz)
+    is_conversion = flags(table, str(roles["converted"]))
+    value_column, cost_column, milestone_column = roles["value"], roles["cost"], roles["milestone"]
     values = None
-    if value is not None:
-        values = _conversion_values(table, value, is_conversion)
-    touch_columns: dict[str, Column] = {"channel": category(table, channel)}
-    for name, source in (optional | extra).items():
-        if source is not None:
-            touch_columns[name] = category(table, source, allow_missing=True)
-    if "reach" in touch_columns:
-        touch_columns["reach"] = _enum_column(touch_columns["reach"], Reach, reach or "reach")
-    if "team" in touch_columns:
-        touch_columns["team"] = _enum_column(touch_columns["team"], Team, team or "team")
-    elif "reach" in touch_columns:
+    if value_column is not None:
+        values = _conversion_values(table, value_column, is_conversion)
+    touch_columns: dict[str, Column] = {"channel": category(table, str(roles["channel"]))}
+    for name, column in ({r: roles[r] for r in _CARRIED} | extra).items():
+        if column is not None:
+            touch_columns[name] = category(table, column, allow_missing=True)
+    for kind, name in ((Reach, "reach"), (Team, "team")):
+        if name in touch_columns:
+            touch_columns[name] = enum_column(touch_columns[name], kind, str(roles[name]))
+    if "team" not in touch_columns and "reach" in touch_columns:
         touch_columns["team"] = _team_from_reach(touch_columns["reach"])
     return build_journeys(
         journey=journey_column,
@@ -148,8 +171,8 @@ def from_events(
         columns=touch_columns,
         converted=is_conversion,
         value=values,
-        milestones=None if milestone is None else _milestone_bits(table, milestone),
-        cost=None if cost is None else numbers(table, cost),
+        milestones=None if milestone_column is None else _milestone_bits(table, milestone_column),
+        cost=None if cost_column is None else numbers(table, cost_column),
         after_conversion=after_conversion,
     )
 
@@ -171,20 +194,6 @@ def _conversion_values(
             stray, name, "has a value on a row that did not convert (leave it empty or 0)"
         )
     return raw
-
-
-def _enum_column(column: Column, kind: type[Reach] | type[Team], name: str) -> Column:
-    parse = enum_parser(kind)
-    members = list(kind)
-    mapping: list[int] = []
-    for label in column.labels:
-        try:
-            mapping.append(members.index(parse(label, None)))
-        except ParseError as exc:
-            rows = np.flatnonzero(column.codes == column.labels.index(label))
-            raise fail_rows(rows, name, str(exc)) from None
-    lookup = np.array([*mapping, -1], dtype=np.int8)
-    return Column(lookup[column.codes], [m.value for m in members])
 
 
 def _team_from_reach(reach_column: Column) -> Column:

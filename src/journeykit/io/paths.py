@@ -2,36 +2,48 @@
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit._building import journeys_from_paths
-from journeykit.io._csv import read_csv
-from journeykit.io._table import fail_rows, numbers, open_table, require
+from journeykit._building import fail_rows, journeys_from_paths
+from journeykit._rows import is_blank
+from journeykit.errors import ParameterError
+from journeykit.io._source import Columns, file_format, is_file_source, load, resolve_columns
+from journeykit.io._table import numbers, open_table, require
 from journeykit.journeys import Column, Journeys, smallest_code_dtype
 
 __all__ = ["read_paths"]
 
 
+_DEFAULTS: dict[str, str | None] = {
+    "path": "path",
+    "conversions": "total_conversions",
+    "value": "total_conversion_value",
+    "nulls": "total_null",
+}
+
+
 def read_paths(
     source: Any,
+    /,
     *,
     path: str = "path",
     conversions: str = "total_conversions",
     value: str | None = "total_conversion_value",
     nulls: str | None = "total_null",
     sep: str = ">",
+    columns: Columns | None = None,
 ) -> Journeys:
     r"""Read aggregated paths: one row per distinct path with its conversion and null counts.
 
     Parameters
     ----------
-    source : str, os.PathLike, file object, data frame or list of dicts
-        A CSV file (path or open text file), or a pandas/polars/pyarrow table, or rows.
+    source : path, file, data frame, list of dicts or dict of columns
+        A ``.csv``, ``.parquet`` or JSON-lines file (by its suffix, in any case), an open CSV
+        text file, a pandas/polars/pyarrow table, rows, or columns. Positional only.
     path : str
         Column of channel sequences such as ``"search > email > email"``; spaces around the
         separator and around channels are ignored, an empty step is an error.
@@ -44,6 +56,9 @@ def read_paths(
         Column of non-converting journeys per path. Optional: when ``None`` or absent, 0.
     sep : str
         The separator between channels.
+    columns : mapping of str to str, optional
+        Role -> source column name, the same as the keywords above (``{"path": "journey",
+        "conversions": "n"}``), so one mapping can be passed on to every reader.
 
     Returns
     -------
@@ -66,12 +81,19 @@ def read_paths(
     """
     if not sep:
         msg = "sep must be a non-empty string"
-        raise ValueError(msg)
-    if isinstance(source, str | os.PathLike):
+        raise ParameterError(msg)
+    keywords = {"path": path, "conversions": conversions, "value": value, "nulls": nulls}
+    roles, extra = resolve_columns(columns, keywords, _DEFAULTS, required=("path", "conversions"))
+    if extra:
+        msg = f"read_paths: columns takes the roles {', '.join(_DEFAULTS)} (got {sorted(extra)})"
+        raise ParameterError(msg)
+    path, conversions = str(roles["path"]), str(roles["conversions"])
+    value, nulls = roles["value"], roles["nulls"]
+    if is_file_source(source) and file_format(source) == "csv":
         streamed = _stream_csv(source, path, conversions, value=value, nulls=nulls, sep=sep)
         if streamed is not None:
             return streamed
-    table = open_table(read_csv(source) if _is_csv(source) else source)
+    table = open_table(load(source))
     require(table, [path, conversions])
     split = _split_with_arrow(table, path, sep)
     if split is None:
@@ -223,7 +245,7 @@ def _counts(column: Any) -> NDArray[np.float64]:
 
 
 def _text_of(value: Any) -> str:
-    return value if isinstance(value, str) else "" if _is_missing(value) else str(value)
+    return value if isinstance(value, str) else "" if is_blank(value) else str(value)
 
 
 def _split_with_arrow(table: Any, column: str, sep: str) -> tuple[NDArray[np.int64], Column] | None:
@@ -240,14 +262,6 @@ def _split_with_arrow(table: Any, column: str, sep: str) -> tuple[NDArray[np.int
     except _UnusualError:
         return None
     return lengths, _sorted_column(codes, [steps])
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _is_csv(source: Any) -> bool:
-    return isinstance(source, str | os.PathLike) or hasattr(source, "read")
 
 
 def _split_paths(raw_paths: list[str], sep: str, column: str) -> tuple[NDArray[np.int64], Column]:

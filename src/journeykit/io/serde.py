@@ -50,7 +50,14 @@ from journeykit._frozenmap import FrozenMap
 from journeykit.buyers import Account, Buyer
 from journeykit.content import ContentAsset
 from journeykit.deals import Deal, DealBuyer, StageChange
-from journeykit.errors import IntegrityError, ModelError, Problem, SchemaError, ValidationError
+from journeykit.errors import (
+    IntegrityError,
+    ModelError,
+    ParameterTypeError,
+    Problem,
+    SchemaError,
+    ValidationError,
+)
 from journeykit.models import available, model_class, name_of, to_spec
 from journeykit.personas import Persona
 from journeykit.records import Records
@@ -209,7 +216,7 @@ def unstructure(obj: Any) -> dict[str, Any]:
         try:
             spec = to_spec(obj)
         except ModelError as exc:
-            raise TypeError(str(exc)) from None
+            raise ParameterTypeError(str(exc)) from None
         params = {name: _CONVERTER.unstructure(value) for name, value in spec["params"].items()}
         return {
             "schema_version": SCHEMA_VERSION,
@@ -220,7 +227,7 @@ def unstructure(obj: Any) -> dict[str, Any]:
     if kind is None:
         known = ", ".join(c.__name__ for c in _KIND_OF)
         msg = f"cannot write a {type(obj).__name__}; expected one of {known}"
-        raise TypeError(msg)
+        raise ParameterTypeError(msg)
     body = cast("dict[str, Any]", _CONVERTER.unstructure(obj))
     return {"schema_version": SCHEMA_VERSION, "type": kind, **body}
 
@@ -269,7 +276,7 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
         target = cls
         if cls not in _KIND_OF:
             msg = f"cannot read a {cls.__name__}"
-            raise TypeError(msg)
+            raise ParameterTypeError(msg)
         if kind is not None and kind != _KIND_OF[cls]:
             message = f"is {kind!r} but a {_KIND_OF[cls]!r} was expected"
             raise SchemaError([Problem("", "type", message, "$.type")])

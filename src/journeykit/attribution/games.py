@@ -1,4 +1,9 @@
-"""Exact cooperative-game tools over coalitions stored as bitmasks (vectorised, O(n 2^n))."""
+"""Exact cooperative games: Shapley values of any game, and the bitmask transforms beneath them.
+
+:func:`shapley_values` (also ``jk.shapley_values``) takes the worth of coalitions by name; the
+Shapley attribution model (:mod:`journeykit.attribution.shapley`) uses the array functions, which
+index coalitions by bitmask and run in O(n 2**n) with numpy.
+"""
 
 from __future__ import annotations
 
