@@ -375,8 +375,12 @@ def _records(  # noqa: PLR0917  # private: the pieces of one world, named at the
     bases: NDArray[np.float64],
     firsts: list[Deal],
 ) -> Records:
+    # Customer content is published when the first customer starts its life.
+    launch = min(starts, default=None)
     assets = [
-        ContentAsset(f"life-{s.name}", f"For customers: {s.name}", s.asset_kind, stage=None)
+        ContentAsset(
+            f"life-{s.name}", f"For customers: {s.name}", s.asset_kind, published_at=launch
+        )
         for s in specs
         if s.asset_kind is not None
     ]

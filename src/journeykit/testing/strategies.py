@@ -283,7 +283,8 @@ def records(
     """Whole, consistent :class:`~journeykit.Records`.
 
     References resolve, each buyer's touches are in time order (IDs ``t-0``, ``t-1``, ... in
-    that order), and every deal is created after the first touch of its account (or buyers). With
+    that order), and every deal is created after the first touch of its account (or buyers).
+    Deals are of any kind, and an account may have several: repeat business comes for free. With
     ``b2b=False`` there are no accounts and deals list their buyers.
     """
     _check_size(min_buyers, max_buyers)
