@@ -124,7 +124,8 @@ def assemble(
         An open deal older than this (at ``as_of``) has stalled: a non-converting journey. Younger
         open deals are still undecided and are left out.
     as_of : datetime, optional
-        The instant the data describes; default the latest instant in the records.
+        The instant the data describes; default the latest instant in the records. Carried into
+        ``Journeys.as_of`` (where time-to-event models censor journeys that did not convert).
     stage_order : sequence of str, optional
         The pipeline's stages in order, for stage goals. A deal that skipped the goal stage
         (stage hopping) but entered a later one reached the goal when it entered the first later
@@ -188,7 +189,27 @@ def assemble(
             kinds=wanted,
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
-    return _build(records, table, specs)
+    journeys = _build(records, table, specs)
+    return attrs.evolve(
+        journeys,
+        end_time=np.array([s.end for s in specs], dtype=np.int64),
+        lead_time=_first_leads(records, table, specs, journeys),
+        opportunity_time=np.array([s.created for s in specs], dtype=np.int64),
+        as_of=moment,
+    )
+
+
+def _first_leads(
+    records: Records, table: _Touches, specs: list[_Spec], journeys: Journeys
+) -> NDArray[np.int64]:
+    """Per journey, the earliest lead time of its touches' buyers up to its end (else NAT)."""
+    rows = np.concatenate([s.rows for s in specs]) if specs else np.zeros(0, dtype=np.int64)
+    leads = _lead_times(records, table, rows)
+    ends = np.array([s.end for s in specs], dtype=np.int64)[journeys.journey_of_touch]
+    known = (leads != NAT) & (leads <= ends)
+    first = np.full(len(specs), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, journeys.journey_of_touch[known], leads[known])
+    return np.where(first == np.iinfo(np.int64).max, NAT, first)
 
 
 _GOALS = ("won", "opportunity", "lead")

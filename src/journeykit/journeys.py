@@ -189,6 +189,16 @@ class Journeys:
         Bit flags of :class:`~journeykit.Milestone` per touch (``Milestone.bit``).
     cost : array of float64, shape (n_touches,), optional
         Cost per touch.
+    end_time : array of int64, shape (n_journeys,), optional
+        When each journey stopped being observed: its goal, its end (a lost deal's close), or
+        ``as_of`` (:data:`NAT` when unknown). Time-to-event models censor a journey there.
+    lead_time, opportunity_time : array of int64, shape (n_journeys,), optional
+        When the journey's first lead was created and its opportunity opened (:data:`NAT` when
+        not, or unknown): the exact instants behind the milestone flags.
+    as_of : int, optional
+        When the data was observed until (int64 microseconds, UTC): a journey that has not
+        converted was watched until then (time-to-event models censor it there). ``None``: the
+        data's end, its latest touch or goal time.
     """
 
     offsets: NDArray[np.int64] = attrs.field(converter=_int64)
@@ -201,6 +211,12 @@ class Journeys:
     goal_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
     milestones: NDArray[np.uint8] | None = attrs.field(default=None, converter=_optional_uint8)
     cost: NDArray[np.float64] | None = attrs.field(default=None, converter=_optional_float64)
+    end_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
+    lead_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
+    opportunity_time: NDArray[np.int64] | None = attrs.field(
+        default=None, converter=_optional_int64
+    )
+    as_of: int | None = attrs.field(default=None, converter=attrs.converters.optional(int))
     _cache: dict[str, Any] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
@@ -249,6 +265,9 @@ class Journeys:
             ("nulls", self.nulls, n_journeys, "journey"),
             ("value", self.value, n_journeys, "journey"),
             ("goal_time", self.goal_time, n_journeys, "journey"),
+            ("end_time", self.end_time, n_journeys, "journey"),
+            ("lead_time", self.lead_time, n_journeys, "journey"),
+            ("opportunity_time", self.opportunity_time, n_journeys, "journey"),
             ("milestones", self.milestones, n_touches, "touch"),
             ("cost", self.cost, n_touches, "touch"),
         ]
@@ -530,6 +549,12 @@ class Journeys:
             goal_time=goal_time,
             milestones=None if self.milestones is None else self.milestones[touches],
             cost=None if self.cost is None else self.cost[touches],
+            end_time=None if self.end_time is None else per_journey(self.end_time),
+            lead_time=None if self.lead_time is None else per_journey(self.lead_time),
+            opportunity_time=(
+                None if self.opportunity_time is None else per_journey(self.opportunity_time)
+            ),
+            as_of=self.as_of,
         )
 
     def with_values(
@@ -597,6 +622,10 @@ def concat(parts: Sequence[Journeys]) -> Journeys:
         goal_time=optional("goal_time", NAT, "journey"),
         milestones=optional("milestones", 0, "touch"),
         cost=optional("cost", 0.0, "touch"),
+        end_time=optional("end_time", NAT, "journey"),
+        lead_time=optional("lead_time", NAT, "journey"),
+        opportunity_time=optional("opportunity_time", NAT, "journey"),
+        as_of=max((p.as_of for p in parts if p.as_of is not None), default=None),
     )
 
 

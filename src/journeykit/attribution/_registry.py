@@ -21,6 +21,7 @@ from journeykit.attribution._protocol import Model
 from journeykit.errors import ModelError, UnknownModelError
 
 if TYPE_CHECKING:  # the built-in classes, for the typed overloads of get(); imported on use
+    from journeykit.attribution.hazard import Hazard
     from journeykit.attribution.markov import Markov
     from journeykit.attribution.rules import (
         CustomPositions,
@@ -68,6 +69,7 @@ _BUILTINS: dict[str, str] = {
     "markov": "journeykit.attribution.markov:Markov",
     "shapley": "journeykit.attribution.shapley:Shapley",
     "ordered_shapley": "journeykit.attribution.shapley:OrderedShapley",
+    "hazard": "journeykit.attribution.hazard:Hazard",
 }
 
 RESERVED: frozenset[str] = frozenset(
@@ -284,6 +286,8 @@ def get(model: Literal["full_path"], /, **params: Any) -> FullPath: ...
 def get(model: Literal["markov"], /, **params: Any) -> Markov: ...
 @overload
 def get(model: Literal["shapley"], /, **params: Any) -> Shapley: ...
+@overload
+def get(model: Literal["hazard"], /, **params: Any) -> Hazard: ...
 @overload
 def get(model: Literal["ordered_shapley"], /, **params: Any) -> OrderedShapley: ...
 @overload
