@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit.attribution.result import Attribution
 from journeykit.content import FunnelStage
@@ -70,28 +71,22 @@ class ContentCalendar:
         return to_frame({n: [r[n] for r in self.rows] for n in names}, backend)
 
     def plot(self, measure: str = "touches", *, by: str = "asset_kind", ax: Any = None) -> Any:
-        """A calendar heatmap: one row per label of ``by``, one column per period.
+        """A calendar heatmap, one row per label of ``by`` and one column per period.
 
-        Needs matplotlib (``pip install "journeykit[plot]"``); returns the axes.
+        Drawn by :func:`journeykit.plot.calendar` (needs matplotlib); returns the axes.
         """
-        try:
-            import matplotlib.pyplot as plt  # noqa: PLC0415  # optional and heavy
-        except ImportError:  # pragma: no cover - depends on the environment
-            msg = 'ContentCalendar.plot needs matplotlib: pip install "journeykit[plot]"'
-            raise ImportError(msg) from None
-        periods = self.periods
+        return draw(self, measure, by=by, ax=ax)
+
+    def grid(self, measure: str = "touches", *, by: str = "asset_kind") -> tuple[list[str], Any]:
+        """The heatmap's labels of ``by`` and its array (labels x :attr:`periods`) of a measure."""
+        if measure not in _MEASURES:
+            msg = f"measure must be one of {', '.join(_MEASURES)} (got {measure!r})"
+            raise KeyError(msg)
         labels = sorted({str(r[by]) for r in self.rows})
-        grid = np.zeros((len(labels), len(periods)))
+        values = np.zeros((len(labels), len(self.periods)))
         for row in self.rows:
-            grid[labels.index(str(row[by])), periods.index(row["period"])] += row[measure]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(max(4.0, 0.5 * len(periods) + 2), 0.4 * len(labels) + 2))
-        image = ax.imshow(grid, aspect="auto", cmap="Blues")
-        ax.set_xticks(range(len(periods)), periods, rotation=90)
-        ax.set_yticks(range(len(labels)), labels)
-        ax.set_title(f"{measure} per {self.period} by {by}")
-        ax.figure.colorbar(image, ax=ax)
-        return ax
+            values[labels.index(str(row[by])), self.periods.index(row["period"])] += row[measure]
+        return labels, values
 
     def __repr__(self) -> str:
         published = sum(r["published"] for r in self.rows)
