@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from journeykit.attribution.games import shapley_values
     from journeykit.buyers import Account, Buyer
     from journeykit.content import AssetKind, ContentAsset, FunnelStage
-    from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
+    from journeykit.deals import Deal, DealBuyer, DealKind, Outcome, StageChange
     from journeykit.errors import (
         IntegrityError,
         JourneykitError,
@@ -56,6 +56,7 @@ __all__ = [
     "Credit",
     "Deal",
     "DealBuyer",
+    "DealKind",
     "FunnelStage",
     "IntegrityError",
     "JourneykitError",
@@ -112,6 +113,7 @@ _LAZY = {
     "Credit": "journeykit.attribution",
     "Deal": "journeykit.deals",
     "DealBuyer": "journeykit.deals",
+    "DealKind": "journeykit.deals",
     "FunnelStage": "journeykit.content",
     "IntegrityError": "journeykit.errors",
     "JourneykitError": "journeykit.errors",

@@ -8,7 +8,7 @@ is built from all of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from journeykit._building import enum_column
 from journeykit.buyers import Buyer
-from journeykit.deals import Deal, Outcome
+from journeykit.deals import Deal, DealKind, Outcome
 from journeykit.errors import Problem, ValidationError
 from journeykit.journeys import NAT, Column, Journeys, from_micros, smallest_code_dtype, to_micros
 from journeykit.milestones import Milestone
@@ -82,6 +82,8 @@ class _Spec:
     goal: int  # when it converted (NAT if it did not)
     end: int  # the outcome's instant: goal, loss, stall check, or the last touch
     created: int  # when its opportunity was created (NAT for no deal)
+    kind: str | None = None  # its deal's kind (None for no deal)
+    roles: Mapping[str, str] = attrs.field(factory=dict)  # buyer ID -> role on the deal
 
 
 def assemble(
@@ -96,6 +98,7 @@ def assemble(
     stage_order: Sequence[str] | None = None,
     currency: str | None = None,
     rates: Rates | None = None,
+    kinds: Iterable[DealKind | str] | None = None,
 ) -> Journeys:
     """Turn records into journeys: one per deal, and one per account or buyer without a deal.
 
@@ -147,8 +150,9 @@ def assemble(
         Journeys sorted by ID: deal IDs, ``"account:<id>"`` and ``"buyer:<id>"``. Columns:
         ``channel``, ``team``, ``reach``, ``asset``, ``asset_kind``, ``campaign``, ``persona``,
         ``buyer``, ``account``, ``segment`` (the account's), ``touch`` (the touchpoint's ID, to
-        write credit back to a CRM) and ``cost``. Touches after a journey's goal (or end) never
-        count.
+        write credit back to a CRM), ``deal_kind`` (the kind of the journey's deal, missing for
+        journeys without one), ``role`` (the touch's buyer's role on the deal, if listed) and
+        ``cost``. Touches after a journey's goal (or end) never count.
 
     Notes
     -----
@@ -158,6 +162,14 @@ def assemble(
     of a converting journey. With several touches at one instant, the last in input order carries
     the flag; a milestone with no touch at or before it is not flagged (models then spread its
     weight as their docstrings say).
+
+    Repeat business: each deal's outcome closes its account's story so far. The decided deals of
+    an account (a B2C deal's: of its primary buyer) are ordered by their goal or end (ties by
+    creation time, then ID), whatever the kinds asked for, and a deal's journey holds only the
+    touches after the previous one's: a touch between a first win and an expansion belongs to the
+    expansion's journey, never to the closed deal, and a touch belongs to at most one deal's
+    journey. Touches after an account's last decided deal belong to no deal's journey until the
+    next deal is decided (an open deal that has not stalled is undecided).
 
     Examples
     --------
@@ -172,6 +184,7 @@ def assemble(
     """
     _check_options(goal, rollup, lookback)
     _check_goal(records, goal, stage_order)
+    wanted = _check_kinds(kinds)
     table = _Touches.of(records, include)
     moment = to_micros(as_of) if as_of is not None else _latest(records)
     if goal == "lead":
@@ -185,6 +198,7 @@ def assemble(
             stall_after=stall_after,
             as_of=moment,
             stage_order=stage_order,
+            kinds=wanted,
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
     specs, reporting = _in_one_currency(records, specs, currency, rates)
@@ -333,6 +347,44 @@ def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:
         raise ValidationError(problems)
 
 
+def _check_kinds(kinds: Iterable[DealKind | str] | None) -> frozenset[DealKind] | None:
+    if kinds is None:
+        return None
+    if isinstance(kinds, str | DealKind):
+        kinds = [kinds]
+    wanted = set()
+    for kind in kinds:
+        try:
+            wanted.add(DealKind(kind))
+        except ValueError:
+            choices = ", ".join(repr(k.value) for k in DealKind)
+            message = f"must be deal kinds among {choices} (got {kind!r})"
+            raise ValidationError([Problem("assemble", "kinds", message)]) from None
+    return frozenset(wanted)
+
+
+def _customer(deal: Deal) -> str:
+    # Repeat business is counted per account; a B2C deal's customer is its primary buyer.
+    return f"account:{deal.account}" if deal.account is not None else f"buyer:{deal.primary_buyer}"
+
+
+def _window_starts(decided: list[tuple[Deal, int]]) -> dict[str, int]:
+    """Per deal, the end of the customer's previous decided deal (NAT for its first)."""
+    by_customer: dict[str, list[tuple[int, int, str]]] = {}
+    for deal, end in decided:
+        by_customer.setdefault(_customer(deal), []).append(
+            (end, to_micros(deal.created_at), deal.id)
+        )
+    starts: dict[str, int] = {}
+    for keys in by_customer.values():
+        keys.sort()
+        previous = NAT
+        for end, _, deal_id in keys:
+            starts[deal_id] = previous
+            previous = end
+    return starts
+
+
 def _latest(records: Records) -> int:
     moments = [t.time for t in records.touchpoints]
     for deal in records.deals:
@@ -376,14 +428,15 @@ def _deal_journeys(
     stall_after: timedelta,
     as_of: int,
     stage_order: Sequence[str] | None,
+    kinds: frozenset[DealKind] | None = None,
 ) -> list[_Spec]:
     index = {b.id: i for i, b in enumerate(records.buyers)}
     specs: list[_Spec] = []
     covered: set[int] = set()
     stall = stall_after // _MICROSECOND
+    decided: list[tuple[Deal, int]] = []
     for deal in records.deals:
-        buyers = _buyers_of(records, deal, rollup, index)
-        covered.update(buyers)
+        covered.update(_buyers_of(records, deal, rollup, index))
         created = to_micros(deal.created_at)
         reached = _reached(deal, goal, stage_order)
         if reached is not None:
@@ -394,9 +447,15 @@ def _deal_journeys(
             end = as_of
         else:
             continue  # an open deal that has not stalled is undecided: no evidence either way
-        rows = table.of_buyers(buyers)
-        rows = rows[table.time[rows] <= end]
-        converts = reached is not None
+        decided.append((deal, end))
+    starts = _window_starts(decided)  # over every kind, so a kind's journeys never depend on kinds
+    for deal, end in decided:
+        if kinds is not None and deal.kind not in kinds:
+            continue
+        rows = table.of_buyers(_buyers_of(records, deal, rollup, index))
+        times = table.time[rows]
+        rows = rows[(times <= end) & (times > starts[deal.id])]
+        converts = _reached(deal, goal, stage_order) is not None
         specs.append(
             _Spec(
                 deal.id,
@@ -405,10 +464,13 @@ def _deal_journeys(
                 deal.value if converts else 0.0,
                 end if converts else NAT,
                 end,
-                created,
+                to_micros(deal.created_at),
+                deal.kind.value,
+                {m.buyer: m.role for m in deal.buyers if m.role is not None},
             )
         )
-    specs += _idle_journeys(records, table, covered, rollup, as_of)
+    if kinds is None:
+        specs += _idle_journeys(records, table, covered, rollup, as_of)
     return specs
 
 
@@ -525,6 +587,7 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
     kinds = {a.id: a.kind.value for a in records.assets}
     segments: dict[str | None, str | None] = {a.id: a.segment for a in records.accounts}
     converts = np.array([s.converts for s in specs], dtype=np.bool_)
+    owner_journey = np.repeat(np.arange(len(specs)), lengths)
     return Journeys(
         offsets=offsets,
         time=times,
@@ -542,6 +605,13 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
             "account": _codes([b.account for b in owners]),
             "segment": _codes([segments.get(b.account) for b in owners]),
             "touch": _codes([t.id for t in touches]),
+            "deal_kind": _codes(np.repeat([s.kind for s in specs], lengths).tolist()),
+            "role": _codes(
+                [
+                    specs[j].roles.get(b.id)
+                    for j, b in zip(owner_journey.tolist(), owners, strict=True)
+                ]
+            ),
         },
         journey=Column(
             np.arange(len(specs), dtype=smallest_code_dtype(len(specs))), [s.id for s in specs]

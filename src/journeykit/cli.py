@@ -83,6 +83,13 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"\nMarketing vs sales ({chosen.name}):\n  {split!r}")
     print(f"\nHandoff:\n  {handoff!r}")
     print(f"\n{diagnosis!r}")
+    # Marketing is forever: the same world two years on, with renewals and expansions.
+    life = jk.datasets.simulate_lifecycle(demo.records, seed=demo.seed, ground_truth=False)
+    repeat = jk.attribute(jk.assemble(life.records), args.model)
+    print(
+        f"\nNew vs expansion and renewal ({repeat.name}, two simulated years after the first "
+        f"wins):\n  {jk.analytics.lifecycle_split(repeat, life.records)!r}"
+    )
     if args.out is not None:
         try:
             from journeykit.report import write_report  # noqa: PLC0415

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from journeykit._display import painter
+from journeykit.analytics.calendar import ContentCalendar
 from journeykit.analytics.funnel import STAGES, Funnel
 from journeykit.analytics.handoff import Handoff
 from journeykit.analytics.split import Split
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from journeykit.attribution.markov import FittedMarkov
     from journeykit.journeys import Journeys
 
-__all__ = ["credit", "funnel", "handoff", "intervals", "lifts", "split", "transitions"]
+__all__ = ["calendar", "credit", "funnel", "handoff", "intervals", "lifts", "split", "transitions"]
 
 _TEAM_COLOURS = {"marketing": "#4C72B0", "sales": "#DD8452"}
 
@@ -244,4 +245,24 @@ def lifts(result: Analysis, *, ax: Axes | None = None) -> Axes:
     ax.axvline(0.0, color="grey", linewidth=0.8)
     ax.set_yticks(y, names)
     ax.set_xlabel(f"incremental value vs {result.control!r} (95% interval)")
+    return ax
+
+
+@painter(ContentCalendar)
+def calendar(
+    result: ContentCalendar,
+    measure: str = "touches",
+    *,
+    by: str = "asset_kind",
+    ax: Axes | None = None,
+) -> Axes:
+    """The editorial calendar as a heatmap: one row per label of ``by``, one column per period."""
+    labels, values = result.grid(measure, by=by)
+    periods = result.periods
+    ax = _axes(ax, (max(4.0, 0.5 * len(periods) + 2), 0.4 * len(labels) + 2))
+    image = ax.imshow(values, aspect="auto", cmap="Blues")
+    ax.set_xticks(range(len(periods)), periods, rotation=90)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_title(f"{measure} per {result.period} by {by}")
+    ax.figure.colorbar(image, ax=ax)
     return ax

@@ -309,7 +309,7 @@ def get(model: str | Model, /, **params: Any) -> Model:
     --------
     >>> import journeykit as jk
     >>> jk.models.get("position_based", first=0.3, last=0.5)
-    PositionBased(first=0.3, last=0.5)
+    PositionBased(first=0.3, last=0.5, per='journey', role_weights=())
     """
     if not isinstance(model, str):
         if params:

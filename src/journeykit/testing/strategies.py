@@ -28,7 +28,7 @@ from hypothesis.errors import InvalidArgument
 
 from journeykit.buyers import Account, Buyer
 from journeykit.content import AssetKind, ContentAsset, FunnelStage
-from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
+from journeykit.deals import Deal, DealBuyer, DealKind, Outcome, StageChange
 from journeykit.journeys import NAT, Column, Journeys
 from journeykit.milestones import Milestone
 from journeykit.personas import Persona
@@ -221,12 +221,13 @@ def deals(
     buyer_ids: Sequence[str] | None = None,
     created_after: datetime = _EPOCH,
     currencies: Sequence[str] = ("EUR", "USD", "GBP"),
+    kinds: st.SearchStrategy[DealKind] | None = None,
 ) -> Deal:
     """Deals with a consistent outcome, close time, stage history and committee.
 
     The account comes from ``account_ids`` (any ID when ``None``; no account when empty, which
     makes a B2C deal and then needs ``buyer_ids``); buyers from ``buyer_ids``; the currency from
-    ``currencies``.
+    ``currencies``; the kind from ``kinds`` (any :class:`~journeykit.deals.DealKind` when ``None``).
     """
     if account_ids is not None and not account_ids and not buyer_ids:
         msg = "a deal without an account needs buyer_ids to draw its buyers from"
@@ -266,6 +267,7 @@ def deals(
         stages=stages,
         buyers=[DealBuyer(b, draw(roles), i == primary) for i, b in enumerate(members)],
         name=draw(st.text(max_size=10)),
+        kind=draw(kinds if kinds is not None else st.sampled_from(DealKind)),
     )
 
 
@@ -283,7 +285,8 @@ def records(
     """Whole, consistent :class:`~journeykit.Records`.
 
     References resolve, each buyer's touches are in time order (IDs ``t-0``, ``t-1``, ... in
-    that order), and every deal is created after the first touch of its account (or buyers). With
+    that order), and every deal is created after the first touch of its account (or buyers).
+    Deals are of any kind, and an account may have several: repeat business comes for free. With
     ``b2b=False`` there are no accounts and deals list their buyers. Deals share one currency
     (so the records assemble without exchange rates) unless ``currencies`` lists several to mix.
     """
