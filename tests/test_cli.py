@@ -294,7 +294,9 @@ def test_demo_writes_figures_and_a_self_contained_report(tmp_path: Path) -> None
     page = (folder / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 4
     assert 'src="http' not in page  # nothing fetched from elsewhere
-    assert "smb: a marketing problem at the lead stage" in page
+    assert "<strong>smb</strong>: a marketing problem at the lead stage" in page
+    assert "95% interval" in page  # the diagnosis in sentences, not reprs
+    assert "Split(" not in page
 
 
 @pytest.mark.slow

@@ -108,6 +108,7 @@ def _demo(args: argparse.Namespace) -> int:
                     funnel=jk.analytics.funnel(demo.records, by="segment"),
                     diagnosis=diagnosis,
                     truth=truth,
+                    model=chosen.name,
                 )
         except ImportError as exc:
             msg = f'--out needs matplotlib ({exc}); pip install "journeykit[plot]"'
