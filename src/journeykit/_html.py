@@ -2,7 +2,8 @@
 
 Charts are plain HTML and CSS (bars and dots positioned in percent), so they need no script, no
 image and no network, scale to any screen, and stay text a reader can select and a test can read.
-Every fragment sits in a ``<div class="jk">``; :data:`STYLE` styles them.
+Every fragment sits in a ``<div class="jk">``; :data:`STYLE` styles them. This module sits in
+the bottom layer, beside :mod:`journeykit._display`: results call it, it imports none of them.
 """
 
 from __future__ import annotations
@@ -10,15 +11,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from journeykit.analytics.diagnosis import Diagnosis, Finding
-    from journeykit.analytics.funnel import Funnel
-    from journeykit.analytics.handoff import Handoff
-    from journeykit.analytics.split import Split
-    from journeykit.analytics.uncertainty import BootstrapResult
-    from journeykit.attribution._api import Comparison
+from typing import Any
 
 __all__ = [
     "STYLE",
@@ -30,6 +23,7 @@ __all__ = [
     "money",
     "notebook",
     "percent",
+    "share_table",
     "split",
 ]
 
@@ -156,10 +150,8 @@ def notebook(fragment: str) -> str:
 # -- model shares beside the truth ------------------------------------------------------------
 
 
-def comparison(result: Comparison, truth: Mapping[str, float] | None = None) -> str:
+def comparison(result: Any, truth: Mapping[str, float] | None = None) -> str:
     """A dot plot of each model's share of value per channel, the truth as a bar, and a table."""
-    from journeykit.report import share_table  # noqa: PLC0415  # one definition of the shares
-
     shares = share_table(result, truth)
     models = list(result)
     if truth is not None:  # the channels in the order of their true share: the answer first
@@ -204,6 +196,24 @@ def comparison(result: Comparison, truth: Mapping[str, float] | None = None) -> 
     )
 
 
+def share_table(
+    result: Any, truth: Mapping[str, float] | None = None
+) -> dict[Any, dict[str, float]]:
+    """``{channel: {model: share of credited value}}``, plus a ``truth`` column when given."""
+    table = result.table(measure="value")
+    totals = {m: sum(row[m] for row in table.values()) for m in result}
+    out = {
+        label: {m: (row[m] / totals[m] if totals[m] else 0.0) for m in result}
+        for label, row in table.items()
+    }
+    if truth is not None:
+        for label in truth:
+            out.setdefault(label, dict.fromkeys(result, 0.0))
+        for label, row in out.items():
+            row["truth"] = float(truth.get(label, 0.0))
+    return out
+
+
 # -- marketing vs sales -----------------------------------------------------------------------
 
 _VIEW_COLOURS = {
@@ -214,7 +224,7 @@ _VIEW_COLOURS = {
 }
 
 
-def split(result: Split) -> str:
+def split(result: Any) -> str:
     """Three stacked bars (by team, by reach, content influence) and the numbers in words."""
     total = result.total
 
@@ -255,7 +265,7 @@ def split(result: Split) -> str:
 # -- handoff ----------------------------------------------------------------------------------
 
 
-def handoff(result: Handoff, bins: int = 10) -> str:
+def handoff(result: Any, bins: int = 10) -> str:
     """The share of journeys before the first sales contact: a histogram and the quantiles."""
     import numpy as np  # noqa: PLC0415
 
@@ -311,15 +321,13 @@ def handoff(result: Handoff, bins: int = 10) -> str:
 # -- funnel -----------------------------------------------------------------------------------
 
 
-def funnel(result: Funnel) -> str:
-    """Per group, a bar per stage (its share of the group's units) and the drop-off."""
-    from journeykit.analytics.funnel import STAGES  # noqa: PLC0415
-
+def funnel(result: Any, stages: Sequence[str]) -> str:
+    """Per group, a bar per ``stages`` (its share of the group's units) and the drop-off."""
     parts = []
     for label, group in result.groups.items():
         units = max(1, group.units)
         bars = []
-        for i, (stage, count) in enumerate(zip(STAGES, group.counts, strict=True)):
+        for i, (stage, count) in enumerate(zip(stages, group.counts, strict=True)):
             note = f"{count:,}"
             if i < len(group.rates):
                 note += f" · {percent(group.rates[i])} go on, {group.drop_off[i]:,} stop"
@@ -344,12 +352,12 @@ _SENTENCE = {
 }
 
 
-def _interval(finding: Finding, name: str) -> str:
+def _interval(finding: Any, name: str) -> str:
     rate = finding.rates[name]
     return f"{percent(rate.estimate)} (95% interval {percent(rate.low)} to {percent(rate.high)})"
 
 
-def _sentence(finding: Finding) -> str:
+def _sentence(finding: Any) -> str:
     group = f"<strong>{_e(finding.group)}</strong>"
     if finding.stage is None:
         short = {
@@ -373,7 +381,7 @@ def _sentence(finding: Finding) -> str:
     )
 
 
-def diagnosis(result: Diagnosis) -> str:
+def diagnosis(result: Any) -> str:
     """One paragraph per group: the verdict and the evidence in words, with intervals."""
     items = "".join(
         f"<div class='finding {_e(f.verdict)}'><span class='badge'>{_e(f.verdict)}</span> "
@@ -386,7 +394,7 @@ def diagnosis(result: Diagnosis) -> str:
 # -- bootstrap --------------------------------------------------------------------------------
 
 
-def bootstrap(result: BootstrapResult) -> str:
+def bootstrap(result: Any) -> str:
     """Estimates with their intervals as a table."""
     fmt = money if result.measure == "value" else (lambda x: f"{x:,.4g}")
     rows = [

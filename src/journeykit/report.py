@@ -15,7 +15,7 @@ from typing import Any
 from journeykit import _html
 from journeykit._version import __version__
 from journeykit.analytics.diagnosis import Diagnosis
-from journeykit.analytics.funnel import Funnel
+from journeykit.analytics.funnel import STAGES, Funnel
 from journeykit.analytics.handoff import Handoff
 from journeykit.analytics.split import Split
 from journeykit.attribution._api import Comparison
@@ -80,7 +80,7 @@ def render_report(
         ("split", f"Marketing vs sales <span class='muted'>({html.escape(chosen)})</span>",
          _html.split(split)),
         ("handoff", "How far along were buyers before sales stepped in?", _html.handoff(handoff)),
-        ("funnel", "The funnel, with drop-off", _html.funnel(funnel)),
+        ("funnel", "The funnel, with drop-off", _html.funnel(funnel, STAGES)),
         ("diagnosis", "Marketing problem or sales problem?",
          "<p>Each group's stage rates against the others', with 95% intervals: a stage is "
          "named only when its shortfall is beyond chance.</p>" + _html.diagnosis(diagnosis)),
@@ -203,15 +203,4 @@ def share_table(
     comparison: Comparison, truth: Mapping[str, float] | None = None
 ) -> dict[Any, dict[str, float]]:
     """``{channel: {model: share of credited value}}``, plus a ``truth`` column when given."""
-    table = comparison.table(measure="value")
-    totals = {m: sum(row[m] for row in table.values()) for m in comparison}
-    out = {
-        label: {m: (row[m] / totals[m] if totals[m] else 0.0) for m in comparison}
-        for label, row in table.items()
-    }
-    if truth is not None:
-        for label in truth:
-            out.setdefault(label, dict.fromkeys(comparison, 0.0))
-        for label, row in out.items():
-            row["truth"] = float(truth.get(label, 0.0))
-    return out
+    return _html.share_table(comparison, truth)

@@ -294,7 +294,7 @@ class Funnel:
         """The notebook display: a chart and a table (see :mod:`journeykit._html`)."""
         from journeykit import _html  # noqa: PLC0415  # only notebooks pay for it
 
-        return _html.notebook(_html.funnel(self))
+        return _html.notebook(_html.funnel(self, STAGES))
 
     def __repr__(self) -> str:
         lines = [f"Funnel(by={self.by!r})"]
