@@ -56,7 +56,7 @@ STYLE = """
 .jk .dot { position: absolute; top: 50%; width: 0.75em; height: 0.75em; border-radius: 50%;
   transform: translate(-50%, -50%); opacity: 0.9; border: 1px solid #fff; }
 .jk .truth { position: absolute; top: 0; bottom: 0; width: 3px; background: var(--ink);
-  transform: translateX(-50%); }
+  transform: translateX(-50%); z-index: 1; box-shadow: 0 0 0 1px #fff; }
 .jk .axis { display: flex; justify-content: space-between; font-size: 0.8em;
   color: var(--muted); }
 .jk .legend { display: flex; flex-wrap: wrap; gap: 0.3em 1em; font-size: 0.88em;
