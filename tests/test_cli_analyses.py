@@ -152,6 +152,15 @@ def test_paths_counts_journeys_and_conversions_per_path(tmp_path: Path) -> None:
     assert rows["a > b"]["conversion_rate"] == 0.5
     assert rows["a > b"]["share_of_conversions"] == 0.8
     assert rows["c"]["value"] == 10.0
+    path.write_text(
+        "path,total_conversions,total_conversion_value,total_null\n"
+        "a > b,3,300,1\na > a > b,1,50,0\nc > b,1,10,9\n"
+    )
+    collapsed = {r["path"]: r for r in _json("paths", str(path), "--collapse")["rows"]}
+    assert collapsed["a > b"]["conversions"] == 4.0  # a > a > b is a > b
+    last = {r["path"]: r for r in _json("paths", str(path), "--last", "1")["rows"]}
+    assert list(last) == ["b"]
+    assert last["b"]["journeys"] == 15.0
 
 
 def test_diagnose_speaks_in_sentences_and_json_carries_intervals(records_json: Path) -> None:

@@ -344,6 +344,9 @@ def _attribute(args: argparse.Namespace) -> int:
     keys = _keys(args.by)
     result: Any
     if args.chunk_rows:
+        if str(args.file) == "-" or _is_records(_source(args)):
+            msg = "--chunk-rows streams an events or paths file, not standard input or records"
+            raise CommandError(msg)
         columns, sep = _columns(args)
         with progress(f"attributing {args.file} in chunks") as shown:
             result = jk.attribute_file(
@@ -614,7 +617,15 @@ def _paths(args: argparse.Namespace) -> int:
     channel = journeys.columns["channel"]
     offsets = journeys.offsets
     # one key per journey: its channel codes; equal paths share an index for the bincounts below
-    keys = [tuple(part.tolist()) for part in np.split(channel.codes, offsets[1:-1])]
+    codes = channel.codes
+    if args.collapse:  # a > a > b is a > b: drop a touch on the same channel as the one before
+        keep = np.ones(codes.size, dtype=np.bool_)
+        keep[1:] = codes[1:] != codes[:-1]
+        keep[offsets[:-1][offsets[:-1] < codes.size]] = True  # every journey keeps its first
+        kept = np.concatenate([[0], np.cumsum(keep)])
+        codes, offsets = codes[keep], kept[offsets]
+    parts = np.split(codes, offsets[1:-1])
+    keys = [tuple(part[-args.last :].tolist() if args.last else part.tolist()) for part in parts]
     index: dict[tuple[int, ...], int] = {}
     which = np.fromiter(
         (index.setdefault(k, len(index)) for k in keys), dtype=np.intp, count=len(keys)
@@ -1080,12 +1091,21 @@ def _analysis_commands(commands: Any) -> None:
         "path, how many converted, the conversion rate, the share of all conversions and the "
         "value; the most converting first.",
         epilog="examples:\n  journeykit paths records.json --top 20\n"
+        "  journeykit paths records.json --collapse --last 3\n"
         "  journeykit paths events.csv --format csv -o paths.csv",
         formatter_class=raw,
     )
     _file_options(paths)
     paths.add_argument("--top", type=int, default=10, metavar="N", help="how many paths to show")
     paths.add_argument("--join", dest="sep", default=">", help="written between channels")
+    paths.add_argument(
+        "--collapse",
+        action="store_true",
+        help="merge repeated touches on one channel: a > a > b is a > b",
+    )
+    paths.add_argument(
+        "--last", type=int, metavar="N", help="only the last N touches of each journey"
+    )
     _format_option(paths)
     paths.set_defaults(run=_paths)
 
