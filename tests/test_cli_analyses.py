@@ -241,3 +241,18 @@ def test_interrupt_exits_130_and_writes_nothing(tmp_path: Path) -> None:
     assert process.returncode == 130
     assert err == "journeykit attribute: interrupted; nothing was written\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_json_lines_on_standard_input_name_their_lines() -> None:
+    good = '{"journey_id": "j1", "timestamp": "2024-01-01T00:00:00Z", "channel": "a", '
+    good += '"converted": false, "value": null}'
+    bad = good.replace("2024-01-01T00:00:00Z", "nope")
+    result = subprocess.run(
+        [sys.executable, "-m", "journeykit", "attribute", "-"],
+        input=f"{good}\n\n{bad}\n",  # a blank line still counts as a line
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "line 3: timestamp is not a time" in result.stderr

@@ -200,6 +200,8 @@ def _parse_text(args: argparse.Namespace, data: bytes) -> Any:
             document = None  # JSON lines
         if isinstance(document, dict) and "touchpoints" in document:
             return _structure_records(document)
+        lines = text.splitlines()
+        args._lines = [n for n, line in enumerate(lines, start=1) if line.strip()]
         return _json_rows(text)
     return _csv_columns(data, args.delimiter, "standard input")
 
@@ -1134,6 +1136,9 @@ def _explain(args: argparse.Namespace, message: str) -> str:
         lambda m: f"--{m.group(1)}" + (f" {m.group(2)}" if m.group(2) else ""), message
     )
     file = getattr(args, "file", None)
+    if isinstance(getattr(args, "_source", None), dict | list):  # a table read here: name it
+        name = "standard input" if str(file) == "-" else str(file)
+        message = message.replace("table: ", f"{name}: ")
     if "is a missing column" in message and getattr(args, "delimiter", ",") == ",":
         header = re.search(r"\(columns: '([^']*)'\)", message)
         if header is not None and (used := [d for d in ";\t|" if d in header.group(1)]):
@@ -1159,8 +1164,9 @@ def _explain(args: argparse.Namespace, message: str) -> str:
 
 def _json_line_numbers(args: argparse.Namespace, source: Any) -> list[int]:
     """The 1-based line of each row of a JSON lines file (rows skip blank lines)."""
-    if isinstance(source, list):  # standard input: the rows carry no lines; count them
-        return list(range(1, len(source) + 1))
+    if isinstance(source, list):  # standard input: its lines were counted as it was read
+        lines: list[int] = getattr(args, "_lines", [])
+        return lines
     try:
         text = Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
