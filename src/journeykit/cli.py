@@ -797,7 +797,12 @@ def _records_document(source: Path) -> dict[str, Any] | None:
 
 
 class _Help(argparse.RawDescriptionHelpFormatter):
-    """Examples kept as written, and every option's default shown after its help."""
+    """Examples kept as written, descriptions wrapped, every option's default after its help."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:  # the epilogs' example lines, kept as written
+            return super()._fill_text(text, width, indent)
+        return argparse.HelpFormatter._fill_text(self, text, width, indent)  # descriptions wrap
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
