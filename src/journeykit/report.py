@@ -56,6 +56,23 @@ def render_report(
 
     Parameters are those of :func:`write_report`; ``figures`` maps a caption to PNG bytes in
     base64, shown at the end for readers who want the static pictures.
+
+    Examples
+    --------
+    >>> import journeykit as jk
+    >>> records = jk.datasets.example_records()
+    >>> journeys = jk.assemble(records)
+    >>> comparison = jk.compare(journeys, ["first_touch", "linear"])
+    >>> page = render_report(
+    ...     title="Q3 deals",
+    ...     comparison=comparison,
+    ...     split=jk.analytics.split(comparison["linear"], measure="value"),
+    ...     handoff=jk.analytics.handoff(journeys),
+    ...     funnel=jk.analytics.funnel(records),
+    ...     diagnosis=jk.analytics.diagnose(records),
+    ... )
+    >>> page.startswith("<!DOCTYPE html>"), "<script" in page, "http" in page
+    (True, False, False)
     """
     chosen = model or next(iter(comparison), "")
     won = next(iter(comparison.values()), None)
