@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "journeykit._progress",
         "journeykit._frames",
         "journeykit._display",
+        "journeykit._html",
         "journeykit.errors",
         "journeykit.milestones",
     ),
