@@ -488,12 +488,25 @@ class _Problem:
         g_right = released(days(right[episode], stats.touch_time))
         g_censor = released(days(censor[episode], stats.touch_time))
         mine = touch_pair >= 0
-        rows = np.repeat(episode[mine], n_kernels)
         cols = (touch_pair[mine][:, None] * n_kernels + np.arange(n_kernels)[None, :]).ravel()
         shape = (n_episodes, layout.pairs.size * n_kernels)
 
+        owners = episode[mine]
+        if owners.size and np.any(owners[1:] < owners[:-1]):  # not in episode order: sort once
+            order = np.argsort(owners, kind="stable")
+        else:
+            order = None
+        counts = np.bincount(owners, minlength=n_episodes) * n_kernels
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        indices = cols.reshape(-1, n_kernels)
+        if order is not None:
+            indices = indices[order]
+
         def matrix(values: NDArray[np.float64]) -> Any:
-            return sp.csr_matrix((values[mine].ravel(), (rows, cols)), shape=shape)
+            # touches are in episode order, so the CSR arrays are built directly (a touch per
+            # row entry; repeated columns add up in every product)
+            rows_of = values[mine] if order is None else values[mine][order]
+            return sp.csr_matrix((rows_of.ravel(), indices.ravel(), indptr), shape=shape)
 
         design = np.zeros((n_episodes, layout.n_covariate_columns))
         for column, (k, level) in enumerate(layout.columns):
@@ -936,15 +949,19 @@ class FittedHazard:
     # -- credit ----------------------------------------------------------------------------------
     def _touch_losses(self, journeys: Journeys) -> NDArray[np.float64]:
         """Per touch, its part of the expected loss of its journey without its channel."""
-        stats = _design(
-            journeys,
-            covariates=self.spec.covariates,
-            resolution=_micros(self.spec.resolution),
-            n_stages=self.stats.n_stages,
-        )
-        stats = attrs.evolve(stats, as_of=self.stats.as_of, end=max(stats.end, self.stats.end))
-        stats = _align(stats, self.stats)
-        problem = _Problem.of(stats, self._problem.layout)
+        fitted_on = self._cache.get("journeys")
+        if fitted_on is journeys:  # crediting the journeys it was fitted on: same design
+            stats, problem = self.stats, self._problem
+        else:
+            stats = _design(
+                journeys,
+                covariates=self.spec.covariates,
+                resolution=_micros(self.spec.resolution),
+                n_stages=self.stats.n_stages,
+            )
+            end = max(stats.end, self.stats.end)
+            stats = _align(attrs.evolve(stats, as_of=self.stats.as_of, end=end), self.stats)
+            problem = _Problem.of(stats, self._problem.layout)
         base = problem.base(self.theta)
         episode = problem.touch_episode
         n = problem.stage.size
@@ -1207,7 +1224,9 @@ class Hazard:
 
     def fit(self, journeys: Journeys) -> FittedHazard:
         """Fit on all journeys at once."""
-        return self.fit_from_stats(self.partial_stats(journeys))
+        fitted = self.fit_from_stats(self.partial_stats(journeys))
+        fitted._cache["journeys"] = journeys  # credit() reuses the design
+        return fitted
 
     def fit_from_stats(self, stats: HazardStats) -> FittedHazard:
         """Fit from (merged) designs: the same as fitting on the journeys themselves."""
