@@ -698,7 +698,11 @@ def _minimise(problem: _Problem) -> NDArray[np.float64]:
             damping = damping * 8.0 + 1e-9
         if not accepted or (trial_value >= value and np.array_equal(trial, theta)):
             return theta  # no further decrease is representable: converged to rounding
-        converged = value - trial_value <= 1e-16 * max(1.0, abs(value))
+        # converged when the parameters stop moving (the objective is flat long before that in
+        # weakly identified directions, and credit depends on the parameters)
+        converged = float(np.max(np.abs(trial - theta))) <= 1e-13 * (
+            1.0 + float(np.max(np.abs(theta)))
+        )
         theta, value, grad = trial, trial_value, trial_grad
         if converged:
             return theta
@@ -1135,6 +1139,8 @@ def _half_life(
     slope = float(effects @ (_LN2 / half_lives * decay))
     gradient = -(0.5 - decay) / slope
     se = math.sqrt(max(float(gradient @ covariance @ gradient), 0.0))
+    if _Z * se / t > 700:  # no information: the interval is everything
+        return t, se, 0.0, math.inf
     spread = math.exp(_Z * se / t)
     return t, se, t / spread, t * spread
 
