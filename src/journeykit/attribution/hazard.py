@@ -1187,6 +1187,15 @@ class Hazard:
         Half-lives of the decay kernels a touch's effect is a mixture of (default 1 hour, 1 day,
         7 days, 30 days; 1 to 12 of them).
 
+    Notes
+    -----
+    Chunked fitting (``attribute_file``, ``journeykit.dask``) stacks each chunk's design
+    (``partial_stats``: per touch and per stage episode, so memory grows with the data) and fits
+    once. Chunks must see the same milestone kinds (interleaved rows do; a chunk of only idle
+    accounts does not, and ``merge`` says so). With ``allocation="global"`` each credited chunk is
+    scaled to its own totals, so channel totals can differ slightly (0.1% in the tests) from the
+    in-memory result; totals conserve either way.
+
     Examples
     --------
     >>> import journeykit as jk
