@@ -28,6 +28,7 @@ DAY = 86_400_000_000
 EPOCH = 1_700_000_000_000_000  # microseconds: any instant will do
 
 
+@pytest.mark.slow
 @parametrize_with_checks([Hazard(allocation="journey")])
 def test_conformance(model: Any, check: Callable[[Any], None]) -> None:
     check(model)
@@ -215,6 +216,7 @@ def test_a_channel_absent_from_converting_journeys_gets_nothing(
     assert credit.get("d", 0.0) == 0.0
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, database=None)
 @given(journeys=jst.journeys(times=True, milestones=False))
 def test_more_non_converting_touches_never_raise_a_channels_credit(journeys: Journeys) -> None:
