@@ -121,7 +121,7 @@ def test_split_handoff_funnel_and_paths_match_the_library(records_json: Path) ->
     want = jk.analytics.split(result, measure="value")
     teams = {r["label"]: r["value"] for r in split["rows"] if r["view"] == "team"}
     assert teams == pytest.approx(want.by_team)
-    assert split["params"] == {"per": "touch"}
+    assert split["params"] == {"per": "touch", "role_weights": []}
 
     handoff = _json("handoff", str(records_json))
     summary = jk.analytics.handoff(journeys).summary("by_time")

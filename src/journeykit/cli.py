@@ -40,6 +40,7 @@ _DEMO_MODELS = (
     "w_shaped",
     "markov",
     "shapley",
+    "hazard",
 )
 _EVENT_COLUMNS = (
     *("journey", "time", "channel", "converted", "value", "team", "reach", "asset"),

@@ -43,6 +43,11 @@ class Tags:
         Whether renaming channels only renames their credit (false for models with per-channel
         parameters, such as the excluded channels of ``last_non_direct``). Such models also
         give channels that are interchangeable in every journey equal credit (symmetry).
+    precision : float
+        How closely results that should not change do not change (relative and absolute), when
+        the model is refitted on reordered, relabelled or rescaled journeys. ``1e-9`` (rounding)
+        for models solved in closed form; an iterative fit declares its convergence tolerance.
+        Conservation is always checked at rounding precision.
     """
 
     conserves: Literal["journey", "total"] = "journey"
@@ -51,6 +56,7 @@ class Tags:
     uses_milestones: bool = False
     data_driven: bool = False
     relabel_invariant: bool = True
+    precision: float = 1e-9
 
 
 @runtime_checkable

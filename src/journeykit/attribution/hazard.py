@@ -1223,6 +1223,7 @@ class Hazard:
             needs_times=True,
             uses_milestones=True,
             data_driven=True,
+            precision=1e-7,  # the Newton fit stops at a gradient of 1e-11, not at rounding
         )
 
     def partial_stats(self, journeys: Journeys) -> HazardStats:

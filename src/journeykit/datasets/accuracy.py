@@ -37,9 +37,9 @@ DEFAULT_MODELS: Final = (
     "full_path",
     "markov",
     "shapley",
+    "hazard",
 )
-"""Models :func:`accuracy_report` scores unless told otherwise (with ``"hazard"`` too once
-that model is registered)."""
+"""Models :func:`accuracy_report` scores unless told otherwise."""
 
 BASELINE: Final = "(equal shares)"
 """The label of the reference that gives every channel the same share."""
@@ -188,8 +188,7 @@ def accuracy_report(
     Parameters
     ----------
     models : sequence of names or model objects, or mapping of label to model, optional
-        Passed to :func:`~journeykit.compare`. Default :data:`DEFAULT_MODELS`, and ``"hazard"``
-        when that model is registered.
+        Passed to :func:`~journeykit.compare`. Default :data:`DEFAULT_MODELS`.
     seeds : sequence of int
         One world per seed and setting.
     n_accounts : int
@@ -212,7 +211,7 @@ def accuracy_report(
     from journeykit.assembly import assemble  # noqa: PLC0415  # datasets must not import it eagerly
     from journeykit.attribution._api import compare  # noqa: PLC0415
 
-    chosen = _default_models() if models is None else models
+    chosen = DEFAULT_MODELS if models is None else models
     worlds = (
         dict(settings)
         if isinstance(settings, Mapping)
@@ -232,12 +231,6 @@ def accuracy_report(
                 mae, rank = score(equal, world.truth)
                 scores.append(Score(BASELINE, setting, seed, mae, rank))
     return AccuracyReport(tuple(scores), n_accounts)
-
-
-def _default_models() -> tuple[str, ...]:
-    from journeykit.models import available  # noqa: PLC0415  # the registry imports every model
-
-    return (*DEFAULT_MODELS, "hazard") if "hazard" in available() else DEFAULT_MODELS
 
 
 def _simulate(spec: Sequence[ChannelSpec] | World, n_accounts: int, seed: int) -> _Simulated:

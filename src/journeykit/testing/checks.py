@@ -53,6 +53,11 @@ _ABS = 1e-9
 _REL = 1e-9
 
 
+def _precision(model: Any) -> float:
+    """The tolerance of invariance checks: rounding, or the model's declared fit precision."""
+    return max(_REL, _tags(model).precision)
+
+
 def _tags(model: Any) -> Tags:
     tags = getattr(model, "tags", None)
     return tags if isinstance(tags, Tags) else Tags()
@@ -167,7 +172,8 @@ def check_journey_order_invariance(model: Any) -> None:
         moved = np.concatenate(
             [np.arange(journeys.offsets[j], journeys.offsets[j + 1]) for j in order]
         )
-        np.testing.assert_allclose(after, before[moved], rtol=_REL, atol=_ABS)
+        tol = _precision(model)
+        np.testing.assert_allclose(after, before[moved], rtol=tol, atol=tol)
 
     run()
 
@@ -193,7 +199,8 @@ def check_relabel_invariance(model: Any) -> None:
         before = attribute(journeys, model).by("channel")
         after = attribute(renamed, model).by("channel")
         for label, amount in before.items():
-            assert np.isclose(after[names[label]], amount, rtol=_REL, atol=_ABS), (
+            tol = _precision(model)
+            assert np.isclose(after[names[label]], amount, rtol=tol, atol=tol), (
                 label,
                 amount,
                 after[names[label]],
@@ -215,7 +222,8 @@ def check_symmetry(model: Any) -> None:
         both = concat([journeys, swapped])
         credit = attribute(both, model).by("channel")
         a, b = journeys.channel.labels[:2]
-        assert np.isclose(credit.get(a, 0.0), credit.get(b, 0.0), rtol=_REL, atol=_ABS), (
+        tol = _precision(model)
+        assert np.isclose(credit.get(a, 0.0), credit.get(b, 0.0), rtol=tol, atol=tol), (
             credit.get(a),
             credit.get(b),
         )
@@ -229,8 +237,9 @@ def check_value_scaling(model: Any) -> None:
     def check(journeys: Journeys) -> None:
         scaled = journeys.with_values(value=journeys.value * 3.5)
         base, more = attribute(journeys, model), attribute(scaled, model)
-        np.testing.assert_allclose(more.value_credit, 3.5 * base.value_credit, rtol=_REL, atol=_ABS)
-        np.testing.assert_allclose(more.credit, base.credit, rtol=_REL, atol=_ABS)
+        tol = _precision(model)
+        np.testing.assert_allclose(more.value_credit, 3.5 * base.value_credit, rtol=tol, atol=tol)
+        np.testing.assert_allclose(more.credit, base.credit, rtol=tol, atol=tol)
 
     _property(model, check)
 
