@@ -34,7 +34,12 @@ CASES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ),
     ("import journeykit; every public name", "from journeykit import *", {}),
     ("import hypothesis (journeykit's hook runs)", "import hypothesis", {}),
-    ("import hypothesis (no plug-ins)", "import hypothesis", _NO_PLUGINS),
+    (  # hypothesis' own cost where journeykit is not installed: it scans, finds, loads nothing
+        "import hypothesis (entry points scanned, none run)",
+        "import hypothesis, importlib.metadata as m; m.entry_points(group='hypothesis')",
+        _NO_PLUGINS,
+    ),
+    ("import hypothesis (HYPOTHESIS_NO_PLUGINS: no scan)", "import hypothesis", _NO_PLUGINS),
 )
 
 

@@ -116,8 +116,9 @@ def run(n: int, rows: list[Row], peer_rows: list[str], *, peers: bool) -> None:
         seconds, peak, events = measure(lambda frame=frame: jk.from_events(frame))
         rows.append((label, n, seconds, peak, f"{data.rows:,} rows, {order}"))
     del pandas_frame, polars_frame, shuffled
-    for model, params in [*RULE_MODELS, ("linear", {"per": "channel"}), ("time_decay", {})]:
-        source = events if model == "time_decay" else paths
+    timed = [("time_decay", {}), ("hazard", {})]  # these need touch times: run on events
+    for model, params in [*RULE_MODELS, ("linear", {"per": "channel"}), *timed]:
+        source = events if model in ("time_decay", "hazard") else paths
         seconds, peak, result = measure(
             lambda model=model, params=params, source=source: jk.attribute(
                 source, model, **params
@@ -127,7 +128,7 @@ def run(n: int, rows: list[Row], peer_rows: list[str], *, peers: bool) -> None:
             1.0, source.total_conversions
         )
         label = model + "".join(f" {k}={v}" for k, v in params.items())
-        where = "on events" if model == "time_decay" else "on paths"
+        where = "on events" if source is events else "on paths"
         rows.append((label, n, seconds, peak, where + ("" if conserved else ", NOT CONSERVED")))
 
 

@@ -46,3 +46,17 @@ def run_python(code: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def run_command(*args: str, cwd: Any = None) -> Any:
+    """Run the real ``journeykit`` command (``python -m journeykit``) in a subprocess."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    return subprocess.run(
+        [sys.executable, "-m", "journeykit", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+    )

@@ -72,12 +72,9 @@ def table(journeys: jk.Journeys) -> list[tuple[str, tuple[str, ...], float, floa
 def test_rollup_account_takes_every_buyer_of_the_account() -> None:
     assert table(jk.assemble(committee())) == [
         ("account:solo", ("dee",), 0.0, 0.0),
-        (
-            "lost",
-            ("ana", "bo", "cy", "cy"),
-            0.0,
-            0.0,
-        ),  # t5 (day 30) is after the loss: never counts
+        # acme's win closed on day 10: every earlier touch is its, and t5 (day 30) comes after
+        # the loss on day 25: the lost deal keeps nothing.
+        ("lost", (), 0.0, 0.0),
         ("won", ("ana", "bo", "cy", "cy"), 1.0, 900.0),
     ]
 
@@ -86,7 +83,7 @@ def test_rollup_buyers_takes_the_listed_buyers_and_leaves_others_their_own_journ
     assert table(jk.assemble(committee(), rollup="buyers")) == [
         ("buyer:bo", ("bo",), 0.0, 0.0),
         ("buyer:dee", ("dee",), 0.0, 0.0),
-        ("lost", ("ana",), 0.0, 0.0),
+        ("lost", (), 0.0, 0.0),  # ana's touches by day 10 are the win's
         ("won", ("ana", "cy", "cy"), 1.0, 900.0),
     ]
 
@@ -94,7 +91,7 @@ def test_rollup_buyers_takes_the_listed_buyers_and_leaves_others_their_own_journ
 def test_rollup_primary_takes_the_primary_buyer_only() -> None:
     journeys = {j.id: j for j in jk.assemble(committee(), rollup="primary")}
     assert tuple(t["buyer"] for t in journeys["won"].touches) == ("cy", "cy")
-    assert tuple(t["buyer"] for t in journeys["lost"].touches) == ("ana",)  # its only buyer
+    assert tuple(t["buyer"] for t in journeys["lost"].touches) == ()  # ana's are the win's
     assert "buyer:bo" in journeys
 
 
@@ -248,6 +245,8 @@ def test_touch_columns_are_carried() -> None:
         "account",
         "segment",
         "touch",
+        "deal_kind",
+        "role",
     }
     result = jk.attribute(journeys, "linear")
     assert dict(result.by("touch", measure="value")) == {

@@ -15,6 +15,7 @@ import networkx as nx
 import pytest
 
 import journeykit as jk
+from helpers import run_command as run
 from journeykit.cli import _param
 
 EVENTS = [
@@ -27,16 +28,6 @@ EVENTS = [
     ("j3", "2024-01-02T09:00:00+00:00", "search", "false", "", "marketing"),
 ]
 HEADER = ("journey_id", "timestamp", "channel", "converted", "value", "team")
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "journeykit", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
 
 
 @pytest.fixture
@@ -184,7 +175,7 @@ def test_graph_from_records_and_from_events(events_csv: Path, tmp_path: Path) ->
         ("journey_id,timestamp,channel,converted,value\nj1,2024-01-01T00:00:00Z,a,true,-5\n",
          ["--model", "linear"], "value"),
         ("journey_id,timestamp,channel,converted,value\nj1,2024-01-01T00:00:00Z,a\n",
-         ["--model", "linear"], "row 0: has 3 fields but the header has 5"),
+         ["--model", "linear"], "line 2: has 3 fields but the header has 5"),
         ("path,total_conversions\na > > b,1\n", ["--model", "linear"], "empty step"),
         ("path,total_conversions\na,1\n", ["--model", "no_such_model"], "no_such_model"),
         ("path,total_conversions\na,1\n", ["--model", "linear", "--journey", "id"],
@@ -216,8 +207,8 @@ def test_row_numbers_are_explained_in_terms_of_file_lines(tmp_path: Path) -> Non
     )
     result = run("attribute", str(path), "--model", "linear")
     assert result.returncode == 2
-    assert "row 1: timestamp" in result.stderr
-    assert "row N is line N + 2 of the file" in result.stderr
+    assert "line 3: timestamp" in result.stderr  # 1-based, counting the header
+    assert "row" not in result.stderr
 
 
 def test_json_lines_cannot_be_streamed(tmp_path: Path) -> None:
@@ -246,9 +237,9 @@ def test_unknown_suffix_and_bad_arguments(tmp_path: Path) -> None:
     result = run("nonsense")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
-    result = run("attribute", str(path))
+    result = run("attribute")
     assert result.returncode == 2
-    assert "--model" in result.stderr
+    assert "file" in result.stderr
 
 
 def test_a_closed_pipe_stops_quietly() -> None:
@@ -258,7 +249,10 @@ def test_a_closed_pipe_stops_quietly() -> None:
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("command", ["demo", "attribute", "compare", "graph"])
+COMMANDS = ["demo", "attribute", "compare", "graph", "split", "handoff", "funnel", "diagnose"]
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, "paths", "models"])
 def test_every_command_has_help_with_examples(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0
@@ -300,7 +294,9 @@ def test_demo_writes_figures_and_a_self_contained_report(tmp_path: Path) -> None
     page = (folder / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 4
     assert 'src="http' not in page  # nothing fetched from elsewhere
-    assert "smb: a marketing problem at the lead stage" in page
+    assert "<strong>smb</strong>: a marketing problem at the lead stage" in page
+    assert "95% interval" in page  # the diagnosis in sentences, not reprs
+    assert "Split(" not in page
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "journeykit._progress",
         "journeykit._frames",
         "journeykit._display",
+        "journeykit._html",
         "journeykit.errors",
         "journeykit.milestones",
     ),
@@ -56,11 +57,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "journeykit.datasets",
         "journeykit.testing",
         "journeykit.dask",
+        "journeykit.experiments",
     ),
     # 5: figures and reports of results
     ("journeykit.plot", "journeykit.report"),
     # 6: the command and the package's public face
-    ("journeykit.cli", "journeykit.__main__", "journeykit"),
+    ("journeykit.cli", "journeykit._cli_experiment", "journeykit.__main__", "journeykit"),
 )
 
 
@@ -162,7 +164,7 @@ def test_result_plot_accessors_draw_through_the_registered_figures() -> None:
 
 
 def _lazy_packages() -> list[str]:
-    return [m for m, p in MODULES.items() if "attach(__name__, _LAZY)" in p.read_text()]
+    return [m for m, p in MODULES.items() if "_lazy.attach(__name__, _LAZY)" in p.read_text()]
 
 
 def _declared(path: Path) -> tuple[list[str], dict[str, str], dict[str, str], set[str]]:
@@ -187,7 +189,7 @@ def _declared(path: Path) -> tuple[list[str], dict[str, str], dict[str, str], se
                     sub = f"{imp.module}.{alias.name}"
                     typed[alias.name] = sub if sub == f"{package}.{alias.name}" else imp.module
         elif isinstance(node, ast.ImportFrom) and node.module == package:
-            eager |= {a.name for a in node.names}
+            eager |= {a.name for a in node.names if not a.name.startswith("_")}
     return public, table, typed, eager
 
 

@@ -113,8 +113,14 @@ def test_integrity_errors_surface_from_documents() -> None:
 @pytest.mark.parametrize(
     ("document", "message"),
     [
-        ({"type": "persona", "id": "p", "name": "P"}, r"schema_version must be 1 \(got None\)"),
-        ({"schema_version": 2, "type": "persona"}, r"schema_version must be 1 \(got 2\)"),
+        (
+            {"type": "persona", "id": "p", "name": "P"},
+            r"schema_version must be 2 or the earlier 1 \(got None\)",
+        ),
+        (
+            {"schema_version": 3, "type": "persona"},
+            r"schema_version must be 2 or the earlier 1 \(got 3\)",
+        ),
         ({"schema_version": 1, "type": "alien"}, r"type must be one of"),
         ([1, 2], r"a document must be a JSON object"),
     ],

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import journeykit as jk
+import journeykit.io  # jk.io is not a lazy name of journeykit (yet): import it
 from journeykit.datasets import (
     CONTINUOUS_CHANNELS,
     CONTINUOUS_SETTINGS,

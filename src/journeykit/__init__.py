@@ -11,21 +11,26 @@ that needs them runs.
 
 from typing import TYPE_CHECKING
 
-from journeykit._lazy import attach
+from journeykit import _lazy
 from journeykit._version import __version__
 
 if TYPE_CHECKING:
-    from journeykit import analytics, datasets, models, plot
+    from journeykit import analytics, datasets, experiments, io, models, plot
     from journeykit.assembly import assemble
     from journeykit.attribution import Attribution, Comparison, Credit, Tags, attribute, compare
     from journeykit.attribution.games import shapley_values
     from journeykit.buyers import Account, Buyer
     from journeykit.content import AssetKind, ContentAsset, FunnelStage
-    from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
+    from journeykit.deals import Deal, DealBuyer, DealKind, Outcome, StageChange
     from journeykit.errors import (
         IntegrityError,
         JourneykitError,
+        MissingDependencyError,
         ModelError,
+        NotFoundError,
+        OutOfRangeError,
+        ParameterError,
+        ParameterTypeError,
         RecordNotFoundError,
         SchemaError,
         UnknownModelError,
@@ -51,13 +56,19 @@ __all__ = [
     "Credit",
     "Deal",
     "DealBuyer",
+    "DealKind",
     "FunnelStage",
     "IntegrityError",
     "JourneykitError",
     "Journeys",
     "Milestone",
+    "MissingDependencyError",
     "ModelError",
+    "NotFoundError",
+    "OutOfRangeError",
     "Outcome",
+    "ParameterError",
+    "ParameterTypeError",
     "Persona",
     "Reach",
     "RecordNotFoundError",
@@ -78,7 +89,9 @@ __all__ = [
     "compare",
     "datasets",
     "deal_journey",
+    "experiments",
     "from_events",
+    "io",
     "journey_graph",
     "models",
     "plot",
@@ -100,6 +113,7 @@ _LAZY = {
     "Credit": "journeykit.attribution",
     "Deal": "journeykit.deals",
     "DealBuyer": "journeykit.deals",
+    "DealKind": "journeykit.deals",
     "FunnelStage": "journeykit.content",
     "IntegrityError": "journeykit.errors",
     "JourneykitError": "journeykit.errors",
@@ -133,7 +147,14 @@ _LAZY = {
     "read_paths": "journeykit.io",
     "shapley_values": "journeykit.attribution.games",
     "transition_graph": "journeykit.graph",
+    "MissingDependencyError": "journeykit.errors",
+    "NotFoundError": "journeykit.errors",
+    "OutOfRangeError": "journeykit.errors",
+    "ParameterError": "journeykit.errors",
+    "ParameterTypeError": "journeykit.errors",
+    "experiments": "journeykit.experiments",
+    "io": "journeykit.io",
 }
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any jk.<typo> as Any
-    __getattr__, __dir__ = attach(__name__, _LAZY)
+    __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)

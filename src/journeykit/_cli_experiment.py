@@ -46,11 +46,12 @@ def _read(path: Path, columns: Sequence[str]) -> dict[str, list[str]]:
 def _arm(text: str) -> tuple[str, float]:
     name, sep, fraction = text.partition("=")
     try:
-        if not sep:
-            raise ValueError
-        return name, float(fraction)
+        share = float(fraction) if sep else None
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected NAME=FRACTION, got {text!r}") from None
+        share = None
+    if share is None:
+        raise argparse.ArgumentTypeError(f"expected NAME=FRACTION, got {text!r}")
+    return name, share
 
 
 def _assign(args: argparse.Namespace) -> int:

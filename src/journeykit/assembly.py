@@ -7,7 +7,8 @@ is built from all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -17,9 +18,9 @@ from numpy.typing import NDArray
 
 from journeykit._building import enum_column
 from journeykit.buyers import Buyer
-from journeykit.deals import Deal, Outcome
+from journeykit.deals import Deal, DealKind, Outcome
 from journeykit.errors import Problem, ValidationError
-from journeykit.journeys import NAT, Column, Journeys, smallest_code_dtype, to_micros
+from journeykit.journeys import NAT, Column, Journeys, from_micros, smallest_code_dtype, to_micros
 from journeykit.milestones import Milestone
 from journeykit.records import Records
 from journeykit.touchpoints import Reach, Team, Touchpoint
@@ -81,6 +82,8 @@ class _Spec:
     goal: int  # when it converted (NAT if it did not)
     end: int  # the outcome's instant: goal, loss, stall check, or the last touch
     created: int  # when its opportunity was created (NAT for no deal)
+    kind: str | None = None  # its deal's kind (None for no deal)
+    roles: Mapping[str, str] = attrs.field(factory=dict)  # buyer ID -> role on the deal
 
 
 def assemble(
@@ -93,6 +96,9 @@ def assemble(
     stall_after: timedelta = timedelta(days=180),
     as_of: datetime | None = None,
     stage_order: Sequence[str] | None = None,
+    currency: str | None = None,
+    rates: Rates | None = None,
+    kinds: Iterable[DealKind | str] | None = None,
 ) -> Journeys:
     """Turn records into journeys: one per deal, and one per account or buyer without a deal.
 
@@ -121,12 +127,22 @@ def assemble(
         An open deal older than this (at ``as_of``) has stalled: a non-converting journey. Younger
         open deals are still undecided and are left out.
     as_of : datetime, optional
-        The instant the data describes; default the latest instant in the records.
+        The instant the data describes; default the latest instant in the records. Carried into
+        ``Journeys.as_of`` (where time-to-event models censor journeys that did not convert).
     stage_order : sequence of str, optional
         The pipeline's stages in order, for stage goals. A deal that skipped the goal stage
         (stage hopping) but entered a later one reached the goal when it entered the first later
         stage. Without an order, only won deals are known to have passed every stage: one that
         skipped the goal stage reached it at its close.
+    currency : str, optional
+        The reporting currency (ISO 4217). Needed with ``rates``; without them it must be the
+        deals' own currency.
+    rates : mapping or callable, optional
+        Exchange rates into ``currency``: ``{"JPY": 0.0062, ...}`` (1 unit of the deal's currency
+        in the reporting currency; the reporting currency itself is 1), or a function
+        ``rate(code, moment)`` called with the instant each deal converted. Converting deals in
+        different currencies are an error without them: values are never summed across
+        currencies. The journeys' ``currency`` says what their values are in.
 
     Returns
     -------
@@ -134,8 +150,9 @@ def assemble(
         Journeys sorted by ID: deal IDs, ``"account:<id>"`` and ``"buyer:<id>"``. Columns:
         ``channel``, ``team``, ``reach``, ``asset``, ``asset_kind``, ``campaign``, ``persona``,
         ``buyer``, ``account``, ``segment`` (the account's), ``touch`` (the touchpoint's ID, to
-        write credit back to a CRM) and ``cost``. Touches after a journey's goal (or end) never
-        count.
+        write credit back to a CRM), ``deal_kind`` (the kind of the journey's deal, missing for
+        journeys without one), ``role`` (the touch's buyer's role on the deal, if listed) and
+        ``cost``. Touches after a journey's goal (or end) never count.
 
     Notes
     -----
@@ -145,6 +162,14 @@ def assemble(
     of a converting journey. With several touches at one instant, the last in input order carries
     the flag; a milestone with no touch at or before it is not flagged (models then spread its
     weight as their docstrings say).
+
+    Repeat business: each deal's outcome closes its account's story so far. The decided deals of
+    an account (a B2C deal's: of its primary buyer) are ordered by their goal or end (ties by
+    creation time, then ID), whatever the kinds asked for, and a deal's journey holds only the
+    touches after the previous one's: a touch between a first win and an expansion belongs to the
+    expansion's journey, never to the closed deal, and a touch belongs to at most one deal's
+    journey. Touches after an account's last decided deal belong to no deal's journey until the
+    next deal is decided (an open deal that has not stalled is undecided).
 
     Examples
     --------
@@ -159,6 +184,7 @@ def assemble(
     """
     _check_options(goal, rollup, lookback)
     _check_goal(records, goal, stage_order)
+    wanted = _check_kinds(kinds)
     table = _Touches.of(records, include)
     moment = to_micros(as_of) if as_of is not None else _latest(records)
     if goal == "lead":
@@ -172,9 +198,89 @@ def assemble(
             stall_after=stall_after,
             as_of=moment,
             stage_order=stage_order,
+            kinds=wanted,
         )
     specs = [_trim(s, table, records, lookback) for s in sorted(specs, key=lambda s: s.id)]
-    return _build(records, table, specs)
+    specs, reporting = _in_one_currency(records, specs, currency, rates)
+    journeys = _build(records, table, specs)
+    return attrs.evolve(
+        journeys,
+        end_time=np.array([s.end for s in specs], dtype=np.int64),
+        lead_time=_first_leads(records, table, specs, journeys),
+        opportunity_time=np.array([s.created for s in specs], dtype=np.int64),
+        as_of=moment,
+        currency=reporting,
+    )
+
+
+Rates = Mapping[str, float] | Callable[[str, datetime], float]
+
+
+def _in_one_currency(
+    records: Records, specs: list[_Spec], currency: str | None, rates: Rates | None
+) -> tuple[list[_Spec], str | None]:
+    """The specs with every converting deal's value in one currency, and that currency.
+
+    Lead journeys are worth 1 each (no currency). Deals are looked up by the journey's ID.
+    """
+    deals = {d.id: d for d in records.deals}
+    converting = [s for s in specs if s.converts and s.id in deals]
+    found = sorted({deals[s.id].currency for s in converting})
+    if rates is None:
+        if len(found) > 1 or (currency is not None and found and found != [currency]):
+            examples = ", ".join(
+                f"{s.id!r} ({deals[s.id].currency})"
+                for code in found
+                for s in [next(s for s in converting if deals[s.id].currency == code)]
+            )
+            message = (
+                f"holds converting deals in {', '.join(found)} (e.g. {examples}); values are "
+                "never summed across currencies: pass rates= and currency= to convert them"
+            )
+            raise ValidationError([Problem("assemble", "currency", message)])
+        return specs, found[0] if found else currency
+    if currency is None:
+        raise ValidationError(
+            [Problem("assemble", "currency", "is needed with rates= (the currency to report in)")]
+        )
+    out = []
+    for spec in specs:
+        deal = deals.get(spec.id)
+        if not spec.converts or deal is None:
+            out.append(spec)
+            continue
+        moment = from_micros(spec.goal) or deal.created_at
+        rate = _rate(rates, deal.currency, currency, moment)
+        if rate is None or not math.isfinite(rate) or rate <= 0:
+            message = (
+                f"has no usable rate from {deal.currency} to {currency} "
+                f"at {moment:%Y-%m-%d} (got {rate!r})"
+            )
+            raise ValidationError([Problem(f"Deal {deal.id!r}", "currency", message)])
+        out.append(attrs.evolve(spec, value=deal.value * rate))
+    return out, currency
+
+
+def _rate(rates: Rates, code: str, currency: str, moment: datetime) -> float | None:
+    if callable(rates):
+        return float(rates(code, moment))
+    if code == currency:
+        return float(rates.get(code, 1.0))
+    found = rates.get(code)
+    return None if found is None else float(found)
+
+
+def _first_leads(
+    records: Records, table: _Touches, specs: list[_Spec], journeys: Journeys
+) -> NDArray[np.int64]:
+    """Per journey, the earliest lead time of its touches' buyers up to its end (else NAT)."""
+    rows = np.concatenate([s.rows for s in specs]) if specs else np.zeros(0, dtype=np.int64)
+    leads = _lead_times(records, table, rows)
+    ends = np.array([s.end for s in specs], dtype=np.int64)[journeys.journey_of_touch]
+    known = (leads != NAT) & (leads <= ends)
+    first = np.full(len(specs), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, journeys.journey_of_touch[known], leads[known])
+    return np.where(first == np.iinfo(np.int64).max, NAT, first)
 
 
 _GOALS = ("won", "opportunity", "lead")
@@ -241,6 +347,44 @@ def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:
         raise ValidationError(problems)
 
 
+def _check_kinds(kinds: Iterable[DealKind | str] | None) -> frozenset[DealKind] | None:
+    if kinds is None:
+        return None
+    if isinstance(kinds, str | DealKind):
+        kinds = [kinds]
+    wanted = set()
+    for kind in kinds:
+        try:
+            wanted.add(DealKind(kind))
+        except ValueError:
+            choices = ", ".join(repr(k.value) for k in DealKind)
+            message = f"must be deal kinds among {choices} (got {kind!r})"
+            raise ValidationError([Problem("assemble", "kinds", message)]) from None
+    return frozenset(wanted)
+
+
+def _customer(deal: Deal) -> str:
+    # Repeat business is counted per account; a B2C deal's customer is its primary buyer.
+    return f"account:{deal.account}" if deal.account is not None else f"buyer:{deal.primary_buyer}"
+
+
+def _window_starts(decided: list[tuple[Deal, int]]) -> dict[str, int]:
+    """Per deal, the end of the customer's previous decided deal (NAT for its first)."""
+    by_customer: dict[str, list[tuple[int, int, str]]] = {}
+    for deal, end in decided:
+        by_customer.setdefault(_customer(deal), []).append(
+            (end, to_micros(deal.created_at), deal.id)
+        )
+    starts: dict[str, int] = {}
+    for keys in by_customer.values():
+        keys.sort()
+        previous = NAT
+        for end, _, deal_id in keys:
+            starts[deal_id] = previous
+            previous = end
+    return starts
+
+
 def _latest(records: Records) -> int:
     moments = [t.time for t in records.touchpoints]
     for deal in records.deals:
@@ -284,14 +428,15 @@ def _deal_journeys(
     stall_after: timedelta,
     as_of: int,
     stage_order: Sequence[str] | None,
+    kinds: frozenset[DealKind] | None = None,
 ) -> list[_Spec]:
     index = {b.id: i for i, b in enumerate(records.buyers)}
     specs: list[_Spec] = []
     covered: set[int] = set()
     stall = stall_after // _MICROSECOND
+    decided: list[tuple[Deal, int]] = []
     for deal in records.deals:
-        buyers = _buyers_of(records, deal, rollup, index)
-        covered.update(buyers)
+        covered.update(_buyers_of(records, deal, rollup, index))
         created = to_micros(deal.created_at)
         reached = _reached(deal, goal, stage_order)
         if reached is not None:
@@ -302,9 +447,15 @@ def _deal_journeys(
             end = as_of
         else:
             continue  # an open deal that has not stalled is undecided: no evidence either way
-        rows = table.of_buyers(buyers)
-        rows = rows[table.time[rows] <= end]
-        converts = reached is not None
+        decided.append((deal, end))
+    starts = _window_starts(decided)  # over every kind, so a kind's journeys never depend on kinds
+    for deal, end in decided:
+        if kinds is not None and deal.kind not in kinds:
+            continue
+        rows = table.of_buyers(_buyers_of(records, deal, rollup, index))
+        times = table.time[rows]
+        rows = rows[(times <= end) & (times > starts[deal.id])]
+        converts = _reached(deal, goal, stage_order) is not None
         specs.append(
             _Spec(
                 deal.id,
@@ -313,10 +464,13 @@ def _deal_journeys(
                 deal.value if converts else 0.0,
                 end if converts else NAT,
                 end,
-                created,
+                to_micros(deal.created_at),
+                deal.kind.value,
+                {m.buyer: m.role for m in deal.buyers if m.role is not None},
             )
         )
-    specs += _idle_journeys(records, table, covered, rollup, as_of)
+    if kinds is None:
+        specs += _idle_journeys(records, table, covered, rollup, as_of)
     return specs
 
 
@@ -433,6 +587,7 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
     kinds = {a.id: a.kind.value for a in records.assets}
     segments: dict[str | None, str | None] = {a.id: a.segment for a in records.accounts}
     converts = np.array([s.converts for s in specs], dtype=np.bool_)
+    owner_journey = np.repeat(np.arange(len(specs)), lengths)
     return Journeys(
         offsets=offsets,
         time=times,
@@ -450,6 +605,13 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
             "account": _codes([b.account for b in owners]),
             "segment": _codes([segments.get(b.account) for b in owners]),
             "touch": _codes([t.id for t in touches]),
+            "deal_kind": _codes(np.repeat([s.kind for s in specs], lengths).tolist()),
+            "role": _codes(
+                [
+                    specs[j].roles.get(b.id)
+                    for j, b in zip(owner_journey.tolist(), owners, strict=True)
+                ]
+            ),
         },
         journey=Column(
             np.arange(len(specs), dtype=smallest_code_dtype(len(specs))), [s.id for s in specs]

@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any
 
 import attrs
@@ -38,6 +39,7 @@ from journeykit.attribution._protocol import Fitted, Mergeable, Model, tags_of
 from journeykit.attribution._registry import name_of
 from journeykit.attribution.result import Credit, Key, Measure, _label
 from journeykit.errors import ModelError, ParameterError
+from journeykit.io._source import Columns
 from journeykit.io.frames import from_events
 
 __all__ = ["DaskAttribution", "attribute"]
@@ -82,8 +84,8 @@ def attribute(
     /,
     model: str | Model = "linear",
     *,
-    journey: str = "journey_id",
-    columns: Mapping[str, Any] | None = None,
+    columns: Columns | None = None,
+    tz: tzinfo | str | None = None,
     **params: Any,
 ) -> DaskAttribution:
     """Attribute a dask DataFrame of touch events.
@@ -100,10 +102,11 @@ def attribute(
         Touch events, one row per touch.
     model : str or Model
         A registered name or a model object, by position or as ``model=``.
-    journey : str
-        The journey ID column (shuffled on).
-    columns : mapping, optional
-        Options for :func:`~journeykit.from_events` (``time``, ``channel``, ``team``, ``tz``, ...).
+    columns : mapping of role to column name, or sequence of names, optional
+        The frame's columns, as every reader takes them (``{"journey": "user_id", "team":
+        "team"}``; see :func:`~journeykit.from_events`); the journey column is shuffled on.
+    tz : tzinfo or str, optional
+        For naive event times (see :func:`~journeykit.from_events`).
     **params
         Parameters of the named model.
 
@@ -115,12 +118,13 @@ def attribute(
     from dask.delayed import delayed  # noqa: PLC0415  # an optional dependency
 
     spec = _engine.resolve(model, params)
-    options = {"journey": journey, **dict(columns or {})}
+    roles = dict(columns) if isinstance(columns, Mapping) else {}
+    journey = roles.get("journey") or "journey_id"
     whole = source.shuffle(on=journey) if source.npartitions > 1 else source
     parts = whole.to_delayed()
 
     def journeys_of(frame: Any) -> Any:
-        return from_events(frame, **options)
+        return from_events(frame, columns=columns, tz=tz)
 
     if isinstance(spec, Mergeable):
         mergeable = spec

@@ -22,7 +22,7 @@ from journeykit._rows import (
     parse_time,
 )
 
-__all__ = ["Deal", "DealBuyer", "Outcome", "StageChange"]
+__all__ = ["Deal", "DealBuyer", "DealKind", "Outcome", "StageChange"]
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -33,6 +33,18 @@ class Outcome(enum.Enum):
     OPEN = "open"
     WON = "won"
     LOST = "lost"
+
+
+class DealKind(enum.Enum):
+    """What a deal sells: a first purchase, more to an existing customer, or the same again.
+
+    ``NEW_BUSINESS`` is a new customer's first purchase (the default), ``EXPANSION`` an upsell or
+    cross-sell to a customer, ``RENEWAL`` a customer buying the same again at the end of a term.
+    """
+
+    NEW_BUSINESS = "new_business"
+    EXPANSION = "expansion"
+    RENEWAL = "renewal"
 
 
 @attrs.frozen
@@ -120,6 +132,9 @@ class Deal:
         Buyers involved and their roles (bare buyer IDs are accepted); at most one primary.
     name : str
         Display name.
+    kind : DealKind
+        ``NEW_BUSINESS`` (default), ``EXPANSION`` or ``RENEWAL``: repeat business of an account
+        is assembled into its own journeys (see :func:`~journeykit.assemble`).
 
     Examples
     --------
@@ -145,6 +160,7 @@ class Deal:
     stages: tuple[StageChange, ...] = attrs.field(default=(), converter=_to_stages)
     buyers: tuple[DealBuyer, ...] = attrs.field(default=(), converter=_to_deal_buyers)
     name: str = ""
+    kind: DealKind = DealKind.NEW_BUSINESS
 
     def __attrs_post_init__(self) -> None:
         check = Checker(record_label("Deal", self.id))
@@ -159,6 +175,7 @@ class Deal:
         check.member("outcome", self.outcome, Outcome)
         closed_ok = check.aware("closed_at", self.closed_at, optional=True)
         check.text("name", self.name)
+        check.member("kind", self.kind, DealKind)
         if self.outcome in (Outcome.WON, Outcome.LOST) and self.closed_at is None:
             check.fail("closed_at", f"is required when the outcome is {self.outcome.value}")
         if self.outcome is Outcome.OPEN and self.closed_at is not None:
@@ -245,8 +262,8 @@ class Deal:
         ...                    "created_at": "2024-01-02T00:00:00+00:00", "outcome": "Won",
         ...                    "closed_at": "2024-02-01T00:00:00+00:00", "buyers": "b-1; b-2",
         ...                    "stages": "demo@2024-01-10T00:00:00+00:00"})
-        >>> d.outcome, [b.buyer for b in d.buyers], d.stages[0].stage
-        (<Outcome.WON: 'won'>, ['b-1', 'b-2'], 'demo')
+        >>> d.outcome, [b.buyer for b in d.buyers], d.stages[0].stage, d.kind.value
+        (<Outcome.WON: 'won'>, ['b-1', 'b-2'], 'demo', 'new_business')
         """
         return build_from_row(cls, row, _PARSERS, tz=tz)
 
@@ -287,4 +304,5 @@ _PARSERS = {
     "stages": list_parser(_parse_stage),
     "buyers": list_parser(_parse_deal_buyer),
     "name": parse_text,
+    "kind": enum_parser(DealKind),
 }

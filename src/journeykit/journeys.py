@@ -189,6 +189,19 @@ class Journeys:
         Bit flags of :class:`~journeykit.Milestone` per touch (``Milestone.bit``).
     cost : array of float64, shape (n_touches,), optional
         Cost per touch.
+    end_time : array of int64, shape (n_journeys,), optional
+        When each journey stopped being observed: its goal, its end (a lost deal's close), or
+        ``as_of`` (:data:`NAT` when unknown). Time-to-event models censor a journey there.
+    lead_time, opportunity_time : array of int64, shape (n_journeys,), optional
+        When the journey's first lead was created and its opportunity opened (:data:`NAT` when
+        not, or unknown): the exact instants behind the milestone flags.
+    as_of : int, optional
+        When the data was observed until (int64 microseconds, UTC): a journey that has not
+        converted was watched until then (time-to-event models censor it there). ``None``: the
+        data's end, its latest touch or goal time.
+    currency : str, optional
+        The ISO 4217 code every ``value`` is in (``assemble`` sets it from the deals, converted
+        to one reporting currency when they differ); ``None`` when unknown.
     """
 
     offsets: NDArray[np.int64] = attrs.field(converter=_int64)
@@ -201,6 +214,13 @@ class Journeys:
     goal_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
     milestones: NDArray[np.uint8] | None = attrs.field(default=None, converter=_optional_uint8)
     cost: NDArray[np.float64] | None = attrs.field(default=None, converter=_optional_float64)
+    end_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
+    lead_time: NDArray[np.int64] | None = attrs.field(default=None, converter=_optional_int64)
+    opportunity_time: NDArray[np.int64] | None = attrs.field(
+        default=None, converter=_optional_int64
+    )
+    as_of: int | None = attrs.field(default=None, converter=attrs.converters.optional(int))
+    currency: str | None = None
     _cache: dict[str, Any] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
@@ -249,6 +269,9 @@ class Journeys:
             ("nulls", self.nulls, n_journeys, "journey"),
             ("value", self.value, n_journeys, "journey"),
             ("goal_time", self.goal_time, n_journeys, "journey"),
+            ("end_time", self.end_time, n_journeys, "journey"),
+            ("lead_time", self.lead_time, n_journeys, "journey"),
+            ("opportunity_time", self.opportunity_time, n_journeys, "journey"),
             ("milestones", self.milestones, n_touches, "touch"),
             ("cost", self.cost, n_touches, "touch"),
         ]
@@ -530,6 +553,13 @@ class Journeys:
             goal_time=goal_time,
             milestones=None if self.milestones is None else self.milestones[touches],
             cost=None if self.cost is None else self.cost[touches],
+            end_time=None if self.end_time is None else per_journey(self.end_time),
+            lead_time=None if self.lead_time is None else per_journey(self.lead_time),
+            opportunity_time=(
+                None if self.opportunity_time is None else per_journey(self.opportunity_time)
+            ),
+            as_of=self.as_of,
+            currency=self.currency,
         )
 
     def with_values(
@@ -597,7 +627,21 @@ def concat(parts: Sequence[Journeys]) -> Journeys:
         goal_time=optional("goal_time", NAT, "journey"),
         milestones=optional("milestones", 0, "touch"),
         cost=optional("cost", 0.0, "touch"),
+        end_time=optional("end_time", NAT, "journey"),
+        lead_time=optional("lead_time", NAT, "journey"),
+        opportunity_time=optional("opportunity_time", NAT, "journey"),
+        as_of=max((p.as_of for p in parts if p.as_of is not None), default=None),
+        currency=_one_currency(parts),
     )
+
+
+def _one_currency(parts: Sequence[Journeys]) -> str | None:
+    """The parts' common currency; values in different currencies cannot be put together."""
+    found = sorted({p.currency for p in parts if p.currency is not None})
+    if len(found) > 1:
+        problem = f"holds values in {', '.join(found)}: convert them to one currency first"
+        raise ValidationError([Problem("Journeys", "currency", problem)])
+    return found[0] if found else None
 
 
 def _concat_columns(columns: Sequence[Column]) -> Column:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from journeykit._display import painter
+from journeykit.analytics.calendar import ContentCalendar
 from journeykit.analytics.funnel import STAGES, Funnel
 from journeykit.analytics.handoff import Handoff
 from journeykit.analytics.split import Split
@@ -21,6 +22,7 @@ from journeykit.analytics.uncertainty import BootstrapResult
 from journeykit.attribution._api import Comparison
 from journeykit.attribution.result import Attribution, Key, Measure, _label
 from journeykit.errors import MissingDependencyError
+from journeykit.experiments._analysis import Analysis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from journeykit.attribution.markov import FittedMarkov
     from journeykit.journeys import Journeys
 
-__all__ = ["credit", "funnel", "handoff", "intervals", "split", "transitions"]
+__all__ = ["calendar", "credit", "funnel", "handoff", "intervals", "lifts", "split", "transitions"]
 
 _TEAM_COLOURS = {"marketing": "#4C72B0", "sales": "#DD8452"}
 
@@ -214,4 +216,53 @@ def intervals(result: BootstrapResult, *, ax: Axes | None = None) -> Axes:
     ax.invert_yaxis()
     ax.set_xlabel(f"credited {result.measure} ({result.level:.0%} interval)")
     ax.set_title(f"Credit by {_label(result.dimension)} with bootstrap intervals")
+    return ax
+
+
+@painter(Analysis)
+def lifts(result: Analysis, *, ax: Axes | None = None) -> Axes:
+    """Each treated arm's incremental value in a hold-out experiment, with its 95% interval.
+
+    A point per arm, the interval as a bar, zero marked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from journeykit.experiments import analyze
+    >>> arm = np.repeat(["holdout", "treatment"], [100, 900])
+    >>> value = np.where(np.arange(1000) % 7 == 0, 100.0, 0.0)
+    >>> ax = analyze({"arm": arm, "converted": value > 0, "value": value}).plot()
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['treatment']
+    """
+    ax = _axes(ax, (7.0, 1.2 + 0.5 * len(result)))
+    names = list(result)
+    estimates = [result[a].incremental_value for a in names]
+    y = list(range(len(names)))
+    centre = [e.estimate for e in estimates]
+    errors = [[e.estimate - e.low for e in estimates], [e.high - e.estimate for e in estimates]]
+    ax.errorbar(centre, y, xerr=errors, fmt="o", capsize=4, color=_TEAM_COLOURS["marketing"])
+    ax.axvline(0.0, color="grey", linewidth=0.8)
+    ax.set_yticks(y, names)
+    ax.set_xlabel(f"incremental value vs {result.control!r} (95% interval)")
+    return ax
+
+
+@painter(ContentCalendar)
+def calendar(
+    result: ContentCalendar,
+    measure: str = "touches",
+    *,
+    by: str = "asset_kind",
+    ax: Axes | None = None,
+) -> Axes:
+    """The editorial calendar as a heatmap: one row per label of ``by``, one column per period."""
+    labels, values = result.grid(measure, by=by)
+    periods = result.periods
+    ax = _axes(ax, (max(4.0, 0.5 * len(periods) + 2), 0.4 * len(labels) + 2))
+    image = ax.imshow(values, aspect="auto", cmap="Blues")
+    ax.set_xticks(range(len(periods)), periods, rotation=90)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_title(f"{measure} per {result.period} by {by}")
+    ax.figure.colorbar(image, ax=ax)
     return ax

@@ -24,6 +24,7 @@ from journeykit.attribution._protocol import Mergeable, Model
 from journeykit.attribution._registry import name_of
 from journeykit.attribution.result import Credit, Key, _label
 from journeykit.errors import NotFoundError, ParameterError, Problem, SchemaError
+from journeykit.io._source import Columns
 from journeykit.io.files import InputKind, file_format, file_kind
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
@@ -77,8 +78,9 @@ def attribute_file(
     input: InputKind = "auto",  # noqa: A002  # the CLI's word for it
     dimensions: Sequence[Key] = ("channel",),
     chunk_rows: int = 500_000,
+    columns: Columns | None = None,
     tz: tzinfo | str | None = None,
-    columns: Mapping[str, Any] | None = None,
+    sep: str = ">",
     on_progress: Callable[[float], None] | None = None,
     **params: Any,
 ) -> FileAttribution:
@@ -98,10 +100,13 @@ def attribute_file(
         ``("team", "channel")``, ...); ``FileAttribution.by`` answers for these only.
     chunk_rows : int
         Rows read at a time: memory is bounded by a chunk, not the file.
+    columns : mapping of role to column name, or sequence of names, optional
+        The file's columns, as every reader takes them (``{"journey": "user_id"}``; see
+        :func:`~journeykit.from_events` and :func:`~journeykit.read_paths`).
     tz : tzinfo or str, optional
         For naive event times (see :func:`~journeykit.from_events`).
-    columns : mapping, optional
-        Column options for :func:`~journeykit.from_events` or :func:`~journeykit.read_paths`.
+    sep : str
+        The separator of a path table's paths (see :func:`~journeykit.read_paths`).
     on_progress : callable, optional
         Called after each chunk with the fraction of the whole job done (0 to 1, over both
         passes): rows of a Parquet file, bytes of a CSV file. The command draws its bar with it.
@@ -133,7 +138,6 @@ def attribute_file(
         raise ParameterError(msg)
     spec = _engine.resolve(model, params)
     path = Path(source)
-    options = dict(columns or {})
     keys = tuple(k if isinstance(k, str) else tuple(k) for k in dimensions)
     kind = file_kind(path, input)
     fmt = file_format(path)
@@ -151,9 +155,12 @@ def attribute_file(
 
         tables = _tables(path, fmt == "parquet", chunk_rows, report)
         if kind == "paths":
-            return (read_paths(t, **options) for t in tables)
-        journey_column = options.get("journey", "journey_id")
-        return (from_events(t, tz=tz, **options) for t in _whole_journeys(tables, journey_column))
+            return (read_paths(t, columns=columns, sep=sep) for t in tables)
+        roles = dict(columns) if isinstance(columns, Mapping) else {}
+        journey_column = roles.get("journey") or "journey_id"
+        return (
+            from_events(t, columns=columns, tz=tz) for t in _whole_journeys(tables, journey_column)
+        )
 
     fitted = _engine.fit_chunks(spec, lambda: chunks(0 if passes == 2 else None), where=str(path))
     credit: dict[tuple[Key, str], dict[Any, float]] = {(k, m): {} for k in keys for m in _MEASURES}

@@ -3,6 +3,7 @@
 Each analytic returns a typed result with ``to_frame()`` and a readable repr.
 """
 
+from journeykit.analytics.calendar import ContentCalendar, content_calendar
 from journeykit.analytics.diagnosis import Diagnosis, Finding, diagnose, wilson
 from journeykit.analytics.effort import DuplicatedEffort, duplicated_effort
 from journeykit.analytics.funnel import (
@@ -15,13 +16,23 @@ from journeykit.analytics.funnel import (
     sales_velocity,
 )
 from journeykit.analytics.handoff import Handoff, handoff
+from journeykit.analytics.lifecycle import (
+    AccountLifetime,
+    LifecycleSplit,
+    Retention,
+    account_lifetime,
+    lifecycle_split,
+    retention,
+)
 from journeykit.analytics.metrics import Metrics, metrics, return_on_spend
 from journeykit.analytics.split import Split, split
 from journeykit.analytics.uncertainty import BootstrapResult, Interval, bootstrap
 
 __all__ = [
     "STAGES",
+    "AccountLifetime",
     "BootstrapResult",
+    "ContentCalendar",
     "Diagnosis",
     "DuplicatedEffort",
     "Finding",
@@ -29,16 +40,22 @@ __all__ = [
     "FunnelGroup",
     "Handoff",
     "Interval",
+    "LifecycleSplit",
     "Metrics",
+    "Retention",
     "Split",
     "StageFunnel",
+    "account_lifetime",
     "bootstrap",
+    "content_calendar",
     "deal_stages",
     "diagnose",
     "duplicated_effort",
     "funnel",
     "handoff",
+    "lifecycle_split",
     "metrics",
+    "retention",
     "return_on_spend",
     "sales_velocity",
     "split",

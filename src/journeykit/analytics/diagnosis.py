@@ -106,6 +106,12 @@ class Diagnosis:
             data["explanation"].append(finding.explanation)
         return to_frame(data, backend)
 
+    def _repr_html_(self) -> str:
+        """The notebook display: a chart and a table (see :mod:`journeykit._html`)."""
+        from journeykit import _html  # noqa: PLC0415  # only notebooks pay for it
+
+        return _html.notebook(_html.diagnosis(self))
+
     def __repr__(self) -> str:
         return "\n".join(
             [f"Diagnosis(by={self.by!r})", *(f"  {f.explanation}" for f in self.findings.values())]

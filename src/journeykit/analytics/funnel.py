@@ -290,6 +290,12 @@ class Funnel:
         """Stage counts with rates (drawn by :func:`journeykit.plot.funnel`)."""
         return draw(self, ax=ax)
 
+    def _repr_html_(self) -> str:
+        """The notebook display: a chart and a table (see :mod:`journeykit._html`)."""
+        from journeykit import _html  # noqa: PLC0415  # only notebooks pay for it
+
+        return _html.notebook(_html.funnel(self, STAGES))
+
     def __repr__(self) -> str:
         lines = [f"Funnel(by={self.by!r})"]
         for label, group in self.groups.items():

@@ -125,6 +125,12 @@ class Handoff:
         """Histogram of one measure (drawn by :func:`journeykit.plot.handoff`)."""
         return draw(self, measure, ax=ax)
 
+    def _repr_html_(self) -> str:
+        """The notebook display: a chart and a table (see :mod:`journeykit._html`)."""
+        from journeykit import _html  # noqa: PLC0415  # only notebooks pay for it
+
+        return _html.notebook(_html.handoff(self))
+
     def __repr__(self) -> str:
         touches, time = self.summary("by_touches"), self.summary("by_time")
         contacted = int(self.sales_contact.sum())

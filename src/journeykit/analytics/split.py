@@ -56,6 +56,12 @@ class Split:
         """Stacked bars of the three views (drawn by :func:`journeykit.plot.split`)."""
         return draw(self, ax=ax)
 
+    def _repr_html_(self) -> str:
+        """The notebook display: a chart and a table (see :mod:`journeykit._html`)."""
+        from journeykit import _html  # noqa: PLC0415  # only notebooks pay for it
+
+        return _html.notebook(_html.split(self))
+
     def __repr__(self) -> str:
         def shares(view: dict[str, float]) -> str:
             return ", ".join(
@@ -63,9 +69,14 @@ class Split:
             )
 
         return (
-            f"Split({self.measure} {self.total:,.6g}: by team {shares(self.by_team)}; "
+            f"Split({self.measure} {_amount(self.total)}: by team {shares(self.by_team)}; "
             f"by reach {shares(self.by_reach)}; content influence {shares(self.content)})"
         )
+
+
+def _amount(total: float) -> str:
+    """Whole units in the millions (5,512,300, not 5.5123e+06); six digits below."""
+    return f"{total:,.0f}" if abs(total) >= 1e6 else f"{total:,.6g}"
 
 
 def split(result: Attribution, *, measure: Measure = "conversions") -> Split:

@@ -56,6 +56,12 @@ class BootstrapResult:
         """Estimates with interval bars (drawn by :func:`journeykit.plot.intervals`)."""
         return draw(self, ax=ax)
 
+    def _repr_html_(self) -> str:
+        """The notebook display: a chart and a table (see :mod:`journeykit._html`)."""
+        from journeykit import _html  # noqa: PLC0415  # only notebooks pay for it
+
+        return _html.notebook(_html.bootstrap(self))
+
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{k}={i.estimate:.4g} [{i.low:.4g}, {i.high:.4g}]"

@@ -111,6 +111,12 @@ class Comparison(Mapping[str, Attribution]):
         """Credit by ``by`` across the models (drawn by :func:`journeykit.plot.credit`)."""
         return draw(self, by, measure=measure, ax=ax)
 
+    def _repr_html_(self) -> str:
+        """The notebook display: a chart and a table (see :mod:`journeykit._html`)."""
+        from journeykit import _html  # noqa: PLC0415  # only notebooks pay for it
+
+        return _html.notebook(_html.comparison(self))
+
     def __repr__(self) -> str:
         table = self.table()
         names = list(self._results)

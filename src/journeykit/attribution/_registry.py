@@ -21,6 +21,7 @@ from journeykit.attribution._protocol import Model
 from journeykit.errors import ModelError, UnknownModelError
 
 if TYPE_CHECKING:  # the built-in classes, for the typed overloads of get(); imported on use
+    from journeykit.attribution.hazard import Hazard
     from journeykit.attribution.markov import Markov
     from journeykit.attribution.rules import (
         CustomPositions,
@@ -68,6 +69,7 @@ _BUILTINS: dict[str, str] = {
     "markov": "journeykit.attribution.markov:Markov",
     "shapley": "journeykit.attribution.shapley:Shapley",
     "ordered_shapley": "journeykit.attribution.shapley:OrderedShapley",
+    "hazard": "journeykit.attribution.hazard:Hazard",
 }
 
 RESERVED: frozenset[str] = frozenset(
@@ -81,6 +83,7 @@ RESERVED: frozenset[str] = frozenset(
         "input",
         "columns",
         "tz",
+        "sep",
         "dimensions",
         "chunk_rows",
         "on_progress",
@@ -284,6 +287,8 @@ def get(model: Literal["markov"], /, **params: Any) -> Markov: ...
 @overload
 def get(model: Literal["shapley"], /, **params: Any) -> Shapley: ...
 @overload
+def get(model: Literal["hazard"], /, **params: Any) -> Hazard: ...
+@overload
 def get(model: Literal["ordered_shapley"], /, **params: Any) -> OrderedShapley: ...
 @overload
 def get(model: str, /, **params: Any) -> Model: ...
@@ -304,7 +309,7 @@ def get(model: str | Model, /, **params: Any) -> Model:
     --------
     >>> import journeykit as jk
     >>> jk.models.get("position_based", first=0.3, last=0.5)
-    PositionBased(first=0.3, last=0.5)
+    PositionBased(first=0.3, last=0.5, per='journey', role_weights=())
     """
     if not isinstance(model, str):
         if params:

@@ -105,7 +105,24 @@ def anchored_shares(
     """Shares of a position model: weight on anchor touches, ``rest`` spread over the others.
 
     ``anchors`` pairs, per journey, the anchor touch index (-1 when the journey lacks it) with the
-    anchor's weight. The rules, for each converting journey:
+    anchor's weight; :func:`spread_anchored_shares` states the rules.
+    """
+    spread = []
+    for where, weight in anchors:
+        fraction = np.zeros(journeys.n_touches)
+        fraction[where[where >= 0]] = 1.0
+        spread.append((fraction, weight))
+    return spread_anchored_shares(journeys, spread, rest)
+
+
+def spread_anchored_shares(
+    journeys: Journeys, anchors: list[tuple[NDArray[np.float64], float]], rest: float
+) -> NDArray[np.float64]:
+    """Shares of a position model whose anchors may be spread over several touches.
+
+    ``anchors`` pairs a per-touch fraction (within each journey, the fractions of an anchor sum
+    to 1 where the journey has it, and are 0 where it lacks it) with the anchor's weight. The
+    rules, for each converting journey:
 
     - anchors that fall on the same touch add up on that touch;
     - a missing anchor's weight is spread over the present anchors in proportion to theirs;
@@ -115,15 +132,16 @@ def anchored_shares(
       all touches share equally).
     """
     n_touches, n_journeys = journeys.n_touches, journeys.n_journeys
+    journey = journeys.journey_of_touch
     raw = np.zeros(n_touches)
     present_weight = np.zeros(n_journeys)
     is_anchor = np.zeros(n_touches, dtype=np.bool_)
-    for where, weight in anchors:
-        present = where >= 0
-        raw += np.bincount(where[present], minlength=n_touches) * weight
-        is_anchor[where[present]] = True
-        present_weight += present * weight
-    anchor_count = np.bincount(journeys.journey_of_touch[is_anchor], minlength=n_journeys)
+    for fraction, weight in anchors:
+        on = fraction > 0
+        raw += fraction * weight
+        is_anchor |= on
+        present_weight += (np.bincount(journey[on], minlength=n_journeys) > 0) * weight
+    anchor_count = np.bincount(journey[is_anchor], minlength=n_journeys)
     others = journeys.lengths - anchor_count
     has_others = others > 0
     anchor_scale = np.divide(
@@ -135,6 +153,5 @@ def anchored_shares(
     middle = np.divide(
         np.where(present_weight > 0, rest, 1.0), others, out=np.zeros(n_journeys), where=has_others
     )
-    journey = journeys.journey_of_touch
     weights = np.where(is_anchor, raw * anchor_scale[journey], middle[journey])
     return normalise(journeys, weights)

@@ -58,12 +58,19 @@ class Credit(Mapping[Any, float]):
     (25.0, 50.0)
     """
 
-    __slots__ = ("_items", "dimension", "measure")
+    __slots__ = ("_items", "currency", "dimension", "measure")
 
-    def __init__(self, items: Sequence[tuple[Any, float]], dimension: Key, measure: str) -> None:
+    def __init__(
+        self,
+        items: Sequence[tuple[Any, float]],
+        dimension: Key,
+        measure: str,
+        currency: str | None = None,
+    ) -> None:
         self._items: dict[Any, float] = dict(items)
         self.dimension = dimension
         self.measure = measure
+        self.currency = currency  # what value and cents are in (None: unknown, or conversions)
 
     def __getitem__(self, key: Any) -> float:
         return self._items[key]
@@ -95,7 +102,8 @@ class Credit(Mapping[Any, float]):
     def __repr__(self) -> str:
         shown = ", ".join(f"{_label(k)}={v:.6g}" for k, v in list(self._items.items())[:12])
         more = f", ... {len(self) - 12} more" if len(self) > 12 else ""
-        return f"Credit({_label(self.dimension)}, {self.measure}: {shown}{more})"
+        unit = f" {self.currency}" if self.currency is not None else ""
+        return f"Credit({_label(self.dimension)}, {self.measure}{unit}: {shown}{more})"
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -174,6 +182,11 @@ class Attribution:
         return float(self.value_credit.sum())
 
     @property
+    def currency(self) -> str | None:
+        """The ISO 4217 code of every value and cent (the journeys'; ``None`` when unknown)."""
+        return self.journeys.currency
+
+    @property
     def unattributed(self) -> dict[str, float]:
         """Conversions and value of converting journeys that have no touch to credit."""
         empty = self.journeys.converting & (self.journeys.lengths == 0)
@@ -228,7 +241,8 @@ class Attribution:
             label = parts[0] if len(parts) == 1 else tuple(parts)
             items.append((label, round(amount) if measure == "cents" else amount))
         items.sort(key=lambda kv: (-kv[1], _label(kv[0])))
-        return Credit(items, key if isinstance(key, str) else names, measure)
+        currency = self.currency if measure != "conversions" else None
+        return Credit(items, key if isinstance(key, str) else names, measure, currency)
 
     def _dense_sums(
         self, columns: list[Any], sizes: list[int], measure: str
@@ -330,9 +344,10 @@ class Attribution:
         top = self.by("channel")
         lost = self.unattributed
         note = f", unattributed={lost['conversions']:g}" if lost["journeys"] else ""
+        unit = f" {self.currency}" if self.currency is not None else ""
         return (
             f"Attribution(model={self.name!r}, journeys={self.journeys.n_journeys}, "
-            f"conversions={self.total:.6g}, value={self.total_value:.6g}{note}, by channel: "
+            f"conversions={self.total:.6g}, value={self.total_value:.6g}{unit}{note}, by channel: "
             + ", ".join(f"{_label(k)}={v:.4g}" for k, v in list(top.items())[:6])
             + (", ..." if len(top) > 6 else "")
             + ")"
@@ -341,6 +356,7 @@ class Attribution:
     def _repr_html_(self) -> str:
         credit = self.by("channel")
         value = self.by("channel", measure="value")
+        unit = f" {html.escape(self.currency)}" if self.currency is not None else ""
         rows = "".join(
             f"<tr><td>{html.escape(_label(k))}</td><td style='text-align:right'>{v:,.4f}</td>"
             f"<td style='text-align:right'>{value[k]:,.2f}</td></tr>"
@@ -348,6 +364,6 @@ class Attribution:
         )
         return (
             f"<p><b>{html.escape(self.name)}</b>: {self.journeys.n_journeys:,} journeys, "
-            f"{self.total:,.4g} conversions, value {self.total_value:,.2f}</p>"
+            f"{self.total:,.4g} conversions, value {self.total_value:,.2f}{unit}</p>"
             f"<table><tr><th>channel</th><th>conversions</th><th>value</th></tr>{rows}</table>"
         )

@@ -7,7 +7,8 @@ non-negative shares. All of them are vectorised over the whole table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
@@ -24,6 +25,8 @@ from journeykit.attribution._shares import (
     last_flagged,
     last_positions,
     normalise,
+    per_journey_sum,
+    spread_anchored_shares,
     touches_per_channel,
 )
 from journeykit.errors import ModelError
@@ -54,6 +57,90 @@ def _fraction(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
         raise ModelError(msg)
 
 
+Per = Literal["journey", "buyer"]
+RoleWeights = tuple[tuple[str, float], ...]
+
+
+def _check_per(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value not in ("journey", "buyer"):
+        owner = type(instance).__name__
+        msg = f"{owner}: {attribute.name} must be 'journey' or 'buyer' (got {value!r})"
+        raise ModelError(msg)
+
+
+def _to_role_weights(value: Mapping[str, float] | Iterable[tuple[str, float]]) -> RoleWeights:
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple(sorted((role, weight) for role, weight in items))
+
+
+def _check_role_weights(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for role, weight in value:
+        if (
+            not isinstance(role, str)
+            or isinstance(weight, bool)
+            or not isinstance(weight, int | float)
+            or not (weight >= 0 and math.isfinite(weight))
+        ):
+            owner = type(instance).__name__
+            msg = (
+                f"{owner}: {attribute.name} must map roles to finite weights >= 0 "
+                f"(got {role!r}: {weight!r})"
+            )
+            raise ModelError(msg)
+
+
+def _buyer_weights(journeys: Journeys, role_weights: RoleWeights) -> NDArray[np.float64]:
+    """Per touch, its buyer's weight in the committee: by role, 1 for unlisted roles."""
+    role = journeys.columns.get("role")
+    if not role_weights or role is None:
+        return np.ones(journeys.n_touches)
+    by_code = np.ones(len(role.labels) + 1)  # slot 0: no role
+    for label, weight in role_weights:
+        by_code[role.codes_of(label) + 1] = weight
+    return by_code[role.codes.astype(np.int64) + 1]
+
+
+def _buyer_groups(journeys: Journeys) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per touch, its (journey, buyer) group; per group, the index of its first touch.
+
+    Journeys without a ``buyer`` column count as one buyer each.
+    """
+    buyer = journeys.columns.get("buyer")
+    codes = np.zeros(journeys.n_touches, dtype=np.int64) if buyer is None else buyer.codes + 1
+    size = 1 if buyer is None else len(buyer.labels) + 1
+    key = journeys.journey_of_touch.astype(np.int64) * size + codes
+    # Touches are in time order within a journey: a group's first index is its first touch.
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.ravel().astype(np.int64), first.astype(np.int64)
+
+
+def _buyer_firsts(journeys: Journeys) -> NDArray[np.bool_]:
+    """Flags each buyer's first touch in each journey."""
+    flags = np.zeros(journeys.n_touches, dtype=np.bool_)
+    flags[_buyer_groups(journeys)[1]] = True
+    return flags
+
+
+def committee_fractions(
+    journeys: Journeys, flagged: NDArray[np.bool_], role_weights: RoleWeights = ()
+) -> NDArray[np.float64]:
+    """Per touch, its share of a role among a journey's flagged touches, by buyer weight.
+
+    Every flagged touch (one per buyer: a buyer's first or lead-creation touch) gets its buyer's
+    weight (``role_weights`` by the ``role`` column, else 1) over the journey's total; a journey
+    whose flagged touches all weigh 0 lacks the role.
+    """
+    weights = np.where(flagged, _buyer_weights(journeys, role_weights), 0.0)
+    totals = per_journey_sum(journeys, weights)[journeys.journey_of_touch]
+    return np.divide(weights, totals, out=np.zeros(journeys.n_touches), where=totals > 0)
+
+
+def _index_fractions(journeys: Journeys, where: NDArray[np.int64]) -> NDArray[np.float64]:
+    fraction = np.zeros(journeys.n_touches)
+    fraction[where[where >= 0]] = 1.0
+    return fraction
+
+
 class _Rule:
     """Rule models learn nothing: ``fit`` returns the model itself."""
 
@@ -69,16 +156,45 @@ class _Rule:
 class FirstTouch(_Rule):
     """All credit to each journey's first touch.
 
+    Parameters
+    ----------
+    per : {"journey", "buyer"}
+        ``"journey"`` (default): the journey's first touch takes everything. ``"buyer"``
+        (committee-aware, as opportunity attribution in CRMs): each buyer on the deal brings their
+        own first touch, and these share the credit equally, or by ``role_weights``.
+    role_weights : mapping of str to float
+        With ``per="buyer"``, a buyer's weight by their role on the deal (the ``role`` column
+        that :func:`~journeykit.assemble` fills from ``DealBuyer.role``); unlisted roles weigh 1.
+
     Examples
     --------
     >>> import journeykit as jk
     >>> paths = jk.read_paths([{"path": "a > b > c", "total_conversions": 1}])
     >>> jk.attribute(paths, "first_touch").by("channel")
     Credit(channel, conversions: a=1, b=0, c=0)
+
+    Two buyers on one deal, each first reached by a different webinar:
+
+    >>> events = [{"journey_id": "d", "timestamp": f"2024-01-0{day}T00:00:00+00:00",
+    ...            "channel": channel, "buyer": buyer, "converted": day == 3}
+    ...           for day, channel, buyer in [(1, "webinar_a", "ann"), (2, "webinar_b", "bob"),
+    ...                                       (3, "demo", "ann")]]
+    >>> journeys = jk.from_events(events, value=None, buyer="buyer")
+    >>> jk.attribute(journeys, "first_touch", per="buyer").by("channel")
+    Credit(channel, conversions: webinar_a=0.5, webinar_b=0.5, demo=0)
     """
+
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""
+        if self.per == "buyer":
+            return normalise(
+                journeys, committee_fractions(journeys, _buyer_firsts(journeys), self.role_weights)
+            )
         return normalise(journeys, journeys.position == 0)
 
 
@@ -140,10 +256,13 @@ class Linear(_Rule):
 
     Parameters
     ----------
-    per : {"touch", "channel"}
+    per : {"touch", "channel", "buyer"}
         ``"touch"`` (default, what other attribution tools compute): each of a journey's ``n``
         touches gets ``1/n``, so a repeated channel earns once per touch. ``"channel"``: each of
-        the ``k`` distinct channels gets ``1/k``, shared by its touches.
+        the ``k`` distinct channels gets ``1/k``, shared by its touches. ``"buyer"``: each buyer
+        of the committee gets an equal part (or one by ``role_weights``), shared by their touches.
+    role_weights : mapping of str to float
+        With ``per="buyer"``, a buyer's weight by role on the deal; unlisted roles weigh 1.
 
     Examples
     --------
@@ -155,19 +274,31 @@ class Linear(_Rule):
     Credit(channel, conversions: a=1.5, b=1.5)
     """
 
-    per: Literal["touch", "channel"] = attrs.field(default="touch")
+    per: Literal["touch", "channel", "buyer"] = attrs.field(default="touch")
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     @per.validator
     def _check_per(self, _attribute: attrs.Attribute[Any], value: str) -> None:
-        if value not in ("touch", "channel"):
-            msg = f"Linear: per must be 'touch' or 'channel' (got {value!r})"
+        if value not in ("touch", "channel", "buyer"):
+            msg = f"Linear: per must be 'touch', 'channel' or 'buyer' (got {value!r})"
             raise ModelError(msg)
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""
         if self.per == "touch":
             return normalise(journeys, np.ones(journeys.n_touches))
-        return normalise(journeys, 1.0 / touches_per_channel(journeys))
+        if self.per == "channel":
+            return normalise(journeys, 1.0 / touches_per_channel(journeys))
+        # A buyer's first touch stands for the buyer when their part is worked out; the part is
+        # then spread evenly over all of that buyer's touches in the journey.
+        group, first = _buyer_groups(journeys)
+        firsts = np.zeros(journeys.n_touches, dtype=np.bool_)
+        firsts[first] = True
+        part = committee_fractions(journeys, firsts, self.role_weights)[first]
+        counts = np.bincount(group, minlength=first.size)
+        return normalise(journeys, (part / counts)[group])
 
 
 def _half_life(value: Any) -> timedelta:
@@ -236,6 +367,11 @@ class PositionBased(_Rule):
     ----------
     first, last : float
         Shares of the first and last touch, each in [0, 1], summing to at most 1. Default 0.4.
+    per : {"journey", "buyer"}
+        ``"buyer"``: the ``first`` share is split between every buyer's own first touch (equally,
+        or by ``role_weights``), as in :class:`FirstTouch`; the last touch stays the deal's.
+    role_weights : mapping of str to float
+        With ``per="buyer"``, a buyer's weight by role on the deal; unlisted roles weigh 1.
 
     Examples
     --------
@@ -248,6 +384,10 @@ class PositionBased(_Rule):
     tags: ClassVar[Tags] = Tags()
     first: float = attrs.field(default=0.4, validator=_fraction)
     last: float = attrs.field(default=0.4, validator=_fraction)
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.first + self.last > 1 + 1e-12:
@@ -257,8 +397,13 @@ class PositionBased(_Rule):
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""
+        rest = 1.0 - self.first - self.last
+        if self.per == "buyer":
+            firsts = committee_fractions(journeys, _buyer_firsts(journeys), self.role_weights)
+            last = _index_fractions(journeys, last_positions(journeys))
+            return spread_anchored_shares(journeys, [(firsts, self.first), (last, self.last)], rest)
         anchors = [(first_positions(journeys), self.first), (last_positions(journeys), self.last)]
-        return anchored_shares(journeys, anchors, 1.0 - self.first - self.last)
+        return anchored_shares(journeys, anchors, rest)
 
 
 @register("j_shaped")
@@ -322,23 +467,42 @@ class CustomPositions(_Rule):
     opportunity_created: float = attrs.field(default=0.0, validator=_fraction)
     closed_won: float = attrs.field(default=0.0, validator=_fraction)
     middle: float = attrs.field(default=0.0, validator=_fraction)
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def __attrs_post_init__(self) -> None:
-        total = sum(attrs.astuple(self))
+        total = sum(_position_weights(self).values())
         if abs(total - 1.0) > 1e-9:
             msg = f"{type(self).__name__}: the weights must sum to 1 (got {total:g})"
             raise ModelError(msg)
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""
-        anchors = [
-            (first_positions(journeys), self.first),
+        deal_anchors = [
             (last_positions(journeys), self.last),
-            (_milestone_anchor(journeys, Milestone.LEAD_CREATED), self.lead_created),
             (_milestone_anchor(journeys, Milestone.OPPORTUNITY_CREATED), self.opportunity_created),
             (_milestone_anchor(journeys, Milestone.CLOSED_WON), self.closed_won),
         ]
-        return anchored_shares(journeys, [(w, x) for w, x in anchors if x > 0], self.middle)
+        if self.per == "journey":
+            anchors = [
+                (first_positions(journeys), self.first),
+                (_milestone_anchor(journeys, Milestone.LEAD_CREATED), self.lead_created),
+                *deal_anchors,
+            ]
+            return anchored_shares(journeys, [(w, x) for w, x in anchors if x > 0], self.middle)
+        leads = (
+            np.zeros(journeys.n_touches, dtype=np.bool_)
+            if journeys.milestones is None
+            else (journeys.milestones & Milestone.LEAD_CREATED.bit) > 0
+        )
+        spread = [
+            (committee_fractions(journeys, _buyer_firsts(journeys), self.role_weights), self.first),
+            (committee_fractions(journeys, leads, self.role_weights), self.lead_created),
+            *((_index_fractions(journeys, w), x) for w, x in deal_anchors),
+        ]
+        return spread_anchored_shares(journeys, [(f, x) for f, x in spread if x > 0], self.middle)
 
 
 @register("w_shaped")
@@ -348,7 +512,8 @@ class WShaped(_Rule):
 
     The remaining 10% is shared by the other touches. Missing or coinciding milestones follow the
     rules of :class:`CustomPositions` (e.g. with no milestone flags at all, the first touch gets
-    90% and the others share 10%).
+    90% and the others share 10%), and so does ``per="buyer"`` (every buyer's own first and
+    lead-creation touches share those roles).
 
     Examples
     --------
@@ -362,13 +527,17 @@ class WShaped(_Rule):
     first: float = attrs.field(default=0.3, validator=_fraction)
     lead_created: float = attrs.field(default=0.3, validator=_fraction)
     opportunity_created: float = attrs.field(default=0.3, validator=_fraction)
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_at_most_one(self)
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""
-        return CustomPositions(**attrs.asdict(self), middle=_rest(self)).credit(journeys)
+        return _as_custom(self).credit(journeys)
 
 
 @register("full_path")
@@ -377,8 +546,8 @@ class FullPath(_Rule):
     """22.5% each to the first, lead-created, opportunity-created and closed-won touches.
 
     The remaining 10% is shared by the other touches; missing or coinciding milestones follow the
-    rules of :class:`CustomPositions`. Journeys from events and paths flag their converting touch
-    as closed won.
+    rules of :class:`CustomPositions`, and so does ``per="buyer"``. Journeys from events and paths
+    flag their converting touch as closed won.
     """
 
     tags: ClassVar[Tags] = Tags(uses_milestones=True)
@@ -386,21 +555,39 @@ class FullPath(_Rule):
     lead_created: float = attrs.field(default=0.225, validator=_fraction)
     opportunity_created: float = attrs.field(default=0.225, validator=_fraction)
     closed_won: float = attrs.field(default=0.225, validator=_fraction)
+    per: Per = attrs.field(default="journey", validator=_check_per)
+    role_weights: RoleWeights = attrs.field(
+        default=(), converter=_to_role_weights, validator=_check_role_weights
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_at_most_one(self)
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""
-        return CustomPositions(**attrs.asdict(self), middle=_rest(self)).credit(journeys)
+        return _as_custom(self).credit(journeys)
 
 
-def _rest(spec: Any) -> float:
-    return max(1.0 - float(sum(attrs.astuple(spec))), 0.0)
+_NOT_WEIGHTS = frozenset({"per", "role_weights"})
+
+
+def _position_weights(spec: Any) -> dict[str, float]:
+    """The spec's weights by anchor name (its other options left out)."""
+    return {
+        f.name: getattr(spec, f.name)
+        for f in attrs.fields(type(spec))
+        if f.name not in _NOT_WEIGHTS
+    }
+
+
+def _as_custom(spec: WShaped | FullPath) -> CustomPositions:
+    weights = _position_weights(spec)
+    middle = max(1.0 - float(sum(weights.values())), 0.0)
+    return CustomPositions(**weights, middle=middle, per=spec.per, role_weights=spec.role_weights)
 
 
 def _check_at_most_one(spec: Any) -> None:
-    total = sum(attrs.astuple(spec))
+    total = sum(_position_weights(spec).values())
     if total > 1 + 1e-12:
         msg = f"{type(spec).__name__}: the milestone weights must sum to at most 1 (got {total:g})"
         raise ModelError(msg)

@@ -12,6 +12,13 @@ from journeykit.datasets.accuracy import (
 )
 from journeykit.datasets.demo import load_demo
 from journeykit.datasets.example import example_records
+from journeykit.datasets.lifecycle import (
+    DEFAULT_LIFECYCLE_CHANNELS,
+    LifecycleChannel,
+    LifecycleSimulation,
+    lifecycle_example,
+    simulate_lifecycle,
+)
 from journeykit.datasets.simulation import (
     DEFAULT_CHANNELS,
     ChannelSpec,
@@ -34,6 +41,7 @@ __all__ = [
     "CONTINUOUS_CHANNELS",
     "CONTINUOUS_SETTINGS",
     "DEFAULT_CHANNELS",
+    "DEFAULT_LIFECYCLE_CHANNELS",
     "DEFAULT_MODELS",
     "SETTINGS",
     "AccuracyReport",
@@ -43,15 +51,19 @@ __all__ = [
     "ContinuousWorld",
     "Effect",
     "GroundTruth",
+    "LifecycleChannel",
+    "LifecycleSimulation",
     "Score",
     "Simulation",
     "World",
     "accuracy_report",
     "example_records",
+    "lifecycle_example",
     "load_demo",
     "random_world",
     "rescale",
     "score",
     "simulate",
     "simulate_continuous",
+    "simulate_lifecycle",
 ]

@@ -568,7 +568,7 @@ def simulate_continuous(
     n_accounts : int
         Number of buying accounts (each with a committee of one to five buyers), at most
         100,000: every touch becomes a validated :class:`~journeykit.Touchpoint` (about 23 per
-        account), and 10,000 accounts take about 6 seconds.
+        account), and 10,000 accounts take about 5 seconds.
     seed : int
         Seed of every random draw: the same seed gives the same world, bit for bit.
     world : ContinuousWorld or str
@@ -616,7 +616,8 @@ def simulate_continuous(
     draws = _draw(rng, n_accounts, spec, days)
     mech = _Mechanics.of(spec)
     off = np.isin(names, list(switch_off))
-    outcome = _run(draws, mech, days, off)
+    index = _Index.of(draws, mech, days)
+    outcome = _run(draws, mech, index, off)
     won, value = _totals(draws, outcome)
     channels: dict[str, Effect] = {}
     if ground_truth:  # replay the same draws with one more channel switched off
@@ -627,7 +628,7 @@ def simulate_continuous(
             # an account the channel never touched plays exactly as before without it
             replay = np.flatnonzero(touched[i])
             won_without = outcome.won.copy()
-            won_without[replay] = _run(draws, mech, days, also, replay).won[replay]
+            won_without[replay] = _run(draws, mech, index, also, replay).won[replay]
             lost = outcome.won & ~won_without
             gained = won_without & ~outcome.won
             channels[name] = Effect(
@@ -802,7 +803,7 @@ def _solve(
 def _run(
     draws: _Draws,
     mech: _Mechanics,
-    days: int,
+    index: _Index,
     off: NDArray[np.bool_],
     accounts: NDArray[np.int64] | None = None,
 ) -> _Outcome:
@@ -811,12 +812,32 @@ def _run(
     Accounts never interact, so ``accounts`` may name the only ones to play (the others keep
     their initial state: no lead, no deal).
     """
-    play = _Play.start(draws, mech, days, ~off)
+    play = _Play.start(draws, mech, index, ~off)
     act = np.arange(len(draws.segment)) if accounts is None else accounts
     while act.size:
         play.step(act)
         act = act[play.stage[act] < _WON]
     return play.outcome()
+
+
+@attrs.frozen
+class _Index:
+    """Look-ups over the candidates that every replay of the same draws shares."""
+
+    horizon: float
+    upcoming: NDArray[np.int64]  # see _upcoming
+    padded_time: NDArray[np.float64]  # candidate times, then inf for "no more candidates"
+    key: NDArray[np.float64]  # (account, time) of every candidate as one sorted number
+
+    @classmethod
+    def of(cls, draws: _Draws, mech: _Mechanics, days: int) -> _Index:
+        horizon = float(days)
+        return cls(
+            horizon=horizon,
+            upcoming=_upcoming(draws, mech),
+            padded_time=np.append(draws.time, np.inf),
+            key=draws.account * (horizon + 1.0) + draws.time,
+        )
 
 
 @attrs.define
@@ -828,6 +849,7 @@ class _Play:
     on: NDArray[np.bool_]  # per channel
     horizon: float
     upcoming: NDArray[np.int64]  # see _upcoming
+    padded_time: NDArray[np.float64]  # candidate times, then inf for "no more candidates"
     key: NDArray[np.float64]  # (account, time) of every candidate as one sorted number
     t: NDArray[np.float64]
     stage: NDArray[np.int64]  # 0..2, then _WON, _LOST or _CENSORED
@@ -850,16 +872,16 @@ class _Play:
     reacted_time: list[NDArray[np.float64]]
 
     @classmethod
-    def start(cls, draws: _Draws, mech: _Mechanics, days: int, on: NDArray[np.bool_]) -> _Play:
+    def start(cls, draws: _Draws, mech: _Mechanics, index: _Index, on: NDArray[np.bool_]) -> _Play:
         n, n_channels, total = len(draws.segment), mech.tau.size, draws.time.size
-        horizon = float(days)
         return cls(
             draws=draws,
             mech=mech,
             on=on,
-            horizon=horizon,
-            upcoming=_upcoming(draws, mech),
-            key=draws.account * (horizon + 1.0) + draws.time,
+            horizon=index.horizon,
+            upcoming=index.upcoming,
+            padded_time=index.padded_time,
+            key=index.key,
             t=np.zeros(n),
             stage=np.zeros(n, dtype=np.int64),
             lam=np.zeros(n),
@@ -888,7 +910,7 @@ class _Play:
         s = self.stage[act]
         ptr = self.ptr[act]
         k = np.where(ptr < draws.offsets[act + 1], self.upcoming[s, ptr], total)
-        t_cand = np.append(draws.time, np.inf)[k]
+        t_cand = self.padded_time[k]
         t_react, t_loss = self.soonest[act], self.lose_at[act]
         te = np.minimum(np.minimum(t_cand, t_react), np.minimum(t_loss, self.horizon))
         # ties: candidate, reactive, loss, end

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from journeykit._display import draw
 from journeykit.errors import Problem, ValidationError
 from journeykit.experiments._design import duplicates, unit_hash
 
@@ -162,7 +163,7 @@ class Analysis(Mapping[str, Lift]):
 
     def to_frame(self, backend: str = "pandas") -> Any:
         """One row per treated arm and metric: estimate, low, high, relative, p-value."""
-        from journeykit.attribution.result import to_frame  # noqa: PLC0415
+        from journeykit._frames import to_frame  # noqa: PLC0415
 
         rows: dict[str, list[Any]] = {
             k: [] for k in ("arm", "metric", "estimate", "low", "high", "relative", "p_value")
@@ -183,10 +184,8 @@ class Analysis(Mapping[str, Lift]):
         return to_frame(rows, backend)  # type: ignore[arg-type]
 
     def plot(self, *, ax: Any = None) -> Any:
-        """Each arm's incremental value with its 95% interval; returns the Axes."""
-        from journeykit.experiments._figures import lifts  # noqa: PLC0415  # matplotlib optional
-
-        return lifts(self, ax=ax)
+        """Each arm's incremental value with its 95% interval (see journeykit.plot.lifts)."""
+        return draw(self, ax=ax)
 
     def __repr__(self) -> str:
         units = ", ".join(f"{a}={n:,}" for a, n in self.units.items())

@@ -8,10 +8,11 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
-from journeykit.attribution._protocol import Tags
+from journeykit.attribution._protocol import Fitted, Tags
 from journeykit.attribution.result import Attribution
 from journeykit.errors import ModelError
 from journeykit.experiments._analysis import Estimate, Lift
+from journeykit.journeys import Journeys
 
 __all__ = ["Calibration", "calibrate"]
 
@@ -52,9 +53,19 @@ class Calibration:
         """Only totals conserve, and to the calibrated total, not the journeys' value."""
         return Tags(conserves="total", data_driven=True, relabel_invariant=False)
 
-    def fit(self, journeys: Any) -> Calibration:  # the model contract
-        """A calibration is fitted already."""
-        return self
+    def fit(self, journeys: Journeys) -> Fitted:  # the model contract
+        """A calibration belongs to the journeys it calibrated: it cannot be fitted to others.
+
+        Raises
+        ------
+        ModelError
+            Always: attribute the new journeys with the model, then calibrate that result.
+        """
+        msg = (
+            "a calibration cannot be refitted: attribute the journeys with the model, then "
+            "calibrate() that result with the measured lifts"
+        )
+        raise ModelError(msg)
 
 
 def _measured(lift: Lift | Estimate | float) -> tuple[Estimate, float | None]:

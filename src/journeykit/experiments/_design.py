@@ -133,7 +133,7 @@ class Assignment(Mapping[str, str]):
 
     def to_frame(self, backend: str = "pandas") -> Any:
         """Two columns, ``unit`` and ``arm``, to write back to the CRM."""
-        from journeykit.attribution.result import to_frame  # noqa: PLC0415
+        from journeykit._frames import to_frame  # noqa: PLC0415
 
         return to_frame({"unit": self.units, "arm": self.arm}, backend)  # type: ignore[arg-type]
 

@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 
 from journeykit.experiments._analysis import analyze
-from journeykit.experiments._calibration import calibrate
+from journeykit.experiments._calibration import Untested, calibrate
 from journeykit.experiments._units import unit_table
 
 __all__ = ["CalibrationStudy", "CoverageStudy", "calibration_study", "coverage_study"]
@@ -95,36 +95,37 @@ class CalibrationStudy:
     """Channel-share MAE of models before and after calibration by hold-outs.
 
     ``rows`` hold (setting, seed, model, tested channels, MAE, calibrated MAE with
-    ``untested="keep"``, calibrated MAE with ``untested="rest"``).
+    ``untested="keep"``, with ``untested="rest"``, and with ``"rest"`` fed the true effects
+    instead of the measured ones: the best any experiment of these channels could do).
     """
 
-    rows: tuple[tuple[str, int, str, tuple[str, ...], float, float, float], ...]
+    rows: tuple[tuple[str, int, str, tuple[str, ...], float, float, float, float], ...]
     n_accounts: int
     holdout: float
 
-    def summary(self) -> dict[str, dict[str, tuple[float, float, float]]]:
-        """``{model: {setting: (MAE, calibrated MAE keep, calibrated MAE rest)}}``, seed means."""
-        groups: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
-        for setting, _, model, _, mae, keep, rest in self.rows:
-            groups.setdefault((model, setting), []).append((mae, keep, rest))
-        out: dict[str, dict[str, tuple[float, float, float]]] = {}
-        for (model, setting), triples in groups.items():
-            before, keep, rest = np.mean(triples, axis=0)
-            out.setdefault(model, {})[setting] = (float(before), float(keep), float(rest))
-        return out
+    def summary(self) -> dict[str, dict[str, tuple[float, ...]]]:
+        """``{model: {setting: (MAE, keep, rest, rest with true effects)}}``, seed means."""
+        groups: dict[tuple[str, str], list[tuple[float, ...]]] = {}
+        for setting, _, model, _, *maes in self.rows:
+            groups.setdefault((model, setting), []).append(tuple(maes))
+        return {
+            model: {
+                setting: tuple(float(v) for v in np.mean(values, axis=0))
+                for (m, setting), values in groups.items()
+                if m == model
+            }
+            for model in dict.fromkeys(m for m, _ in groups)
+        }
 
     def table(self) -> str:
-        """Markdown: per model and setting, MAE in pp: uncalibrated / keep / rest."""
+        """Markdown: per model and setting, MAE in pp: before / keep / rest / rest (truth)."""
         summary = self.summary()
         settings = list(dict.fromkeys(r[0] for r in self.rows))
-        head = "| model | " + " | ".join(f"{s}: before / keep / rest" for s in settings) + " |"
+        head = "| model | " + " | ".join(settings) + " |"
         rule = "|---|" + "---:|" * len(settings)
         rows = [
             f"| {model} | "
-            + " | ".join(
-                f"{by[s][0] * 100:.2f} / {by[s][1] * 100:.2f} / {by[s][2] * 100:.2f}"
-                for s in settings
-            )
+            + " | ".join(" / ".join(f"{v * 100:.2f}" for v in by[s]) for s in settings)
             + " |"
             for model, by in summary.items()
         ]
@@ -168,14 +169,20 @@ def calibration_study(
             for channel, test in world.holdouts.items():
                 table = unit_table(world.records, dict(zip(test.accounts, test.arm, strict=True)))
                 lifts[channel] = analyze(table, covariates=["segment"], seed=seed)["treatment"]
+            true: dict[str, Any] = {c: t.incremental_value for c, t in world.holdouts.items()}
+            runs: tuple[tuple[dict[str, Any], Untested], ...] = (
+                (lifts, "keep"),
+                (lifts, "rest"),
+                (true, "rest"),
+            )
             for name, result in compare(assemble(world.records), list(models)).items():
                 before, _ = score(result.by("channel", measure="value"), world.truth)
-                keep, rest = (
+                keep, rest, best = (
                     score(
-                        calibrate(result, lifts, untested=mode).by("channel", measure="value"),
+                        calibrate(result, given, untested=mode).by("channel", measure="value"),
                         world.truth,
                     )[0]
-                    for mode in ("keep", "rest")
+                    for given, mode in runs
                 )
-                rows.append((setting, seed, name, largest, before, keep, rest))
+                rows.append((setting, seed, name, largest, before, keep, rest, best))
     return CalibrationStudy(tuple(rows), n_accounts, holdout)

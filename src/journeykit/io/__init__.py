@@ -5,7 +5,7 @@ Names load on first use (see :mod:`journeykit._lazy`), so reading paths never im
 
 from typing import TYPE_CHECKING
 
-from journeykit._lazy import attach
+from journeykit import _lazy
 
 if TYPE_CHECKING:
     from journeykit.io.files import file_format, read_journeys
@@ -39,4 +39,4 @@ _LAZY = {
 }
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any typo as Any
-    __getattr__, __dir__ = attach(__name__, _LAZY)
+    __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
+import attrs
 import numpy as np
 from numpy.typing import NDArray
 
@@ -20,7 +21,7 @@ from journeykit.io._table import (
     require,
     times,
 )
-from journeykit.journeys import Column, Journeys
+from journeykit.journeys import Column, Journeys, to_micros
 from journeykit.milestones import Milestone
 from journeykit.touchpoints import Reach, Team
 
@@ -59,6 +60,7 @@ def from_events(
     columns: Columns | None = None,
     tz: tzinfo | str | None = None,
     after_conversion: AfterConversion = "split",
+    as_of: datetime | None = None,
 ) -> Journeys:
     """Build journeys from touch events: one row per touch, in any order.
 
@@ -97,6 +99,9 @@ def from_events(
         touches after the last conversion form a non-converting journey), so a journey ID with
         two conversions gives two converting journeys and nothing is dropped. ``"error"``: touches
         after a conversion are an error naming the rows.
+    as_of : datetime, optional
+        When the data was observed until (timezone-aware), kept as ``Journeys.as_of``; default
+        the data's end.
 
     Returns
     -------
@@ -165,7 +170,7 @@ def from_events(
             touch_columns[name] = enum_column(touch_columns[name], kind, str(roles[name]))
     if "team" not in touch_columns and "reach" in touch_columns:
         touch_columns["team"] = _team_from_reach(touch_columns["reach"])
-    return build_journeys(
+    built = build_journeys(
         journey=journey_column,
         time=moments,
         columns=touch_columns,
@@ -175,6 +180,7 @@ def from_events(
         cost=None if cost_column is None else numbers(table, cost_column),
         after_conversion=after_conversion,
     )
+    return built if as_of is None else attrs.evolve(built, as_of=to_micros(as_of))
 
 
 def _conversion_values(

@@ -14,10 +14,10 @@ Examples
 ...                       jk.Reach.ONE_TO_ONE)
 >>> text = dumps(touch)
 >>> text[:80]
-'{"schema_version": 1, "type": "touchpoint", "id": "t-1", "buyer": "b-1", "time":'
+'{"schema_version": 2, "type": "touchpoint", "id": "t-1", "buyer": "b-1", "time":'
 >>> loads(text) == touch
 True
->>> loads('{"schema_version": 1, "type": "records", "touchpoints": [{"id": "t-1", "buyer": 5, '
+>>> loads('{"schema_version": 2, "type": "records", "touchpoints": [{"id": "t-1", "buyer": 5, '
 ...       '"time": "2024-03-01T09:00:00", "reach": "one_to_one", "colour": 1}]}')
 Traceback (most recent call last):
 ...
@@ -25,7 +25,7 @@ journeykit.errors.SchemaError: 3 problems:
   - buyer must be a string (got 5) @ $.touchpoints[0].buyer
   - channel is required @ $.touchpoints[0].channel
   - colour is not a known key @ $.touchpoints[0].colour
->>> loads('{"schema_version": 1, "type": "touchpoint", "id": "t-1", "buyer": "b-1", '
+>>> loads('{"schema_version": 2, "type": "touchpoint", "id": "t-1", "buyer": "b-1", '
 ...       '"time": "2024-03-01T09:00:00", "channel": "call", "reach": "one_to_one"}')
 Traceback (most recent call last):
 ...
@@ -65,8 +65,12 @@ from journeykit.touchpoints import Touchpoint
 
 __all__ = ["SCHEMA_VERSION", "dumps", "loads", "structure", "unstructure"]
 
-SCHEMA_VERSION: Final = 1
-"""The version of the document format this journeykit writes and reads."""
+SCHEMA_VERSION: Final = 2
+"""The version of the document format this journeykit writes (it reads every earlier one too).
+
+Version 2 added ``Deal.kind`` (``new_business``, ``expansion``, ``renewal``); a version 1
+document is read as written before it: every deal is new business.
+"""
 
 T = TypeVar("T")
 
@@ -198,13 +202,13 @@ def unstructure(obj: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"schema_version": 1, "type": ..., **fields}`` with only JSON types inside.
+        ``{"schema_version": 2, "type": ..., **fields}`` with only JSON types inside.
 
     Examples
     --------
     >>> import journeykit as jk
     >>> unstructure(jk.Persona("cto", "CTO"))
-    {'schema_version': 1, 'type': 'persona', 'id': 'cto', 'name': 'CTO', 'role': None, \
+    {'schema_version': 2, 'type': 'persona', 'id': 'cto', 'name': 'CTO', 'role': None, \
 'industry': None, 'company_size': None, 'pains': []}
     """
     kind = _KIND_OF.get(type(obj))
@@ -234,8 +238,9 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
     Parameters
     ----------
     document : mapping
-        The document; ``schema_version`` is required, ``type`` is required unless ``cls`` is given
-        (and must agree with it when both are).
+        The document; ``schema_version`` is required (older versions are migrated: a version 1
+        deal is new business), ``type`` is required unless ``cls`` is given (and must agree with
+        it when both are).
     cls : type, optional
         The expected type, e.g. :class:`~journeykit.Records`.
 
@@ -255,10 +260,7 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
                 )
             ]
         )
-    version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
-        message = f"must be {SCHEMA_VERSION} (got {version!r})"
-        raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
+    document = _migrate(document)
     kind = document.get("type")
     if kind == "model" and cls is None:
         return cast("T", _structure_model(document))
@@ -290,6 +292,33 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
         problems: list[Problem] = []
         _collect(exc, "$", problems)
         raise SchemaError(problems) from None
+
+
+def _migrate(document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The document in the current format, or a SchemaError for a version this cannot read."""
+    version = document.get("schema_version")
+    if version == SCHEMA_VERSION:
+        return document
+    if version != 1 or isinstance(version, bool):
+        message = f"must be {SCHEMA_VERSION} or the earlier 1 (got {version!r})"
+        raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
+    # Version 1 knew no deal kinds: its deals are new business, and a key that only version 2
+    # defines is an unknown key there, as it was when version 1 was current.
+    problems: list[Problem] = []
+    kind = document.get("type")
+    deals: list[tuple[str, Any]] = []
+    if kind == "deal":
+        deals = [("$", document)]
+    elif kind == "records" and isinstance(document.get("deals"), list):
+        deals = [(f"$.deals[{i}]", d) for i, d in enumerate(document["deals"])]
+    for path, deal in deals:
+        if isinstance(deal, Mapping) and "kind" in deal:
+            problems.append(
+                Problem("", "kind", "is not a known key in schema version 1", f"{path}.kind")
+            )
+    if problems:
+        raise SchemaError(problems)
+    return {**document, "schema_version": SCHEMA_VERSION}
 
 
 def _is_registered_model(obj: Any) -> bool:

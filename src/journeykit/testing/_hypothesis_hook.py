@@ -1,7 +1,8 @@
 """Registered through hypothesis' entry point so ``st.from_type(jk.Touchpoint)`` works.
 
 Hypothesis runs the hook in every environment where journeykit is installed, each time it is
-imported, so the hook must cost nothing: it imports no journeykit module. Strategies for the types
+imported, so the hook must cost nothing: it imports no journeykit module beyond the two tiny
+packages it lives in (``journeykit`` loads its names lazily). Strategies for the types
 of a module already imported are registered at once; for the others, a meta path finder registers
 them right after their module is first imported (hypothesis looks a type up only after the type's
 module exists, so nothing is missed). Each is registered as a function that builds the strategy

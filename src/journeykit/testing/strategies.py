@@ -28,7 +28,7 @@ from hypothesis.errors import InvalidArgument
 
 from journeykit.buyers import Account, Buyer
 from journeykit.content import AssetKind, ContentAsset, FunnelStage
-from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
+from journeykit.deals import Deal, DealBuyer, DealKind, Outcome, StageChange
 from journeykit.journeys import NAT, Column, Journeys
 from journeykit.milestones import Milestone
 from journeykit.personas import Persona
@@ -220,11 +220,14 @@ def deals(
     account_ids: Sequence[str] | None = None,
     buyer_ids: Sequence[str] | None = None,
     created_after: datetime = _EPOCH,
+    currencies: Sequence[str] = ("EUR", "USD", "GBP"),
+    kinds: st.SearchStrategy[DealKind] | None = None,
 ) -> Deal:
     """Deals with a consistent outcome, close time, stage history and committee.
 
     The account comes from ``account_ids`` (any ID when ``None``; no account when empty, which
-    makes a B2C deal and then needs ``buyer_ids``); buyers from ``buyer_ids``.
+    makes a B2C deal and then needs ``buyer_ids``); buyers from ``buyer_ids``; the currency from
+    ``currencies``; the kind from ``kinds`` (any :class:`~journeykit.deals.DealKind` when ``None``).
     """
     if account_ids is not None and not account_ids and not buyer_ids:
         msg = "a deal without an account needs buyer_ids to draw its buyers from"
@@ -257,13 +260,14 @@ def deals(
         deal_id,
         account,
         draw(st.floats(0, 1e7, allow_nan=False, allow_infinity=False)),
-        draw(st.sampled_from(["EUR", "USD", "GBP"])),
+        draw(st.sampled_from(list(currencies))),
         created,
         outcome,
         closed_at=closed,
         stages=stages,
         buyers=[DealBuyer(b, draw(roles), i == primary) for i, b in enumerate(members)],
         name=draw(st.text(max_size=10)),
+        kind=draw(kinds if kinds is not None else st.sampled_from(DealKind)),
     )
 
 
@@ -276,12 +280,15 @@ def records(
     max_touches_per_buyer: int = 6,
     max_deals: int = 3,
     b2b: bool = True,
+    currencies: Sequence[str] | None = None,
 ) -> Records:
     """Whole, consistent :class:`~journeykit.Records`.
 
     References resolve, each buyer's touches are in time order (IDs ``t-0``, ``t-1``, ... in
-    that order), and every deal is created after the first touch of its account (or buyers). With
-    ``b2b=False`` there are no accounts and deals list their buyers.
+    that order), and every deal is created after the first touch of its account (or buyers).
+    Deals are of any kind, and an account may have several: repeat business comes for free. With
+    ``b2b=False`` there are no accounts and deals list their buyers. Deals share one currency
+    (so the records assemble without exchange rates) unless ``currencies`` lists several to mix.
     """
     _check_size(min_buyers, max_buyers)
     _check_size(0, max_touches_per_buyer)
@@ -323,6 +330,7 @@ def records(
             for key in {buyer.account, buyer.id}:
                 first_touch[key] = min(first_touch.get(key, when), when)
     deal_list: list[Deal] = []
+    money = list(currencies) if currencies else [draw(st.sampled_from(["EUR", "USD", "GBP"]))]
     if buyer_list and (account_ids or not b2b):
         for number in range(draw(st.integers(0, max_deals))):
             if b2b:
@@ -334,6 +342,7 @@ def records(
                         account_ids=[account],
                         buyer_ids=pool,
                         created_after=first_touch.get(account, _EPOCH),
+                        currencies=money,
                     )
                 )
             else:
@@ -346,6 +355,7 @@ def records(
                         created_after=max(
                             (first_touch.get(b, _EPOCH) for b in pool), default=_EPOCH
                         ),
+                        currencies=money,
                     )
                 )
             deal_list.append(deal)
