@@ -24,7 +24,7 @@ settings.register_profile(
 settings.register_profile(
     "thorough",
     parent=settings.get_profile("ci"),  # hypothesis' own: derandomized, no database, print blobs
-    max_examples=200,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -45,9 +45,9 @@ except InvalidArgument as error:
     msg = f"JK_PROFILE: {error} (use default or thorough)"
     raise pytest.UsageError(msg) from error
 
-# Doctest items cannot carry a marker in their source: these pages score every model on simulated
-# worlds (most of a minute), so they are `slow` like the tests that do the same.
-SLOW_DOCTESTS = frozenset({"docs/accuracy.md::accuracy.md"})
+# Doctest items cannot carry a marker in their source: these pages simulate worlds and score or
+# analyse them (seconds to most of a minute), so they are `slow` like the tests that do the same.
+SLOW_DOCTESTS = frozenset({"docs/accuracy.md::accuracy.md", "docs/experiments.md::experiments.md"})
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker

@@ -125,7 +125,6 @@ def test_handoff_by_a_column_and_frame() -> None:
         result.summary("by_credit")
 
 
-@settings(max_examples=30)
 @given(jst.records())
 def test_handoff_shares_lie_in_0_1(records: jk.Records) -> None:
     journeys = jk.assemble(records)
@@ -204,7 +203,6 @@ def test_split_counts_a_rep_sent_asset_for_sales_as_a_touch_and_for_marketing_as
     assert len(view.to_frame()) == 6
 
 
-@settings(max_examples=30)
 @given(jst.records())
 def test_split_views_each_add_up_to_the_total(records: jk.Records) -> None:
     result = jk.attribute(jk.assemble(records), "w_shaped")
@@ -330,7 +328,6 @@ def test_funnel_by_persona_and_frame() -> None:
         jk.analytics.funnel(world(), by="colour")
 
 
-@settings(max_examples=30)
 @given(jst.records())
 def test_funnel_counts_never_increase(records: jk.Records) -> None:
     for by in (None, "segment", "persona"):

@@ -15,17 +15,18 @@ distributed = pytest.importorskip("distributed")
 import journeykit.dask as jkd  # noqa: E402  # after the optional imports are known to work
 from test_streaming import events_frame  # noqa: E402
 
-MODELS: list[tuple[str, dict[str, Any]]] = [
+# One rule model, Markov and Shapley by default (each costs a Dask graph); the rest are slow.
+MODELS: list[Any] = [
     ("first_touch", {}),
-    ("linear", {}),
-    ("w_shaped", {}),
-    ("time_decay", {}),
+    pytest.param("linear", {}, marks=pytest.mark.slow),
+    pytest.param("w_shaped", {}, marks=pytest.mark.slow),
+    pytest.param("time_decay", {}, marks=pytest.mark.slow),
     ("markov", {}),
-    ("markov", {"order": 3}),
-    ("markov", {"order": 2, "allocation": "journey"}),
+    pytest.param("markov", {"order": 3}, marks=pytest.mark.slow),
+    pytest.param("markov", {"order": 2, "allocation": "journey"}, marks=pytest.mark.slow),
     ("shapley", {}),
-    ("shapley", {"value": "conversion_rate"}),
-    ("ordered_shapley", {}),
+    pytest.param("shapley", {"value": "conversion_rate"}, marks=pytest.mark.slow),
+    pytest.param("ordered_shapley", {}, marks=pytest.mark.slow),
 ]
 
 

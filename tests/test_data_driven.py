@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import journeykit as jk
@@ -45,7 +45,6 @@ def games(draw: st.DrawFn) -> dict[frozenset[str], float]:
     return worth
 
 
-@settings(max_examples=60)
 @given(games())
 def test_shapley_values_match_brute_force_and_are_efficient(
     worth: dict[frozenset[str], float],

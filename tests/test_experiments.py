@@ -394,6 +394,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_command_assigns_sizes_and_analyses(tmp_path: Path) -> None:
     data = _experiment(3000, 9, effect=0.04)
     units = tmp_path / "units.csv"

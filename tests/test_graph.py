@@ -6,7 +6,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 import journeykit as jk
 from helpers import day
@@ -115,7 +115,6 @@ def test_graphml_and_node_link_round_trip(tmp_path: Path) -> None:
     same_graph(from_node_link(data), graph)
 
 
-@settings(max_examples=25)
 @given(jst.records(max_buyers=4))
 def test_generated_records_round_trip(records: jk.Records) -> None:
     graph = jk.journey_graph(records)

@@ -20,7 +20,7 @@ SHOW = (
     ("env", "expected"),
     [
         ({}, "default 15"),
-        ({"CI": "true"}, "thorough 200"),
+        ({"CI": "true"}, "thorough 100"),
         ({"CI": "true", "JK_PROFILE": "default"}, "default 15"),
     ],
     ids=["local", "ci", "ci-asks-default"],

@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import journeykit as jk
@@ -100,7 +100,6 @@ def _worlds(draw: st.DrawFn) -> tuple[list[ChannelSpec], int]:
     return specs, draw(st.integers(0, 2**32))
 
 
-@settings(max_examples=25)
 @given(_worlds())
 def test_switching_off_a_channel_without_effect_changes_nothing(
     world: tuple[list[ChannelSpec], int],

@@ -8,7 +8,7 @@ from collections import Counter
 import attrs
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import journeykit as jk
@@ -131,7 +131,6 @@ def _worlds(draw: st.DrawFn) -> tuple[ContinuousWorld, int]:
     return world, draw(st.integers(0, 2**32))
 
 
-@settings(max_examples=25, deadline=None)
 @given(_worlds())
 def test_switching_off_a_channel_without_effect_changes_nothing(
     case: tuple[ContinuousWorld, int],
