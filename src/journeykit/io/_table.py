@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit._building import fail_rows, labels_of
+from journeykit._money import out_of_range, range_message
 from journeykit._rows import is_blank, resolve_tz
 from journeykit.errors import Problem, SchemaError
 from journeykit.journeys import Column, smallest_code_dtype, to_micros
@@ -107,6 +108,16 @@ def numbers(table: Table, name: str, *, what: str = "a number") -> NDArray[np.fl
         raise fail_rows(
             bad, name, f"must be {what}, finite and >= 0 (got {values[bad[0]]!r} in row {bad[0]})"
         )
+    return values
+
+
+def money(table: Table, name: str) -> NDArray[np.float64]:
+    """A value column: every row within the money range (see :mod:`journeykit._money`)."""
+    no_nulls(table, name)
+    values = table.numbers(name)
+    bad = out_of_range(values)
+    if bad.size:
+        raise fail_rows(bad, name, range_message(float(values[bad[0]])))
     return values
 
 

@@ -9,10 +9,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit._building import fail_rows, journeys_from_paths
+from journeykit._money import STRAY_MESSAGE, out_of_range, stray_value
 from journeykit._rows import is_blank
 from journeykit.errors import ParameterError
 from journeykit.io._source import Columns, file_format, is_file_source, load, resolve_columns
-from journeykit.io._table import numbers, open_table, require
+from journeykit.io._table import money, numbers, open_table, require
 from journeykit.journeys import Column, Journeys, smallest_code_dtype
 
 __all__ = ["read_paths"]
@@ -105,9 +106,13 @@ def read_paths(
         split = _split_paths(raw_paths, sep, path)
     lengths, channel = split
     conv = numbers(table, conversions, what="a count")
-    value_array = (
-        numbers(table, value) if value is not None and value in table.names else conv.copy()
-    )
+    if value is not None and value in table.names:
+        value_array = money(table, value)
+        stray = stray_value(conv, value_array)
+        if stray.size:
+            raise fail_rows(stray, value, STRAY_MESSAGE)
+    else:
+        value_array = conv.copy()
     null_array = (
         numbers(table, nulls, what="a count")
         if nulls is not None and nulls in table.names
@@ -179,6 +184,9 @@ def _stream_csv(
         pa.default_memory_pool().release_unused()
     if not blocks:
         return None
+    for _, _, counts, amounts, _ in blocks:
+        if out_of_range(amounts).size or stray_value(counts, amounts).size:
+            return None  # the whole-file reader names the rows
     lengths = np.concatenate([b[0] for b in blocks])
     return journeys_from_paths(
         lengths=lengths,
