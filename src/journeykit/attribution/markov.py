@@ -33,7 +33,7 @@ from journeykit.journeys import Journeys
 if TYPE_CHECKING:  # scipy is imported when a chain is solved: `import journeykit` stays light
     import scipy.sparse as sp
 
-__all__ = ["FittedMarkov", "Markov", "MarkovStats", "TransitionTable"]
+__all__ = ["FittedMarkov", "Markov", "MarkovStats", "TransitionTable", "state_name"]
 
 Allocation = Literal["global", "journey"]
 _DENSE_UP_TO = 512  # states: a dense solve is faster below this
@@ -211,8 +211,9 @@ def _recode(
 class TransitionTable:
     """The fitted transition probabilities as a labelled sparse matrix.
 
-    Row and column labels are ``START``, the states (``"a"``, or ``"a>b"`` for k-grams),
-    ``CONVERSION`` and ``NULL``. :attr:`counts` holds the weighted number of journeys that made
+    Row and column labels are ``START``, the states (``"a"``, or ``"a>b"`` for k-grams, named
+    by :func:`state_name` so no channel label collides with another state), ``CONVERSION`` and
+    ``NULL``. :attr:`counts` holds the weighted number of journeys that made
     each move (conversions plus nulls); :attr:`matrix` each row's counts over the row's total.
     """
 
@@ -249,8 +250,25 @@ class TransitionTable:
         return to_frame(data, backend)
 
 
-def _state_name(state: tuple[str, ...]) -> str:
-    return ">".join(state)
+_RESERVED = frozenset({START, CONVERSION, NULL})
+
+
+def state_name(state: tuple[str, ...]) -> str:
+    r"""A state's label: its channels joined by ``>``, never equal to another state's label.
+
+    Inside a channel a backslash becomes ``\\`` and a ``>`` becomes ``\>``, so the joined
+    k-gram splits back one way only (a channel ``"a>b"`` is not the state ``("a", "b")``); a
+    label that would read ``START``, ``CONVERSION`` or ``NULL`` gets a leading backslash, so a
+    channel can never become the chain's start or absorbing states. Plain names stay as they are.
+
+    Examples
+    --------
+    >>> from journeykit.attribution.markov import state_name
+    >>> print(state_name(("search", "email")), state_name(("a>b",)), state_name(("START",)))
+    search>email a\>b \START
+    """
+    joined = ">".join(c.replace("\\", "\\\\").replace(">", "\\>") for c in state)
+    return "\\" + joined if joined in _RESERVED else joined
 
 
 @attrs.frozen(eq=False)
@@ -506,5 +524,5 @@ def _transitions(stats: MarkovStats) -> tuple[TransitionTable, NDArray[np.float6
     probabilities = sp.csr_matrix(
         (counts.data * inverse[row_of_entry], counts.indices, counts.indptr), shape=counts.shape
     )
-    labels = (START, *(_state_name(s) for s in stats.states), CONVERSION, NULL)
+    labels = (START, *(state_name(s) for s in stats.states), CONVERSION, NULL)
     return TransitionTable(labels, probabilities, counts), inverse[:size]
