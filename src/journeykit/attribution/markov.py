@@ -22,6 +22,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit import budget
 from journeykit.attribution._allocation import allocate, global_totals
 from journeykit.attribution._paths import channel_totals, state_paths
 from journeykit.attribution._protocol import Tags
@@ -44,6 +45,7 @@ def _order(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         msg = f"Markov: order must be a whole number >= 1 (got {value!r})"
         raise ModelError(msg)
+    budget.check("Markov", "order", value, "max_markov_order", error=ModelError)
 
 
 def _allocation(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -420,7 +422,9 @@ class Markov:
     Parameters
     ----------
     order : int
-        How many past channels make a state (default 1).
+        How many past channels make a state (default 1), at most the budget's
+        ``max_markov_order`` (32); a fit whose states or key memory exceed the budget's
+        ``max_states`` or ``max_bytes`` is refused before it starts (see :mod:`journeykit.budget`).
     allocation : {"global", "journey"}
         ``"global"`` (default, the literature's and other tools' numbers): channel totals are the
         total conversions (value) times the normalised removal effects of the conversion (value)
@@ -468,6 +472,8 @@ class Markov:
 
     def fit_from_stats(self, stats: MarkovStats) -> FittedMarkov:
         """Fit from (merged) statistics: exactly the same as fitting on the journeys themselves."""
+        states = len(stats.states) + 3
+        budget.check("Markov", "order", self.order, "max_states", cost=states, error=ModelError)
         import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a chain is built
 
         if stats.order != self.order:
