@@ -19,6 +19,7 @@ from typing import Any, Literal, NoReturn
 import attrs
 import numpy as np
 
+from journeykit._choices import choose
 from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Mergeable, Model
 from journeykit.attribution._registry import name_of
@@ -51,6 +52,7 @@ class FileAttribution:
         self, key: Key = "channel", *, measure: Literal["conversions", "value"] = "conversions"
     ) -> Credit:
         """The credit by one of the dimensions given to :func:`attribute_file`."""
+        choose(measure, _MEASURES, "measure")
         normal = key if isinstance(key, str) else tuple(key)
         if (normal, measure) not in self.credit:
             asked = list(self.keys)

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit import budget
+from journeykit._choices import choose
 from journeykit.attribution._allocation import allocate, global_totals
 from journeykit.attribution._paths import channel_totals, state_paths
 from journeykit.attribution._protocol import Tags
@@ -49,9 +50,7 @@ def _order(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 
 def _allocation(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value not in ("global", "journey"):
-        msg = f"{type(instance).__name__}: allocation must be 'global' or 'journey' (got {value!r})"
-        raise ModelError(msg)
+    choose(value, Allocation, "allocation", owner=type(instance).__name__, error=ModelError)
 
 
 _SLICE_TOUCHES: Final = 1 << 20  # touches counted at once by MarkovStats.of

@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._choices import choose
 from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit._labels import label_text
@@ -28,9 +29,7 @@ _SLICE = 1 << 20  # touches rolled up at once by Attribution.by
 
 
 def _check_measure(measure: str) -> None:
-    if measure not in _MEASURES:
-        msg = f"measure must be one of {', '.join(map(repr, _MEASURES))} (got {measure!r})"
-        raise ParameterError(msg)
+    choose(measure, Measure, "measure")
 
 
 def _sum_by(keys: NDArray[Any], amounts: NDArray[Any], size: int) -> NDArray[Any]:

@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._choices import choose
 from journeykit.attribution._protocol import Tags
 from journeykit.attribution._registry import register
 from journeykit.attribution._shares import (
@@ -159,9 +160,7 @@ class Linear(_Rule):
 
     @per.validator
     def _check_per(self, _attribute: attrs.Attribute[Any], value: str) -> None:
-        if value not in ("touch", "channel"):
-            msg = f"Linear: per must be 'touch' or 'channel' (got {value!r})"
-            raise ModelError(msg)
+        choose(value, ("touch", "channel"), "per", owner="Linear", error=ModelError)
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""

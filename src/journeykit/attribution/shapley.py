@@ -23,6 +23,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._choices import choose
 from journeykit.attribution._allocation import allocate, global_totals
 from journeykit.attribution._paths import channel_totals
 from journeykit.attribution._protocol import Tags
@@ -141,9 +142,9 @@ def _value_function(instance: Any, attribute: attrs.Attribute[Any], value: Any) 
 
 
 def _allocation(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value not in (None, "global", "journey"):
-        msg = f"Shapley: allocation must be 'global' or 'journey' (got {value!r})"
-        raise ModelError(msg)
+    choose(
+        value, ("global", "journey"), "allocation", owner="Shapley", optional=True, error=ModelError
+    )
 
 
 @attrs.frozen(eq=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from journeykit._building import AfterConversion
+from journeykit._choices import choose
 from journeykit.errors import ParameterError
 from journeykit.io._source import (
     SUFFIXES,
@@ -51,11 +52,9 @@ def file_kind(
 
     ``source`` is anything a reader takes; only the header of a file is read.
     """
-    if requested in ("events", "paths"):
-        return requested
+    choose(requested, InputKind, "input")
     if requested != "auto":
-        msg = f"input must be 'auto', 'events' or 'paths' (got {requested!r})"
-        raise ParameterError(msg)
+        return requested
     return "paths" if path in _columns_of(source) else "events"
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit._building import AfterConversion, build_journeys, enum_column, fail_rows
+from journeykit._choices import choose
 from journeykit._money import out_of_range, range_message
 from journeykit._rows import ParseError, enum_parser
 from journeykit.io._source import Columns, load, resolve_columns
@@ -145,6 +146,7 @@ def from_events(
         "cost": cost,
         "milestone": milestone,
     }
+    choose(after_conversion, AfterConversion, "after_conversion", owner="from_events")
     roles, extra = resolve_columns(
         columns, keywords, _DEFAULTS, required=("journey", "time", "channel", "converted")
     )

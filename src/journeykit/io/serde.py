@@ -256,7 +256,7 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
             ]
         )
     version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:  # true == 1 in Python, not here
         message = f"must be {SCHEMA_VERSION} (got {version!r})"
         raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
     kind = document.get("type")
@@ -325,7 +325,12 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
 def loads(text: str | bytes, cls: type[T] | None = None) -> T:
     """Read a JSON document string (see :func:`structure`)."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKeyError as exc:
+        raise SchemaError([Problem("", "", str(exc), "$")]) from None
+    except RecursionError:
+        message = "is nested too deeply to read (objects and lists inside each other)"
+        raise SchemaError([Problem("", "", message, "$")]) from None
     except json.JSONDecodeError as exc:
         raise SchemaError(
             [
@@ -338,6 +343,20 @@ def loads(text: str | bytes, cls: type[T] | None = None) -> T:
             ]
         ) from None
     return structure(document, cls)
+
+
+class _DuplicateKeyError(ValueError):
+    """A JSON object names a key twice (the plain reader would keep the last silently)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        msg = f"an object names the key {twice!r} twice"
+        raise _DuplicateKeyError(msg)
+    return document
 
 
 def _collect(exc: BaseException, path: str, out: list[Problem]) -> None:
