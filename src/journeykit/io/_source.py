@@ -63,7 +63,7 @@ def is_file_source(source: Any) -> bool:
     return isinstance(source, str | os.PathLike)
 
 
-def read_table(path: str | os.PathLike[str]) -> Any:
+def read_table(path: str | os.PathLike[str], *, text: Collection[str] = ()) -> Any:
     """A file's rows as a pyarrow table (if pyarrow is installed), a dict of columns or rows.
 
     CSV without pyarrow (or with a ragged row) gives text columns, which the readers parse and
@@ -80,7 +80,7 @@ def read_table(path: str | os.PathLike[str]) -> Any:
         return parquet(source).read()
     if fmt == "jsonl":
         return _json_lines(source)
-    return read_csv(source)
+    return read_csv(source, text=text)
 
 
 def parquet(path: Path) -> Any:
@@ -97,10 +97,13 @@ def parquet(path: Path) -> Any:
         raise SchemaError([Problem(str(path), "", f"is not a Parquet file ({exc})")]) from None
 
 
-def load(source: Any) -> Any:
-    """What the readers open: a path read by its format, an open file read as CSV, else as is."""
+def load(source: Any, *, text: Collection[str] = ()) -> Any:
+    """What the readers open: a path read by its format, an open file read as CSV, else as is.
+
+    The columns in ``text`` (IDs and labels) are read from CSV files as text, never as numbers.
+    """
     if is_file_source(source):
-        return read_table(source)
+        return read_table(source, text=text)
     if hasattr(source, "read"):
         return read_csv(source)
     return source

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Protocol
 
 import numpy as np
@@ -163,6 +163,7 @@ def times(table: Table, name: str, tz: tzinfo | str | None) -> NDArray[np.int64]
     naive: list[int] = []
     aware: list[int] = []
     unparseable: list[int] = []
+    shifted: dict[str, list[int]] = {"gap": [], "overlap": []}
     for i, value in enumerate(labels):
         moment = _parse_moment(value)
         if moment is None:
@@ -172,7 +173,11 @@ def times(table: Table, name: str, tz: tzinfo | str | None) -> NDArray[np.int64]
         if moment.tzinfo is None or moment.utcoffset() is None:
             naive.append(i)
             if zone is not None:
+                clock = moment
                 moment = moment.replace(tzinfo=zone)
+                trouble = _daylight_saving_trouble(clock, moment)
+                if trouble:
+                    shifted[trouble].append(i)
         else:
             aware.append(i)
         parsed.append(to_micros(moment) if moment.tzinfo is not None else None)
@@ -193,8 +198,32 @@ def times(table: Table, name: str, tz: tzinfo | str | None) -> NDArray[np.int64]
         raise fail_rows(
             rows, name, "is timezone-naive; pass tz= (e.g. tz='UTC') to say where it was recorded"
         )
+    for trouble, wrong in shifted.items():
+        if wrong and not aware:
+            what = "does not exist" if trouble == "gap" else "is ambiguous"
+            cause = "clocks skip it" if trouble == "gap" else "clocks pass it twice"
+            rows = np.flatnonzero(np.isin(codes, wrong))
+            raise fail_rows(
+                rows,
+                name,
+                f"{what} in {tz} ({str(labels[wrong[0]])!r}: {cause} when daylight saving time "
+                "changes); record such times with their UTC offset",
+            )
     lookup = np.array([p if p is not None else 0 for p in parsed], dtype=np.int64)
     return lookup[codes]
+
+
+def _daylight_saving_trouble(clock: datetime, local: datetime) -> str | None:
+    """Whether a wall-clock time falls in a daylight-saving ``"gap"`` or ``"overlap"``, or neither.
+
+    ``clock`` is the naive time, ``local`` the same time in its zone.
+    """
+    back = local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None)
+    if back != clock:
+        return "gap"
+    if local.replace(fold=1).utcoffset() != local.replace(fold=0).utcoffset():
+        return "overlap"
+    return None
 
 
 def _parse_moment(value: Any) -> datetime | None:
@@ -404,5 +433,8 @@ class _FrameTable:
                 raise SchemaError(
                     [Problem("table", name, f"naive times need a named timezone, not {tz!r}")]
                 )
-            series = series.dt.replace_time_zone(zone_name)
+            try:
+                series = series.dt.replace_time_zone(zone_name)
+            except Exception:  # each backend has its own DST error: the
+                return None  # per-value path below names the rows that fall in a gap or overlap
         return np.asarray(series.dt.timestamp("us").to_numpy(), dtype=np.int64)

@@ -139,7 +139,8 @@ def read_journeys(
     kind = file_kind(source, input, path=path) if is_file_source(source) else None
     if kind == "paths" and file_format(source) == "csv":
         return read_paths(source, columns=columns, sep=sep)  # streams the CSV block by block
-    table = load(source)
+    # Events files are opened by from_events, which reads their ID and label columns as text.
+    table = source if kind == "events" else load(source)
     if kind is None:
         kind = file_kind(table, input, path=path)
     if kind == "paths":

@@ -150,7 +150,8 @@ def from_events(
     roles, extra = resolve_columns(
         columns, keywords, _DEFAULTS, required=("journey", "time", "channel", "converted")
     )
-    table = open_table(load(source))
+    labels = [roles[r] for r in ("journey", "channel", *_CARRIED)] + list(extra.values())
+    table = open_table(load(source, text=[c for c in labels if c is not None]))
     require(table, [c for c in [*roles.values(), *extra.values()] if c is not None])
     journey_column = category(table, str(roles["journey"]))
     moments = times(table, str(roles["time"]), tz)

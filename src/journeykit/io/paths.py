@@ -94,7 +94,7 @@ def read_paths(
         streamed = _stream_csv(source, path, conversions, value=value, nulls=nulls, sep=sep)
         if streamed is not None:
             return streamed
-    table = open_table(load(source))
+    table = open_table(load(source, text=[path]))
     require(table, [path, conversions])
     split = _split_with_arrow(table, path, sep)
     if split is None:
