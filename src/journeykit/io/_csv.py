@@ -7,6 +7,7 @@
 - **Shape**: header names are stripped of surrounding white space and must be distinct and
   non-empty; every row must have as many fields as the header (an error naming the row); a cell
   may hold up to :data:`MAX_CELL` characters.
+- **Blanks**: a cell that is empty or only white space is missing, in every reader.
 - **Types**: the columns the reader names as text (IDs and categories) are always read as text,
   so journeys ``007`` and ``7`` stay apart; cells keep their white space (the readers strip
   IDs and labels the same way whichever path read them).
@@ -70,7 +71,13 @@ def read_csv(source: Any, *, text: Collection[str] = ()) -> Any:
             return csv_columns(source)
         try:
             with open_bytes(source) as handle:
-                options = pa_csv.ConvertOptions(column_types=dict.fromkeys(text, pa.string()))
+                # An empty cell is missing in every column; "NA" or "null" is text, as in the
+                # plain reader (a channel may be called "NA").
+                options = pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(text, pa.string()),
+                    null_values=[""],
+                    strings_can_be_null=True,
+                )
                 parse = pa_csv.ParseOptions(newlines_in_values=True)
                 # Columns with a bad cell come back as text; the readers then name the bad rows.
                 table = pa_csv.read_csv(handle, parse_options=parse, convert_options=options)

@@ -374,6 +374,9 @@ class _FrameTable:
             mask = mask | np.asarray(
                 series.is_nan().fill_null(value=False).to_numpy(), dtype=np.bool_
             )
+        elif series.dtype == self.nw.String:  # blank text is missing, as in every reader
+            blank = series.str.strip_chars().str.len_chars() == 0
+            mask = mask | np.asarray(blank.fill_null(value=False).to_numpy(), dtype=np.bool_)
         return mask
 
     def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
