@@ -26,6 +26,7 @@ from journeykit.attribution.result import Credit, Key, _label
 from journeykit.errors import NotFoundError, ParameterError, Problem, SchemaError
 from journeykit.io._csv import csv_rows
 from journeykit.io._source import Columns
+from journeykit.io._source import parquet as read_parquet
 from journeykit.io.files import InputKind, file_format, file_kind
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
@@ -194,15 +195,21 @@ def _tables(
     tell = report or (lambda _fraction: None)
     if is_parquet:
         import pyarrow as pa  # noqa: PLC0415
-        import pyarrow.parquet as pq  # noqa: PLC0415
 
-        parquet = pq.ParquetFile(path)
+        parquet = read_parquet(path)
         total, seen = max(parquet.metadata.num_rows, 1), 0
-        for batch in parquet.iter_batches(batch_size=chunk_rows):
+        batches = parquet.iter_batches(batch_size=chunk_rows)
+        while True:
+            try:
+                batch = next(batches, None)
+            except (OSError, ValueError, pa.ArrowException) as exc:
+                problem = Problem(str(path), "", f"is a damaged Parquet file ({exc})")
+                raise SchemaError([problem]) from None
+            if batch is None:
+                return
             seen += batch.num_rows
             yield pa.Table.from_batches([batch])
             tell(seen / total)
-        return
     for header, rows in csv_rows(path, chunk_rows=chunk_rows, progress=tell):
         if rows:
             yield {name: [row[i] for row in rows] for i, name in enumerate(header)}

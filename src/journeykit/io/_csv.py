@@ -4,13 +4,14 @@
   decompressed; a zip, zstd or Parquet file named ``.csv`` is an error naming the file.
 - **Text**: UTF-8 (a byte order mark is skipped); anything else is an error naming the file and
   the byte offset of the first bad byte.
-- **Shape**: header names are stripped of surrounding white space and must be distinct and
-  non-empty; every row must have as many fields as the header (an error naming the row); a cell
-  may hold up to :data:`MAX_CELL` characters.
+- **Shape**: blank lines are skipped (rows are numbered without them); header names are
+  stripped of surrounding white space and must be distinct and non-empty; every row must have
+  as many fields as the header (an error naming the row); a cell may hold up to
+  :data:`MAX_CELL` characters.
+- **Characters**: a NUL character in a cell is an error naming the row (binary, not text).
 - **Blanks**: a cell that is empty or only white space is missing, in every reader.
 - **Types**: the columns the reader names as text (IDs and categories) are always read as text,
-  so journeys ``007`` and ``7`` stay apart; cells keep their white space (the readers strip
-  IDs and labels the same way whichever path read them).
+  so journeys ``007`` and ``7`` stay apart; numbers and times are parsed by the readers.
 """
 
 from __future__ import annotations
@@ -28,7 +29,15 @@ from typing import IO, Any, Final, cast
 
 from journeykit.errors import Problem, SchemaError
 
-__all__ = ["MAX_CELL", "csv_columns", "csv_rows", "open_bytes", "read_csv"]
+__all__ = [
+    "MAX_CELL",
+    "bad_text",
+    "check_header",
+    "csv_columns",
+    "csv_rows",
+    "open_bytes",
+    "read_csv",
+]
 
 MAX_CELL: Final = 16 << 20
 """The most characters one CSV cell may hold (16 Mi): long notes and paths, not a runaway file."""
@@ -81,9 +90,9 @@ def read_csv(source: Any, *, text: Collection[str] = ()) -> Any:
                 parse = pa_csv.ParseOptions(newlines_in_values=True)
                 # Columns with a bad cell come back as text; the readers then name the bad rows.
                 table = pa_csv.read_csv(handle, parse_options=parse, convert_options=options)
-            if any(pa.types.is_binary(t) for t in table.schema.types):
-                return csv_columns(source)  # Arrow keeps bytes that are not UTF-8 as binary
-            _check_header(table.column_names, str(source))
+            if bad_text(table):
+                return csv_columns(source)  # not UTF-8 (Arrow kept bytes) or NULs: name the row
+            check_header(table.column_names, str(source))
             return table.rename_columns([c.strip() for c in table.column_names])
         except (OSError, ValueError, EOFError, lzma.LZMAError):
             pass  # unreadable, ragged or not UTF-8: the plain reader names the problem
@@ -142,11 +151,11 @@ def csv_rows(
 def _chunks(
     reader: Iterator[list[str]], name: str, chunk_rows: int
 ) -> Iterator[tuple[list[str], list[list[str]]]]:
-    first = next(reader, None)
+    first = next((record for record in reader if record), None)  # blank lines are skipped
     if first is None:
         raise SchemaError([Problem(name, "", "is empty: no header row")])
     header = [column.strip() for column in first]
-    _check_header(header, name)
+    check_header(header, name)
     width = len(header)
     rows: list[list[str]] = []
     number = 0
@@ -159,9 +168,15 @@ def _chunks(
             raise SchemaError([Problem(f"{name}: row {number}", "", message)]) from None
         if record is None:
             break
+        if not record:
+            continue  # a blank line, skipped as pyarrow does (rows count without them)
         if len(record) != width:
             message = f"has {len(record)} fields but the header has {width}"
             raise SchemaError([Problem(f"row {number}", "", message)])
+        if any("\x00" in cell for cell in record):
+            column = header[next(i for i, cell in enumerate(record) if "\x00" in cell)]
+            message = "holds a NUL character (is this a binary file?)"
+            raise SchemaError([Problem(f"row {number}", column, message)])
         rows.append(record)
         number += 1
         if len(rows) == chunk_rows:
@@ -169,6 +184,19 @@ def _chunks(
             yielded, rows = True, []
     if rows or not yielded:
         yield header, rows
+
+
+def bad_text(table: Any) -> bool:
+    """Whether a pyarrow table read from CSV holds bytes that are not UTF-8 or a NUL character."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    if any(pa.types.is_binary(t) for t in table.schema.types):  # Arrow keeps non-UTF-8 as bytes
+        return True
+    return any(
+        pa.types.is_string(column.type) and pc.any(pc.match_substring(column, "\x00")).as_py()
+        for column in table.columns
+    )
 
 
 def _compressed_offset(raw: IO[bytes]) -> int:
@@ -179,7 +207,8 @@ def _compressed_offset(raw: IO[bytes]) -> int:
         return 0
 
 
-def _check_header(header: list[str], name: str) -> None:
+def check_header(header: list[str], name: str) -> None:
+    """Fail naming the file for an empty or repeated column name."""
     stripped = [column.strip() for column in header]
     if any(not column for column in stripped):
         position = next(i for i, column in enumerate(stripped) if not column)

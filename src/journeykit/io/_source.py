@@ -77,7 +77,14 @@ def read_table(path: str | os.PathLike[str], *, text: Collection[str] = ()) -> A
             [Problem(str(source), "", "cannot be read: it does not exist or is not a file")]
         )
     if fmt == "parquet":
-        return parquet(source).read()
+        import pyarrow as pa  # noqa: PLC0415  # parquet() checked that it is installed
+
+        file = parquet(source)
+        try:
+            return file.read()
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            problem = Problem(str(source), "", f"is a damaged Parquet file ({exc})")
+            raise SchemaError([problem]) from None
     if fmt == "jsonl":
         return _json_lines(source)
     return read_csv(source, text=text)
@@ -93,7 +100,7 @@ def parquet(path: Path) -> Any:
         raise MissingDependencyError(msg) from None
     try:
         return pq.ParquetFile(path)
-    except pa.ArrowException as exc:
+    except (OSError, ValueError, pa.ArrowException) as exc:  # damaged metadata: OSError, bad names
         raise SchemaError([Problem(str(path), "", f"is not a Parquet file ({exc})")]) from None
 
 

@@ -5,10 +5,11 @@ Every failure names the row (0-based, in input order) and the column, and nothin
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,7 +17,7 @@ from numpy.typing import NDArray
 from journeykit._building import fail_rows, labels_of
 from journeykit._money import out_of_range, range_message
 from journeykit._rows import is_blank, resolve_tz
-from journeykit.errors import Problem, SchemaError
+from journeykit.errors import JourneykitError, Problem, SchemaError
 from journeykit.journeys import Column, smallest_code_dtype, to_micros
 
 
@@ -338,6 +339,29 @@ def _sort_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _foreign_errors(method: _Method) -> _Method:
+    """Turn a data frame library's error about a column's data into a SchemaError naming it.
+
+    pandas, polars and pyarrow each raise their own exceptions for data they cannot convert (a
+    list-typed column, text that is not UTF-8 in a Parquet file); the caller sees one kind.
+    """
+
+    @functools.wraps(method)
+    def guarded(self: Any, name: str, *args: Any) -> Any:
+        try:
+            return method(self, name, *args)
+        except JourneykitError:
+            raise
+        except Exception as exc:  # each frame library has its own hierarchy
+            message = f"cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+            raise SchemaError([Problem("table", name, message)]) from None
+
+    return cast("_Method", guarded)
+
+
 class _FrameTable:
     """A data frame read through narwhals (pandas, polars, pyarrow and more)."""
 
@@ -367,6 +391,7 @@ class _FrameTable:
             return None
         return self._series(name).to_arrow()
 
+    @_foreign_errors
     def nulls(self, name: str) -> NDArray[np.bool_]:
         series = self._series(name)
         mask = np.asarray(series.is_null().to_numpy(), dtype=np.bool_)
@@ -379,6 +404,7 @@ class _FrameTable:
             mask = mask | np.asarray(blank.fill_null(value=False).to_numpy(), dtype=np.bool_)
         return mask
 
+    @_foreign_errors
     def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
         nw = self.nw
         series = self._series(name)
@@ -390,6 +416,7 @@ class _FrameTable:
         codes = series.replace_strict(labels, list(range(len(labels))), return_dtype=nw.Int64)
         return np.asarray(codes.fill_null(-1).to_numpy(), dtype=np.int64), tuple(labels)
 
+    @_foreign_errors
     def numbers(self, name: str) -> NDArray[np.float64]:
         series = self._series(name)
         if series.dtype.is_numeric() or series.dtype == self.nw.Boolean:
@@ -409,9 +436,11 @@ class _FrameTable:
             raise fail_rows(bad, name, f"must be a number (got {values[bad[0]]!r})")
         return out
 
+    @_foreign_errors
     def objects(self, name: str) -> list[Any]:
         return list(self._series(name).to_list())
 
+    @_foreign_errors
     def native_times(self, name: str, tz: tzinfo | None) -> NDArray[np.int64] | None:
         series = self._series(name)
         dtype = series.dtype

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from journeykit._building import AfterConversion
 from journeykit._choices import choose
-from journeykit.errors import ParameterError
+from journeykit.errors import ParameterError, Problem, SchemaError
 from journeykit.io._source import (
     SUFFIXES,
     Columns,
@@ -135,6 +135,24 @@ def read_journeys(
             stacklevel=2,
         )
         columns = {**_as_mapping(columns), **{k: v for k, v in roles.items() if v is not None}}
+    journeys = _read(
+        source, input, columns=columns, tz=tz, sep=sep, after_conversion=after_conversion
+    )
+    if is_file_source(source) and journeys.n_journeys == 0:
+        # The same answer as the chunked reader: a file with a header and no rows holds nothing.
+        raise SchemaError([Problem(str(source), "", "has no rows")])
+    return journeys
+
+
+def _read(
+    source: Any,
+    input: InputKind,  # noqa: A002  # the CLI's word for it
+    *,
+    columns: Any,
+    tz: tzinfo | str | None,
+    sep: str,
+    after_conversion: AfterConversion,
+) -> Journeys:
     path = _as_mapping(columns).get("path") or "path"
     kind = file_kind(source, input, path=path) if is_file_source(source) else None
     if kind == "paths" and file_format(source) == "csv":

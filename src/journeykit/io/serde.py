@@ -324,6 +324,12 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
 
 def loads(text: str | bytes, cls: type[T] | None = None) -> T:
     """Read a JSON document string (see :func:`structure`)."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")  # JSON is UTF-8 (RFC 8259); no guessing
+        except UnicodeDecodeError as exc:
+            message = f"is not UTF-8 text (bad byte at offset {exc.start})"
+            raise SchemaError([Problem("", "", message, "$")]) from None
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)
     except _DuplicateKeyError as exc:
