@@ -28,6 +28,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "journeykit._frames",
         "journeykit._display",
         "journeykit.errors",
+        "journeykit._choices",
+        "journeykit._money",
+        "journeykit.budget",
         "journeykit.milestones",
     ),
     # 1: domain records and the columnar journeys
