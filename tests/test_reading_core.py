@@ -149,3 +149,40 @@ def test_a_byte_order_mark_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
     path.write_bytes(b"\xef\xbb\xbf" + (HEADER + ROW).encode())
     assert _whole(path) == _chunked(path) == _plain(path) == (1, 1.0)
+
+
+def test_a_list_typed_parquet_column_is_a_schema_error(tmp_path: Path) -> None:
+    # Before: ArrowNotImplementedError from the frame library.
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table(
+        {
+            "journey_id": [["a", "b"]],
+            "timestamp": ["2024-01-01T00:00:00Z"],
+            "channel": ["a"],
+            "converted": [True],
+            "value": [1.0],
+        }
+    )
+    path = tmp_path / "events.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(jk.SchemaError, match="journey_id"):
+        read_journeys(path)
+
+
+@pytest.mark.parametrize("backend", ["pandas", "polars"])
+def test_naive_frame_times_in_a_gap_name_the_row(backend: str) -> None:
+    # Before: the frame library's own error (pandas, polars or pyarrow, by frame).
+    module = pytest.importorskip(backend)
+    from datetime import datetime  # noqa: PLC0415
+
+    data = {
+        "journey_id": ["i", "j"],
+        "timestamp": [datetime(2024, 3, 1, 10), datetime(2024, 3, 31, 2, 30)],
+        "channel": ["a", "a"],
+        "converted": [True, True],
+        "value": [1.0, 1.0],
+    }
+    frame = module.DataFrame(data)
+    with pytest.raises(jk.SchemaError, match="row 1: timestamp does not exist in Europe/Berlin"):
+        jk.from_events(frame, tz="Europe/Berlin")
