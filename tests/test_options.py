@@ -84,3 +84,10 @@ def test_options_read_from_json_are_checked(params: str) -> None:
     name = "linear" if "per" in params else "markov"
     with pytest.raises(JourneykitError, match=r"\$\.params"):
         serde.loads(_model(f'"name": "{name}", "params": {params}'))
+
+
+@pytest.mark.parametrize("seconds", ["1e300", "99999999999999999999", "NaN"])
+def test_a_duration_beyond_timedelta_is_a_schema_error_naming_the_path(seconds: str) -> None:
+    document = _model(f'"name": "time_decay", "params": {{"half_life": {seconds}}}')
+    with pytest.raises(SchemaError, match=r"half_life must be a finite duration .*\$\.params"):
+        serde.loads(document)

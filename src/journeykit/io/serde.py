@@ -114,7 +114,11 @@ def _structure_time(value: Any, _type: Any) -> datetime:
 def _structure_duration(value: Any, _type: Any) -> timedelta:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _MismatchError(f"must be a duration in seconds (got {value!r})")
-    return timedelta(seconds=value)
+    try:
+        return timedelta(seconds=value)
+    except (OverflowError, ValueError):  # beyond timedelta's 999,999,999 days, or NaN
+        message = f"must be a finite duration of at most 999999999 days in seconds (got {value!r})"
+        raise _MismatchError(message) from None
 
 
 def _structure_frozenmap(value: Any, _type: Any) -> FrozenMap:
