@@ -90,3 +90,19 @@ def test_limits_are_scoped_and_checked() -> None:
         pass
     with pytest.raises(ParameterError, match="max_states must be a whole number"):
         budget.Budget(max_states=0)
+
+
+def test_shapley_players_follow_the_budget() -> None:
+    worth = {frozenset({"a", "b", "c"}): 1.0}
+    with budget.limits(max_players=2), pytest.raises(ModelError, match=r"at most 2 players"):
+        jk.shapley_values(worth)
+    journeys = jk.read_paths([{"path": "a > b > c", "total_conversions": 1}])
+    model = jk.models.get("shapley", value="conversion_rate")
+    with budget.limits(max_players=2), pytest.raises(ModelError, match=r"max_players=\.\.\."):
+        jk.attribute(journeys, model)
+    with (
+        budget.limits(max_bytes=100),
+        pytest.raises(ModelError, match=r"players=3 needs 256 bytes"),
+    ):
+        jk.shapley_values(worth)
+    assert jk.shapley_values(worth) == pytest.approx({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})

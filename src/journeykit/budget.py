@@ -56,6 +56,9 @@ class Budget:
         Largest number of bootstrap ``resamples`` (default 100,000).
     max_simulated : int
         Largest ``n_accounts`` or ``days`` a simulation may be asked for (default 10,000,000).
+    max_players : int
+        Most players (channels) of an exact Shapley game (default 22: ``2**22`` coalitions, a
+        few arrays of 32 MiB each; every extra player doubles time and memory).
     """
 
     max_bytes: int = attrs.field(default=4 << 30, validator=_positive)
@@ -63,6 +66,7 @@ class Budget:
     max_states: int = attrs.field(default=5_000_000, validator=_positive)
     max_resamples: int = attrs.field(default=100_000, validator=_positive)
     max_simulated: int = attrs.field(default=10_000_000, validator=_positive)
+    max_players: int = attrs.field(default=22, validator=_positive)
 
 
 _CURRENT: ContextVar[Budget] = ContextVar("journeykit_budget", default=Budget())  # noqa: B039  # frozen

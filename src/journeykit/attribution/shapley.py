@@ -29,7 +29,7 @@ from journeykit.attribution._paths import channel_totals
 from journeykit.attribution._protocol import Tags
 from journeykit.attribution._registry import register
 from journeykit.attribution._shares import factorize, normalise, sum_by, touches_per_channel
-from journeykit.attribution.games import MAX_PLAYERS, shapley_from_worth, zeta
+from journeykit.attribution.games import check_players, shapley_from_worth, zeta
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 
@@ -322,12 +322,7 @@ def _simplified(
 
 
 def _coalitions(stats: ShapleyStats, players: list[str]) -> CoalitionStats:
-    if len(players) > MAX_PLAYERS:
-        msg = (
-            f"exact Shapley values of this game take at most {MAX_PLAYERS} channels (got "
-            f"{len(players)}); the 'conversions' game has no limit"
-        )
-        raise ModelError(msg)
+    check_players(len(players), "channels (the 'conversions' game has no limit)")
     bit = {c: 1 << i for i, c in enumerate(players)}
     masks = np.array([sum(bit[c] for c in s) for s in stats.sets], dtype=np.int64)
     size = 1 << len(players)
