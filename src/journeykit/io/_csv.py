@@ -21,6 +21,7 @@ import codecs
 import csv
 import gzip
 import io
+import itertools
 import lzma
 import os
 from collections.abc import Callable, Collection, Iterator
@@ -173,17 +174,25 @@ def _chunks(
         if len(record) != width:
             message = f"has {len(record)} fields but the header has {width}"
             raise SchemaError([Problem(f"row {number}", "", message)])
-        if any("\x00" in cell for cell in record):
-            column = header[next(i for i, cell in enumerate(record) if "\x00" in cell)]
-            message = "holds a NUL character (is this a binary file?)"
-            raise SchemaError([Problem(f"row {number}", column, message)])
         rows.append(record)
         number += 1
         if len(rows) == chunk_rows:
+            _no_nul(header, rows, number - len(rows))
             yield header, rows
             yielded, rows = True, []
     if rows or not yielded:
+        _no_nul(header, rows, number - len(rows))
         yield header, rows
+
+
+def _no_nul(header: list[str], rows: list[list[str]], first: int) -> None:
+    """Fail naming the first row and column holding a NUL (one C-level scan per chunk)."""
+    if "\x00" not in "".join(itertools.chain.from_iterable(rows)):
+        return
+    at = next(i for i, row in enumerate(rows) if any("\x00" in cell for cell in row))
+    column = header[next(i for i, cell in enumerate(rows[at]) if "\x00" in cell)]
+    message = "holds a NUL character (is this a binary file?)"
+    raise SchemaError([Problem(f"row {first + at}", column, message)])
 
 
 def bad_text(table: Any) -> bool:
