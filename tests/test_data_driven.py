@@ -334,8 +334,9 @@ def test_markov_statistics_counted_in_slices_equal_one_pass(
     rows = [
         {
             "path": " > ".join(rng.choice(list("abcde"), size=int(rng.integers(1, 7)))),
-            "total_conversions": int(rng.integers(0, 3)),
-            "total_conversion_value": float(rng.integers(0, 500)),
+            "total_conversions": (n := int(rng.integers(0, 3))),
+            # a path without conversions has no value
+            "total_conversion_value": float(rng.integers(0, 500)) if n else 0.0,
             "total_null": int(rng.integers(0, 3)),
         }
         for _ in range(400)

@@ -353,7 +353,8 @@ def _random_paths_csv(rng: np.random.Generator, rows: int, bad_row: int | None =
     for i in range(rows):
         steps = rng.choice(channels, size=int(rng.integers(1, 6)))
         conv = -1 if i == bad_row else int(rng.integers(0, 4))
-        lines.append(f"{' > '.join(steps)},{conv},{rng.random() * 100:.2f},{rng.integers(0, 3)}")
+        value = rng.random() * 100 if conv else 0.0  # no value without a conversion
+        lines.append(f"{' > '.join(steps)},{conv},{value:.2f},{rng.integers(0, 3)}")
     return "\n".join(lines) + "\n"
 
 

@@ -29,6 +29,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "journeykit._display",
         "journeykit._html",
         "journeykit.errors",
+        "journeykit._choices",
+        "journeykit._money",
+        "journeykit.budget",
         "journeykit.milestones",
     ),
     # 1: domain records and the columnar journeys

@@ -171,7 +171,7 @@ def test_a_file_that_is_not_its_format_is_a_schema_error(
         reader(fake)
     binary = tmp_path / "events.CSV"
     pq.write_table(pa.Table.from_pylist(PATHS), binary)  # Parquet bytes under a CSV name
-    with pytest.raises(jk.SchemaError, match=r"events\.CSV: is not UTF-8 text"):
+    with pytest.raises(jk.SchemaError, match=r"events\.CSV: is a Parquet file, not CSV text"):
         reader(binary)
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._choices import choose
 from journeykit._rows import ParseError, enum_parser
 from journeykit.errors import Problem, SchemaError, ValidationError
 from journeykit.journeys import NAT, Column, Journeys
@@ -37,6 +38,7 @@ def build_journeys(
     ``after_conversion="error"`` a converted row that is not the last of its journey is an error.
     ``value`` ``None`` means every conversion is worth 1.
     """
+    choose(after_conversion, AfterConversion, "after_conversion")
     order = _row_order(journey.codes, time)
     jcodes = journey.codes[order]
     times = time[order]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from journeykit.errors import ParameterError
+from journeykit._choices import choose
 
 __all__ = ["BACKENDS", "Backend", "to_frame"]
 
@@ -31,11 +31,9 @@ def to_frame(data: Mapping[str, Sequence[Any] | NDArray[Any]], backend: Backend)
     >>> to_frame({"channel": ["a"]}, "arrow")
     Traceback (most recent call last):
     ...
-    journeykit.errors.ParameterError: backend must be 'pandas', 'polars' or 'pyarrow' (got 'arrow')
+    journeykit.errors.ParameterError: backend must be one of 'pandas', 'polars' or 'pyarrow' ...
     """
-    if backend not in BACKENDS:
-        msg = f"backend must be 'pandas', 'polars' or 'pyarrow' (got {backend!r})"
-        raise ParameterError(msg)
+    choose(backend, Backend, "backend")
     import narwhals.stable.v2 as nw  # noqa: PLC0415  # frames are optional
 
     columns = {

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit._building import enum_column
+from journeykit._choices import choice_message
 from journeykit.buyers import Buyer
 from journeykit.deals import Deal, DealKind, Outcome
 from journeykit.errors import Problem, ValidationError
@@ -311,12 +312,9 @@ def _check_options(goal: str, rollup: str, lookback: Lookback | None) -> None:
                 f"must be 'won', 'opportunity', 'lead' or a stage name (got {goal!r})",
             )
         )
-    if rollup not in ("account", "buyers", "primary"):
-        problems.append(
-            Problem(
-                "assemble", "rollup", f"must be 'account', 'buyers' or 'primary' (got {rollup!r})"
-            )
-        )
+    rollup_problem = choice_message(rollup, Rollup)
+    if rollup_problem is not None:
+        problems.append(Problem("assemble", "rollup", rollup_problem))
     windows = (
         lookback.values()
         if isinstance(lookback, Mapping)

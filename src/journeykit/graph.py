@@ -17,7 +17,7 @@ from typing import Any, Final, cast
 import attrs
 import networkx as nx
 
-from journeykit.attribution.markov import CONVERSION, NULL, START, FittedMarkov, Markov
+from journeykit.attribution.markov import FittedMarkov, Markov
 from journeykit.errors import NotFoundError, ParameterError
 from journeykit.journeys import Journeys
 from journeykit.records import Records
@@ -296,7 +296,10 @@ def transition_graph(
     -------
     networkx.DiGraph
         Nodes are ``"START"``, ``"CONVERSION"``, ``"NULL"`` and one per state (a channel, or for
-        ``order > 1`` a k-gram such as ``"search>email"``), with attributes ``kind``
+        ``order > 1`` a k-gram such as ``"search>email"``; a channel named like an internal
+        state or holding ``>`` or a backslash is escaped by
+        :func:`~journeykit.attribution.markov.state_name`, so ``"START"`` is always the start),
+        with attributes ``kind``
         (``"start"``, ``"state"``, ``"conversion"``, ``"null"``) and, on state nodes,
         ``channels`` (the k-gram joined by ``>``) and, for order 1, ``removal_effect``. Edges carry
         ``count`` (the weighted number of journeys that made the move) and ``probability``, both
@@ -336,15 +339,15 @@ def transition_graph(
         conversion_probability=fitted.conversion_probability,
         expected_value=fitted.expected_value,
     )
-    kinds = {START: "start", CONVERSION: "conversion", NULL: "null"}
-    for label in table.labels:
-        kind = kinds.get(label, "state")
-        attributes: dict[str, Any] = {"kind": kind}
-        if kind == "state":
-            attributes["channels"] = label
-            if chain_order == 1:
-                attributes["removal_effect"] = fitted.removal_effects[label]
+    # Kinds by position, never by name: a channel may be called "START" (its label is escaped).
+    graph.add_node(table.labels[0], kind="start")
+    for label, state in zip(table.labels[1:-2], fitted.stats.states, strict=True):
+        attributes: dict[str, Any] = {"kind": "state", "channels": label}
+        if chain_order == 1:
+            attributes["removal_effect"] = fitted.removal_effects[state[0]]
         graph.add_node(label, **attributes)
+    graph.add_node(table.labels[-2], kind="conversion")
+    graph.add_node(table.labels[-1], kind="null")
     counts = table.counts.tocoo()  # the same entries as the probabilities, in the same order
     moves = zip(
         counts.row.tolist(),

@@ -17,6 +17,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from journeykit._money import money_problems
 from journeykit.errors import (
     OutOfRangeError,
     ParameterError,
@@ -281,6 +282,13 @@ class Journeys:
             elif array is not None and array.dtype.kind == "f" and not _finite_non_negative(array):
                 bad = int(np.flatnonzero(~np.isfinite(array) | (array < 0))[0])
                 yield name, f"must be finite and >= 0 (entry {bad} is {array[bad]})"
+        if self.value.shape == self.conversions.shape == (n_journeys,) and _finite_non_negative(
+            self.value
+        ):
+            yield from money_problems(self.conversions, self.value, self._journey_name)
+
+    def _journey_name(self, index: int) -> str:
+        return f"journey {self.journey.labels[self.journey.codes[index]]!r}"
 
     # -- shape -----------------------------------------------------------------------------------
     @property

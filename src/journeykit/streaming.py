@@ -8,9 +8,8 @@ time, and the numbers equal those of the in-memory path up to floating-point sum
 
 from __future__ import annotations
 
-import csv
-import io
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 from pathlib import Path
@@ -19,12 +18,15 @@ from typing import Any, Literal, NoReturn
 import attrs
 import numpy as np
 
+from journeykit._choices import choose
 from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Mergeable, Model
 from journeykit.attribution._registry import name_of
 from journeykit.attribution.result import Credit, Key, _label
 from journeykit.errors import NotFoundError, ParameterError, Problem, SchemaError
+from journeykit.io._csv import csv_rows
 from journeykit.io._source import Columns
+from journeykit.io._source import parquet as read_parquet
 from journeykit.io.files import InputKind, file_format, file_kind
 from journeykit.io.frames import from_events
 from journeykit.io.paths import read_paths
@@ -51,6 +53,7 @@ class FileAttribution:
         self, key: Key = "channel", *, measure: Literal["conversions", "value"] = "conversions"
     ) -> Credit:
         """The credit by one of the dimensions given to :func:`attribute_file`."""
+        choose(measure, _MEASURES, "measure")
         normal = key if isinstance(key, str) else tuple(key)
         if (normal, measure) not in self.credit:
             asked = list(self.keys)
@@ -155,11 +158,12 @@ def attribute_file(
 
         tables = _tables(path, fmt == "parquet", chunk_rows, report)
         if kind == "paths":
-            return (read_paths(t, columns=columns, sep=sep) for t in tables)
+            return _numbered(tables, lambda t: read_paths(t, columns=columns, sep=sep))
         roles = dict(columns) if isinstance(columns, Mapping) else {}
         journey_column = roles.get("journey") or "journey_id"
-        return (
-            from_events(t, columns=columns, tz=tz) for t in _whole_journeys(tables, journey_column)
+        return _numbered(
+            _whole_journeys(tables, journey_column),
+            lambda t: from_events(t, columns=columns, tz=tz),
         )
 
     fitted = _engine.fit_chunks(spec, lambda: chunks(0 if passes == 2 else None), where=str(path))
@@ -191,33 +195,47 @@ def _tables(
     tell = report or (lambda _fraction: None)
     if is_parquet:
         import pyarrow as pa  # noqa: PLC0415
-        import pyarrow.parquet as pq  # noqa: PLC0415
 
-        parquet = pq.ParquetFile(path)
+        parquet = read_parquet(path)
         total, seen = max(parquet.metadata.num_rows, 1), 0
-        for batch in parquet.iter_batches(batch_size=chunk_rows):
+        batches = parquet.iter_batches(batch_size=chunk_rows)
+        while True:
+            try:
+                batch = next(batches, None)
+            except (OSError, ValueError, pa.ArrowException) as exc:
+                problem = Problem(str(path), "", f"is a damaged Parquet file ({exc})")
+                raise SchemaError([problem]) from None
+            if batch is None:
+                return
             seen += batch.num_rows
             yield pa.Table.from_batches([batch])
             tell(seen / total)
-        return
-    size = max(path.stat().st_size, 1)
-    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = [name.strip() for name in next(reader, [])]
-        rows: list[list[str]] = []
-        for row in reader:
-            rows.append(row)
-            if len(rows) == chunk_rows:
-                yield _columns(header, rows)
-                tell(raw.tell() / size)  # the text layer refuses tell() mid-iteration
-                rows = []
+    for header, rows in csv_rows(path, chunk_rows=chunk_rows, progress=tell):
         if rows:
-            yield _columns(header, rows)
-        tell(1.0)
+            yield {name: [row[i] for row in rows] for i, name in enumerate(header)}
+    tell(1.0)
 
 
-def _columns(header: list[str], rows: list[list[str]]) -> dict[str, list[str]]:
-    return {name: [row[i] if i < len(row) else "" for row in rows] for i, name in enumerate(header)}
+def _numbered(tables: Iterator[Any], read: Callable[[Any], Journeys]) -> Iterator[Journeys]:
+    """Read each chunk; an error names rows of the file (as the whole-file reader does)."""
+    offset = 0
+    for table in tables:
+        try:
+            journeys = read(table)
+        except SchemaError as exc:
+            raise SchemaError([_shifted(p, offset) for p in exc.problems]) from None
+        yield journeys
+        offset += len(next(iter(table.values()))) if isinstance(table, dict) else table.num_rows
+
+
+def _shifted(problem: Problem, offset: int) -> Problem:
+    match = _ROW.fullmatch(problem.record)
+    if match is None or not offset:
+        return problem
+    return attrs.evolve(problem, record=f"row {int(match[1]) + offset}")
+
+
+_ROW = re.compile(r"row (\d+)")
 
 
 def _whole_journeys(tables: Iterator[Any], journey: str) -> Iterator[Any]:

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from journeykit import budget
 from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit.attribution import _engine
@@ -121,10 +122,15 @@ def bootstrap(
     >>> interval.low <= interval.estimate <= interval.high
     True
     """
-    if resamples < 2 or not 0 < level < 1:
-        msg = f"bootstrap needs resamples >= 2 and 0 < level < 1 (got {resamples}, {level})"
+    whole = isinstance(resamples, int) and not isinstance(resamples, bool)
+    if not whole or resamples < 2 or not 0 < level < 1:
+        msg = f"bootstrap needs resamples >= 2 and 0 < level < 1 (got {resamples!r}, {level!r})"
         raise ParameterError(msg)
+    budget.check("bootstrap", "resamples", resamples, "max_resamples")
     journeys = _engine.check_journeys(journeys, "bootstrap()")
+    # Two resamples-by-journeys float arrays (conversions and nulls), allocated at once.
+    cost = 2 * 8 * resamples * journeys.n_journeys
+    budget.check("bootstrap", "resamples", resamples, "max_bytes", cost=cost)
     spec = _engine.resolve(model, params)
     point = _engine.run(spec, journeys).by(by, measure=measure)
     rng = np.random.default_rng(seed)

@@ -8,7 +8,9 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit import budget
 from journeykit.attribution._shares import factorize, sum_by
+from journeykit.errors import ModelError
 from journeykit.journeys import Journeys, smallest_code_dtype
 
 
@@ -62,6 +64,11 @@ def state_paths(journeys: Journeys, order: int) -> StatePaths:
         rank = np.zeros(len(labels), dtype=smallest_code_dtype(present.size))
         rank[present] = np.arange(present.size)
         return StatePaths(rank[codes], tuple((labels[c],) for c in present.tolist()), offsets)
+    # A k-gram never reaches back past its journey's start: cap the order at the longest path
+    # (same states), so a huge order costs nothing; then check what the keys would take.
+    asked, order = order, min(order, int(counts.max()))
+    bytes_needed = codes.size * 8 * (order + 4)  # the history rows, or the key buffers
+    budget.check("Markov", "order", asked, "max_bytes", cost=bytes_needed, error=ModelError)
     digits = codes.astype(np.int64) + 1  # 0 pads a short k-gram
     del codes
     base = len(labels) + 1

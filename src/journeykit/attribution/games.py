@@ -13,11 +13,20 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit import budget
 from journeykit.errors import ModelError
 
-__all__ = ["MAX_PLAYERS", "mobius", "shapley_from_worth", "shapley_values", "zeta"]
+__all__ = [
+    "MAX_PLAYERS",
+    "check_players",
+    "mobius",
+    "shapley_from_worth",
+    "shapley_values",
+    "zeta",
+]
 
 MAX_PLAYERS: Final = 22
+"""The default most players of an exact game; raise it with ``budget.limits(max_players=...)``."""
 """The most players (channels) an exact Shapley computation takes: 2**22 coalitions, ~1 s."""
 
 
@@ -47,15 +56,26 @@ def popcounts(n_players: int) -> NDArray[np.int64]:
     return counts
 
 
+def check_players(n_players: int, what: str) -> None:
+    """Refuse a game above the budget's ``max_players`` (and its coalitions above ``max_bytes``)."""
+    limit = budget.current().max_players
+    if n_players > limit:
+        msg = (
+            f"exact Shapley values take at most {limit} {what} (got {n_players}); raise it with "
+            "journeykit.budget.limits(max_players=...)"
+        )
+        raise ModelError(msg)
+    cost = 4 * 8 << n_players  # the worth, its transform and two working arrays
+    budget.check("Shapley", "players", n_players, "max_bytes", cost=cost, error=ModelError)
+
+
 def shapley_from_worth(worth: NDArray[np.float64], n_players: int) -> NDArray[np.float64]:
     """Shapley values from the worth of every coalition (indexed by bitmask; ``worth[0]`` is v(∅)).
 
     Each player gets the sum of the Harsanyi dividends of the coalitions it belongs to, each
     divided by the coalition's size.
     """
-    if n_players > MAX_PLAYERS:
-        msg = f"exact Shapley values take at most {MAX_PLAYERS} players (got {n_players})"
-        raise ModelError(msg)
+    check_players(n_players, "players")
     if n_players == 0:
         return np.zeros(0)
     dividends = mobius(worth, n_players)
@@ -82,7 +102,8 @@ def shapley_values(worth: Mapping[frozenset[str], float]) -> dict[str, float]:
     Raises
     ------
     ModelError
-        With more than :data:`MAX_PLAYERS` players, or a worth that is not a finite number.
+        With more players than the budget's ``max_players`` (:data:`MAX_PLAYERS` by default),
+        or a worth that is not a finite number.
 
     Notes
     -----
@@ -98,9 +119,7 @@ def shapley_values(worth: Mapping[frozenset[str], float]) -> dict[str, float]:
     """
     players = sorted({p for coalition in worth for p in coalition})
     n = len(players)
-    if n > MAX_PLAYERS:
-        msg = f"exact Shapley values take at most {MAX_PLAYERS} players (got {n})"
-        raise ModelError(msg)
+    check_players(n, "players")
     bit = {p: 1 << i for i, p in enumerate(players)}.__getitem__
     coalitions = list(worth)
     if not all(type(c) is frozenset for c in coalitions):

@@ -22,6 +22,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit import budget
+from journeykit._choices import choose
 from journeykit.attribution._allocation import allocate, global_totals
 from journeykit.attribution._paths import channel_totals, state_paths
 from journeykit.attribution._protocol import Tags
@@ -33,7 +35,7 @@ from journeykit.journeys import Journeys
 if TYPE_CHECKING:  # scipy is imported when a chain is solved: `import journeykit` stays light
     import scipy.sparse as sp
 
-__all__ = ["FittedMarkov", "Markov", "MarkovStats", "TransitionTable"]
+__all__ = ["FittedMarkov", "Markov", "MarkovStats", "TransitionTable", "state_name"]
 
 Allocation = Literal["global", "journey"]
 _DENSE_UP_TO = 512  # states: a dense solve is faster below this
@@ -44,12 +46,11 @@ def _order(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         msg = f"Markov: order must be a whole number >= 1 (got {value!r})"
         raise ModelError(msg)
+    budget.check("Markov", "order", value, "max_markov_order", error=ModelError)
 
 
 def _allocation(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value not in ("global", "journey"):
-        msg = f"{type(instance).__name__}: allocation must be 'global' or 'journey' (got {value!r})"
-        raise ModelError(msg)
+    choose(value, Allocation, "allocation", owner=type(instance).__name__, error=ModelError)
 
 
 _SLICE_TOUCHES: Final = 1 << 20  # touches counted at once by MarkovStats.of
@@ -211,8 +212,9 @@ def _recode(
 class TransitionTable:
     """The fitted transition probabilities as a labelled sparse matrix.
 
-    Row and column labels are ``START``, the states (``"a"``, or ``"a>b"`` for k-grams),
-    ``CONVERSION`` and ``NULL``. :attr:`counts` holds the weighted number of journeys that made
+    Row and column labels are ``START``, the states (``"a"``, or ``"a>b"`` for k-grams, named
+    by :func:`state_name` so no channel label collides with another state), ``CONVERSION`` and
+    ``NULL``. :attr:`counts` holds the weighted number of journeys that made
     each move (conversions plus nulls); :attr:`matrix` each row's counts over the row's total.
     """
 
@@ -249,8 +251,25 @@ class TransitionTable:
         return to_frame(data, backend)
 
 
-def _state_name(state: tuple[str, ...]) -> str:
-    return ">".join(state)
+_RESERVED = frozenset({START, CONVERSION, NULL})
+
+
+def state_name(state: tuple[str, ...]) -> str:
+    r"""A state's label: its channels joined by ``>``, never equal to another state's label.
+
+    Inside a channel a backslash becomes ``\\`` and a ``>`` becomes ``\>``, so the joined
+    k-gram splits back one way only (a channel ``"a>b"`` is not the state ``("a", "b")``); a
+    label that would read ``START``, ``CONVERSION`` or ``NULL`` gets a leading backslash, so a
+    channel can never become the chain's start or absorbing states. Plain names stay as they are.
+
+    Examples
+    --------
+    >>> from journeykit.attribution.markov import state_name
+    >>> print(state_name(("search", "email")), state_name(("a>b",)), state_name(("START",)))
+    search>email a\>b \START
+    """
+    joined = ">".join(c.replace("\\", "\\\\").replace(">", "\\>") for c in state)
+    return "\\" + joined if joined in _RESERVED else joined
 
 
 @attrs.frozen(eq=False)
@@ -402,7 +421,9 @@ class Markov:
     Parameters
     ----------
     order : int
-        How many past channels make a state (default 1).
+        How many past channels make a state (default 1), at most the budget's
+        ``max_markov_order`` (32); a fit whose states or key memory exceed the budget's
+        ``max_states`` or ``max_bytes`` is refused before it starts (see :mod:`journeykit.budget`).
     allocation : {"global", "journey"}
         ``"global"`` (default, the literature's and other tools' numbers): channel totals are the
         total conversions (value) times the normalised removal effects of the conversion (value)
@@ -450,6 +471,8 @@ class Markov:
 
     def fit_from_stats(self, stats: MarkovStats) -> FittedMarkov:
         """Fit from (merged) statistics: exactly the same as fitting on the journeys themselves."""
+        states = len(stats.states) + 3
+        budget.check("Markov", "order", self.order, "max_states", cost=states, error=ModelError)
         import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a chain is built
 
         if stats.order != self.order:
@@ -506,5 +529,5 @@ def _transitions(stats: MarkovStats) -> tuple[TransitionTable, NDArray[np.float6
     probabilities = sp.csr_matrix(
         (counts.data * inverse[row_of_entry], counts.indices, counts.indptr), shape=counts.shape
     )
-    labels = (START, *(_state_name(s) for s in stats.states), CONVERSION, NULL)
+    labels = (START, *(state_name(s) for s in stats.states), CONVERSION, NULL)
     return TransitionTable(labels, probabilities, counts), inverse[:size]

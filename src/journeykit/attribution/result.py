@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._choices import choose
 from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit._labels import label_text
@@ -28,9 +29,16 @@ _SLICE = 1 << 20  # touches rolled up at once by Attribution.by
 
 
 def _check_measure(measure: str) -> None:
-    if measure not in _MEASURES:
-        msg = f"measure must be one of {', '.join(map(repr, _MEASURES))} (got {measure!r})"
-        raise ParameterError(msg)
+    choose(measure, Measure, "measure")
+
+
+def _sum_by(keys: NDArray[Any], amounts: NDArray[Any], size: int) -> NDArray[Any]:
+    """Sums of ``amounts`` per key; integer cents add up as integers (exact, no float rounding)."""
+    if amounts.dtype.kind == "i":
+        sums = np.zeros(size, dtype=np.int64)
+        np.add.at(sums, keys, amounts)
+        return sums
+    return np.bincount(keys, weights=amounts, minlength=size).astype(np.float64)
 
 
 def _combine(columns: list[Any], sizes: list[int], start: int, stop: int) -> NDArray[np.int64]:
@@ -222,14 +230,13 @@ class Attribution:
         sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
         n_keys = int(np.prod(sizes, dtype=np.float64))
         keys: NDArray[np.int64]
-        sums: NDArray[np.float64]
+        sums: NDArray[Any]
         if n_keys <= 4 * self.journeys.n_touches + 1024:
             keys, sums = self._dense_sums(columns, sizes, measure)
         else:  # many sparse combinations (e.g. journey x buyer): group only the ones present
             combined = _combine(columns, sizes, 0, self.journeys.n_touches)
             keys, inverse = np.unique(combined, return_inverse=True)
-            amounts = self._measure(measure).astype(np.float64, copy=False)
-            sums = np.bincount(inverse, weights=amounts, minlength=keys.size).astype(np.float64)
+            sums = _sum_by(inverse, self._measure(measure), keys.size)
         items: list[tuple[Any, float]] = []
         for combined_code, amount in zip(keys.tolist(), sums.tolist(), strict=True):
             parts: list[str | None] = []
@@ -246,17 +253,17 @@ class Attribution:
 
     def _dense_sums(
         self, columns: list[Any], sizes: list[int], measure: str
-    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    ) -> tuple[NDArray[np.int64], NDArray[Any]]:
         """Sums per combined key present, in slices of touches (bounded memory)."""
         n_keys = int(np.prod(sizes))
-        totals = np.zeros(n_keys)
+        totals: NDArray[Any] = np.zeros(n_keys, dtype=np.int64 if measure == "cents" else float)
         present = np.zeros(n_keys, dtype=np.int64)
         whole = self.to_cents() if measure == "cents" else None
         for start in range(0, self.journeys.n_touches, _SLICE):
             stop = min(start + _SLICE, self.journeys.n_touches)
             combined = _combine(columns, sizes, start, stop)
             amounts = whole[start:stop] if whole is not None else self._slice(measure, start, stop)
-            totals += np.bincount(combined, weights=amounts, minlength=n_keys)
+            totals += _sum_by(combined, amounts, n_keys)
             present += np.bincount(combined, minlength=n_keys)
         used = np.flatnonzero(present)
         return used, totals[used]

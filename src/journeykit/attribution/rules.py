@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._choices import choose
 from journeykit.attribution._protocol import Tags
 from journeykit.attribution._registry import register
 from journeykit.attribution._shares import (
@@ -281,9 +282,7 @@ class Linear(_Rule):
 
     @per.validator
     def _check_per(self, _attribute: attrs.Attribute[Any], value: str) -> None:
-        if value not in ("touch", "channel", "buyer"):
-            msg = f"Linear: per must be 'touch', 'channel' or 'buyer' (got {value!r})"
-            raise ModelError(msg)
+        choose(value, ("touch", "channel", "buyer"), "per", owner="Linear", error=ModelError)
 
     def credit(self, journeys: Journeys) -> NDArray[np.float64]:
         """Shares per touch."""

@@ -23,12 +23,13 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._choices import choose
 from journeykit.attribution._allocation import allocate, global_totals
 from journeykit.attribution._paths import channel_totals
 from journeykit.attribution._protocol import Tags
 from journeykit.attribution._registry import register
 from journeykit.attribution._shares import factorize, normalise, sum_by, touches_per_channel
-from journeykit.attribution.games import MAX_PLAYERS, shapley_from_worth, zeta
+from journeykit.attribution.games import check_players, shapley_from_worth, zeta
 from journeykit.errors import ModelError
 from journeykit.journeys import Journeys
 
@@ -141,9 +142,9 @@ def _value_function(instance: Any, attribute: attrs.Attribute[Any], value: Any) 
 
 
 def _allocation(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value not in (None, "global", "journey"):
-        msg = f"Shapley: allocation must be 'global' or 'journey' (got {value!r})"
-        raise ModelError(msg)
+    choose(
+        value, ("global", "journey"), "allocation", owner="Shapley", optional=True, error=ModelError
+    )
 
 
 @attrs.frozen(eq=False)
@@ -321,12 +322,7 @@ def _simplified(
 
 
 def _coalitions(stats: ShapleyStats, players: list[str]) -> CoalitionStats:
-    if len(players) > MAX_PLAYERS:
-        msg = (
-            f"exact Shapley values of this game take at most {MAX_PLAYERS} channels (got "
-            f"{len(players)}); the 'conversions' game has no limit"
-        )
-        raise ModelError(msg)
+    check_players(len(players), "channels (the 'conversions' game has no limit)")
     bit = {c: 1 << i for i, c in enumerate(players)}
     masks = np.array([sum(bit[c] for c in s) for s in stats.sets], dtype=np.int64)
     size = 1 << len(players)

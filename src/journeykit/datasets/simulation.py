@@ -37,6 +37,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit import budget
 from journeykit.buyers import Account, Buyer
 from journeykit.content import AssetKind, ContentAsset, FunnelStage
 from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
@@ -541,6 +542,11 @@ def _check_arguments(
         problems.append(Problem("simulate", "seed", f"must be an int >= 0 (got {seed!r})"))
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         problems.append(Problem("simulate", "days", f"must be an int >= 1 (got {days!r})"))
+    limit = budget.current().max_simulated
+    for name, size in (("n_accounts", n_accounts), ("days", days)):
+        if isinstance(size, int) and size > limit:
+            message = f"is above the budget's max_simulated={limit} (got {size!r})"
+            problems.append(Problem("simulate", name, message))
     if not specs:
         problems.append(Problem("simulate", "channels", "must name at least one channel"))
     seen: set[str] = set()

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from journeykit._choices import choice_message
 from journeykit._display import draw
 from journeykit.errors import Problem, ValidationError
 from journeykit.experiments._design import duplicates, unit_hash
@@ -448,8 +449,9 @@ def analyze(
     >>> lift.method, lift.conversion_p_value < 0.05, result.sample_ratio.mismatch
     ('bootstrap', True, False)
     """
-    if method not in ("auto", "welch", "bootstrap"):
-        raise ValidationError([Problem("analyze", "method", f"unknown method {method!r}")])
+    method_problem = choice_message(method, Method)
+    if method_problem is not None:
+        raise ValidationError([Problem("analyze", "method", method_problem)])
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 100:
         raise ValidationError([Problem("analyze", "n_boot", f"must be an int >= 100 ({n_boot!r})")])
     names = [arm, converted, value, *(covariates or ()), *([unit] if unit else [])]

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
+from journeykit._choices import choose
 from journeykit.attribution._protocol import Fitted, Tags
 from journeykit.attribution.result import Attribution
 from journeykit.errors import ModelError
@@ -143,9 +144,7 @@ def calibrate(
     >>> dict(rest.by("channel", measure="value"))          # ad takes the unexplained 800
     {'ad': 800.0, 'demo': 200.0}
     """
-    if untested not in ("keep", "rest"):
-        msg = f"untested must be 'keep' or 'rest' (got {untested!r})"
-        raise ModelError(msg)
+    choose(untested, Untested, "untested", error=ModelError)
     journeys = attribution.journeys
     channel = journeys.channel
     labels = list(channel.labels)

@@ -63,7 +63,7 @@ def is_file_source(source: Any) -> bool:
     return isinstance(source, str | os.PathLike)
 
 
-def read_table(path: str | os.PathLike[str]) -> Any:
+def read_table(path: str | os.PathLike[str], *, text: Collection[str] = ()) -> Any:
     """A file's rows as a pyarrow table (if pyarrow is installed), a dict of columns or rows.
 
     CSV without pyarrow (or with a ragged row) gives text columns, which the readers parse and
@@ -77,10 +77,17 @@ def read_table(path: str | os.PathLike[str]) -> Any:
             [Problem(str(source), "", "cannot be read: it does not exist or is not a file")]
         )
     if fmt == "parquet":
-        return parquet(source).read()
+        import pyarrow as pa  # noqa: PLC0415  # parquet() checked that it is installed
+
+        file = parquet(source)
+        try:
+            return file.read()
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            problem = Problem(str(source), "", f"is a damaged Parquet file ({exc})")
+            raise SchemaError([problem]) from None
     if fmt == "jsonl":
         return _json_lines(source)
-    return read_csv(source)
+    return read_csv(source, text=text)
 
 
 def parquet(path: Path) -> Any:
@@ -93,14 +100,17 @@ def parquet(path: Path) -> Any:
         raise MissingDependencyError(msg) from None
     try:
         return pq.ParquetFile(path)
-    except pa.ArrowException as exc:
+    except (OSError, ValueError, pa.ArrowException) as exc:  # damaged metadata: OSError, bad names
         raise SchemaError([Problem(str(path), "", f"is not a Parquet file ({exc})")]) from None
 
 
-def load(source: Any) -> Any:
-    """What the readers open: a path read by its format, an open file read as CSV, else as is."""
+def load(source: Any, *, text: Collection[str] = ()) -> Any:
+    """What the readers open: a path read by its format, an open file read as CSV, else as is.
+
+    The columns in ``text`` (IDs and labels) are read from CSV files as text, never as numbers.
+    """
     if is_file_source(source):
-        return read_table(source)
+        return read_table(source, text=text)
     if hasattr(source, "read"):
         return read_csv(source)
     return source

@@ -5,17 +5,19 @@ Every failure names the row (0-based, in input order) and the column, and nothin
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, tzinfo
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from journeykit._building import fail_rows, labels_of
+from journeykit._money import out_of_range, range_message
 from journeykit._rows import is_blank, resolve_tz
-from journeykit.errors import Problem, SchemaError
+from journeykit.errors import JourneykitError, Problem, SchemaError
 from journeykit.journeys import Column, smallest_code_dtype, to_micros
 
 
@@ -110,6 +112,16 @@ def numbers(table: Table, name: str, *, what: str = "a number") -> NDArray[np.fl
     return values
 
 
+def money(table: Table, name: str) -> NDArray[np.float64]:
+    """A value column: every row within the money range (see :mod:`journeykit._money`)."""
+    no_nulls(table, name)
+    values = table.numbers(name)
+    bad = out_of_range(values)
+    if bad.size:
+        raise fail_rows(bad, name, range_message(float(values[bad[0]])))
+    return values
+
+
 def flags(table: Table, name: str) -> NDArray[np.bool_]:
     """A boolean column: booleans, 0/1, or true/false/yes/no text."""
     no_nulls(table, name)
@@ -152,6 +164,7 @@ def times(table: Table, name: str, tz: tzinfo | str | None) -> NDArray[np.int64]
     naive: list[int] = []
     aware: list[int] = []
     unparseable: list[int] = []
+    shifted: dict[str, list[int]] = {"gap": [], "overlap": []}
     for i, value in enumerate(labels):
         moment = _parse_moment(value)
         if moment is None:
@@ -161,7 +174,11 @@ def times(table: Table, name: str, tz: tzinfo | str | None) -> NDArray[np.int64]
         if moment.tzinfo is None or moment.utcoffset() is None:
             naive.append(i)
             if zone is not None:
+                clock = moment
                 moment = moment.replace(tzinfo=zone)
+                trouble = _daylight_saving_trouble(clock, moment)
+                if trouble:
+                    shifted[trouble].append(i)
         else:
             aware.append(i)
         parsed.append(to_micros(moment) if moment.tzinfo is not None else None)
@@ -182,8 +199,32 @@ def times(table: Table, name: str, tz: tzinfo | str | None) -> NDArray[np.int64]
         raise fail_rows(
             rows, name, "is timezone-naive; pass tz= (e.g. tz='UTC') to say where it was recorded"
         )
+    for trouble, wrong in shifted.items():
+        if wrong and not aware:
+            what = "does not exist" if trouble == "gap" else "is ambiguous"
+            cause = "clocks skip it" if trouble == "gap" else "clocks pass it twice"
+            rows = np.flatnonzero(np.isin(codes, wrong))
+            raise fail_rows(
+                rows,
+                name,
+                f"{what} in {tz} ({str(labels[wrong[0]])!r}: {cause} when daylight saving time "
+                "changes); record such times with their UTC offset",
+            )
     lookup = np.array([p if p is not None else 0 for p in parsed], dtype=np.int64)
     return lookup[codes]
+
+
+def _daylight_saving_trouble(clock: datetime, local: datetime) -> str | None:
+    """Whether a wall-clock time falls in a daylight-saving ``"gap"`` or ``"overlap"``, or neither.
+
+    ``clock`` is the naive time, ``local`` the same time in its zone.
+    """
+    back = local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None)
+    if back != clock:
+        return "gap"
+    if local.replace(fold=1).utcoffset() != local.replace(fold=0).utcoffset():
+        return "overlap"
+    return None
 
 
 def _parse_moment(value: Any) -> datetime | None:
@@ -298,6 +339,29 @@ def _sort_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _foreign_errors(method: _Method) -> _Method:
+    """Turn a data frame library's error about a column's data into a SchemaError naming it.
+
+    pandas, polars and pyarrow each raise their own exceptions for data they cannot convert (a
+    list-typed column, text that is not UTF-8 in a Parquet file); the caller sees one kind.
+    """
+
+    @functools.wraps(method)
+    def guarded(self: Any, name: str, *args: Any) -> Any:
+        try:
+            return method(self, name, *args)
+        except JourneykitError:
+            raise
+        except Exception as exc:  # each frame library has its own hierarchy
+            message = f"cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+            raise SchemaError([Problem("table", name, message)]) from None
+
+    return cast("_Method", guarded)
+
+
 class _FrameTable:
     """A data frame read through narwhals (pandas, polars, pyarrow and more)."""
 
@@ -327,6 +391,7 @@ class _FrameTable:
             return None
         return self._series(name).to_arrow()
 
+    @_foreign_errors
     def nulls(self, name: str) -> NDArray[np.bool_]:
         series = self._series(name)
         mask = np.asarray(series.is_null().to_numpy(), dtype=np.bool_)
@@ -334,8 +399,12 @@ class _FrameTable:
             mask = mask | np.asarray(
                 series.is_nan().fill_null(value=False).to_numpy(), dtype=np.bool_
             )
+        elif series.dtype == self.nw.String:  # blank text is missing, as in every reader
+            blank = series.str.strip_chars().str.len_chars() == 0
+            mask = mask | np.asarray(blank.fill_null(value=False).to_numpy(), dtype=np.bool_)
         return mask
 
+    @_foreign_errors
     def codes(self, name: str) -> tuple[NDArray[np.int64], tuple[Any, ...]]:
         nw = self.nw
         series = self._series(name)
@@ -347,6 +416,7 @@ class _FrameTable:
         codes = series.replace_strict(labels, list(range(len(labels))), return_dtype=nw.Int64)
         return np.asarray(codes.fill_null(-1).to_numpy(), dtype=np.int64), tuple(labels)
 
+    @_foreign_errors
     def numbers(self, name: str) -> NDArray[np.float64]:
         series = self._series(name)
         if series.dtype.is_numeric() or series.dtype == self.nw.Boolean:
@@ -366,9 +436,11 @@ class _FrameTable:
             raise fail_rows(bad, name, f"must be a number (got {values[bad[0]]!r})")
         return out
 
+    @_foreign_errors
     def objects(self, name: str) -> list[Any]:
         return list(self._series(name).to_list())
 
+    @_foreign_errors
     def native_times(self, name: str, tz: tzinfo | None) -> NDArray[np.int64] | None:
         series = self._series(name)
         dtype = series.dtype
@@ -393,5 +465,8 @@ class _FrameTable:
                 raise SchemaError(
                     [Problem("table", name, f"naive times need a named timezone, not {tz!r}")]
                 )
-            series = series.dt.replace_time_zone(zone_name)
+            try:
+                series = series.dt.replace_time_zone(zone_name)
+            except Exception:  # each backend has its own DST error: the
+                return None  # per-value path below names the rows that fall in a gap or overlap
         return np.asarray(series.dt.timestamp("us").to_numpy(), dtype=np.int64)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from journeykit._building import AfterConversion
-from journeykit.errors import ParameterError
+from journeykit._choices import choose
+from journeykit.errors import ParameterError, Problem, SchemaError
 from journeykit.io._source import (
     SUFFIXES,
     Columns,
@@ -51,11 +52,9 @@ def file_kind(
 
     ``source`` is anything a reader takes; only the header of a file is read.
     """
-    if requested in ("events", "paths"):
-        return requested
+    choose(requested, InputKind, "input")
     if requested != "auto":
-        msg = f"input must be 'auto', 'events' or 'paths' (got {requested!r})"
-        raise ParameterError(msg)
+        return requested
     return "paths" if path in _columns_of(source) else "events"
 
 
@@ -136,11 +135,30 @@ def read_journeys(
             stacklevel=2,
         )
         columns = {**_as_mapping(columns), **{k: v for k, v in roles.items() if v is not None}}
+    journeys = _read(
+        source, input, columns=columns, tz=tz, sep=sep, after_conversion=after_conversion
+    )
+    if is_file_source(source) and journeys.n_journeys == 0:
+        # The same answer as the chunked reader: a file with a header and no rows holds nothing.
+        raise SchemaError([Problem(str(source), "", "has no rows")])
+    return journeys
+
+
+def _read(
+    source: Any,
+    input: InputKind,  # noqa: A002  # the CLI's word for it
+    *,
+    columns: Any,
+    tz: tzinfo | str | None,
+    sep: str,
+    after_conversion: AfterConversion,
+) -> Journeys:
     path = _as_mapping(columns).get("path") or "path"
     kind = file_kind(source, input, path=path) if is_file_source(source) else None
     if kind == "paths" and file_format(source) == "csv":
         return read_paths(source, columns=columns, sep=sep)  # streams the CSV block by block
-    table = load(source)
+    # Events files are opened by from_events, which reads their ID and label columns as text.
+    table = source if kind == "events" else load(source)
     if kind is None:
         kind = file_kind(table, input, path=path)
     if kind == "paths":

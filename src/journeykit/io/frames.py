@@ -10,6 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit._building import AfterConversion, build_journeys, enum_column, fail_rows
+from journeykit._choices import choose
+from journeykit._money import out_of_range, range_message
 from journeykit._rows import ParseError, enum_parser
 from journeykit.io._source import Columns, load, resolve_columns
 from journeykit.io._table import (
@@ -149,10 +151,12 @@ def from_events(
         "cost": cost,
         "milestone": milestone,
     }
+    choose(after_conversion, AfterConversion, "after_conversion", owner="from_events")
     roles, extra = resolve_columns(
         columns, keywords, _DEFAULTS, required=("journey", "time", "channel", "converted")
     )
-    table = open_table(load(source))
+    labels = [roles[r] for r in ("journey", "channel", *_CARRIED)] + list(extra.values())
+    table = open_table(load(source, text=[c for c in labels if c is not None]))
     require(table, [c for c in [*roles.values(), *extra.values()] if c is not None])
     journey_column = category(table, str(roles["journey"]))
     moments = times(table, str(roles["time"]), tz)
@@ -191,9 +195,9 @@ def _conversion_values(
     if missing.size:
         raise fail_rows(missing, name, "is empty on a converted row")
     raw = np.where(empty, 0.0, table.numbers(name))
-    bad = np.flatnonzero(~np.isfinite(raw) | (raw < 0))
+    bad = out_of_range(raw)
     if bad.size:
-        raise fail_rows(bad, name, f"must be finite and >= 0 (got {raw[bad[0]]!r})")
+        raise fail_rows(bad, name, range_message(float(raw[bad[0]])))
     stray = np.flatnonzero(~is_conversion & (raw != 0))
     if stray.size:
         raise fail_rows(

@@ -9,10 +9,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from journeykit._building import fail_rows, journeys_from_paths
+from journeykit._money import STRAY_MESSAGE, out_of_range, stray_value
 from journeykit._rows import is_blank
 from journeykit.errors import ParameterError
+from journeykit.io._csv import bad_text, check_header
 from journeykit.io._source import Columns, file_format, is_file_source, load, resolve_columns
-from journeykit.io._table import numbers, open_table, require
+from journeykit.io._table import money, numbers, open_table, require
 from journeykit.journeys import Column, Journeys, smallest_code_dtype
 
 __all__ = ["read_paths"]
@@ -93,7 +95,7 @@ def read_paths(
         streamed = _stream_csv(source, path, conversions, value=value, nulls=nulls, sep=sep)
         if streamed is not None:
             return streamed
-    table = open_table(load(source))
+    table = open_table(load(source, text=[path]))
     require(table, [path, conversions])
     split = _split_with_arrow(table, path, sep)
     if split is None:
@@ -105,9 +107,13 @@ def read_paths(
         split = _split_paths(raw_paths, sep, path)
     lengths, channel = split
     conv = numbers(table, conversions, what="a count")
-    value_array = (
-        numbers(table, value) if value is not None and value in table.names else conv.copy()
-    )
+    if value is not None and value in table.names:
+        value_array = money(table, value)
+        stray = stray_value(conv, value_array)
+        if stray.size:
+            raise fail_rows(stray, value, STRAY_MESSAGE)
+    else:
+        value_array = conv.copy()
     null_array = (
         numbers(table, nulls, what="a count")
         if nulls is not None and nulls in table.names
@@ -162,23 +168,31 @@ def _stream_csv(
     try:
         reader = pa_csv.open_csv(source, read_options=pa_csv.ReadOptions(block_size=_BLOCK_BYTES))
         names = reader.schema.names
+        check_header(names, str(source))
+        if any(n != n.strip() for n in names):
+            raise _UnusualError  # the core reader strips header names
         if path not in names or conversions not in names:
             return None
         amount = value if value is not None and value in names else None
         null = nulls if nulls is not None and nulls in names else None
         for batch in reader:
+            if bad_text(pa.Table.from_batches([batch])):
+                raise _UnusualError  # the core reader names the row
             lengths, steps = _split_batch(batch.column(path), sep, codes)
             counts = _counts(batch.column(conversions))
             amounts = counts if amount is None else _counts(batch.column(amount))
             nulls_ = np.zeros(len(counts)) if null is None else _counts(batch.column(null))
             blocks.append((lengths, steps, counts, amounts, nulls_))
-    except (_UnusualError, pa.ArrowInvalid, OSError, ValueError):
+    except (_UnusualError, pa.ArrowInvalid, OSError, ValueError):  # SchemaError included
         return None
     finally:
         # Arrow keeps freed blocks for reuse; a one-off read gives them back to the system.
         pa.default_memory_pool().release_unused()
     if not blocks:
         return None
+    for _, _, counts, amounts, _ in blocks:
+        if out_of_range(amounts).size or stray_value(counts, amounts).size:
+            return None  # the whole-file reader names the rows
     lengths = np.concatenate([b[0] for b in blocks])
     return journeys_from_paths(
         lengths=lengths,
@@ -267,6 +281,8 @@ def _split_with_arrow(table: Any, column: str, sep: str) -> tuple[NDArray[np.int
 def _split_paths(raw_paths: list[str], sep: str, column: str) -> tuple[NDArray[np.int64], Column]:
     # C-level string replaces drop the blanks around separators, one split makes the steps, and a
     # dict maps each step to its code: no Python function call per step.
+    if not raw_paths:  # a header and no rows: no journeys ("".split gives one empty step)
+        return np.zeros(0, dtype=np.int64), Column(np.zeros(0, dtype=np.int8), ())
     joined = sep.join(p.strip() for p in raw_paths)
     for blank in (" ", "\t"):
         while blank + sep in joined or sep + blank in joined:

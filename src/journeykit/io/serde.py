@@ -118,7 +118,11 @@ def _structure_time(value: Any, _type: Any) -> datetime:
 def _structure_duration(value: Any, _type: Any) -> timedelta:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _MismatchError(f"must be a duration in seconds (got {value!r})")
-    return timedelta(seconds=value)
+    try:
+        return timedelta(seconds=value)
+    except (OverflowError, ValueError):  # beyond timedelta's 999,999,999 days, or NaN
+        message = f"must be a finite duration of at most 999999999 days in seconds (got {value!r})"
+        raise _MismatchError(message) from None
 
 
 def _structure_frozenmap(value: Any, _type: Any) -> FrozenMap:
@@ -297,9 +301,9 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
 def _migrate(document: Mapping[str, Any]) -> Mapping[str, Any]:
     """The document in the current format, or a SchemaError for a version this cannot read."""
     version = document.get("schema_version")
-    if version == SCHEMA_VERSION:
+    if type(version) is int and version == SCHEMA_VERSION:  # true == 1 in Python, not here
         return document
-    if version != 1 or isinstance(version, bool):
+    if type(version) is not int or version != 1:
         message = f"must be {SCHEMA_VERSION} or the earlier 1 (got {version!r})"
         raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
     # Version 1 knew no deal kinds: its deals are new business, and a key that only version 2
@@ -353,8 +357,19 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
 
 def loads(text: str | bytes, cls: type[T] | None = None) -> T:
     """Read a JSON document string (see :func:`structure`)."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")  # JSON is UTF-8 (RFC 8259); no guessing
+        except UnicodeDecodeError as exc:
+            message = f"is not UTF-8 text (bad byte at offset {exc.start})"
+            raise SchemaError([Problem("", "", message, "$")]) from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKeyError as exc:
+        raise SchemaError([Problem("", "", str(exc), "$")]) from None
+    except RecursionError:
+        message = "is nested too deeply to read (objects and lists inside each other)"
+        raise SchemaError([Problem("", "", message, "$")]) from None
     except json.JSONDecodeError as exc:
         raise SchemaError(
             [
@@ -367,6 +382,20 @@ def loads(text: str | bytes, cls: type[T] | None = None) -> T:
             ]
         ) from None
     return structure(document, cls)
+
+
+class _DuplicateKeyError(ValueError):
+    """A JSON object names a key twice (the plain reader would keep the last silently)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        msg = f"an object names the key {twice!r} twice"
+        raise _DuplicateKeyError(msg)
+    return document
 
 
 def _collect(exc: BaseException, path: str, out: list[Problem]) -> None:
