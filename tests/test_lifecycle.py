@@ -126,7 +126,7 @@ def test_every_touch_is_in_at_most_one_deal_journey_and_won_value_is_kept_per_ki
     touches = [t["touch"] for j in journeys if j.id in deal_ids for t in j.touches]
     assert len(touches) == len(set(touches))
     result = jk.attribute(journeys, "linear")
-    split = jk.analytics.lifecycle_split(result, records)
+    split = jk.analytics.lifecycle_split(result, records, measure="value")
     for kind in DealKind:
         if goal == "won":
             won = sum(d.value for d in records.deals if d.is_won and d.kind is kind)
@@ -150,7 +150,9 @@ def test_records_with_kinds_round_trip_through_json(records: jk.Records) -> None
 
 def test_lifecycle_split_by_hand() -> None:
     records = lifecycle_example()
-    split = jk.analytics.lifecycle_split(jk.attribute(jk.assemble(records), "linear"), records)
+    split = jk.analytics.lifecycle_split(
+        jk.attribute(jk.assemble(records), "linear"), records, measure="value"
+    )
     assert split.won == {"new_business": 10_000.0, "expansion": 4_000.0, "renewal": 10_000.0}
     assert split.by_team == {
         "new_business": {"marketing": 5_000.0, "sales": 5_000.0},
@@ -171,7 +173,9 @@ def test_an_expansion_without_touches_is_unattributed_not_lost() -> None:
     records = jk.Records(
         base.personas, base.assets, base.accounts, base.buyers, touches, base.deals
     )
-    split = jk.analytics.lifecycle_split(jk.attribute(jk.assemble(records), "linear"), records)
+    split = jk.analytics.lifecycle_split(
+        jk.attribute(jk.assemble(records), "linear"), records, measure="value"
+    )
     assert split.unattributed["expansion"] == 4_000.0
     assert split.by_team["expansion"] == {"marketing": 0.0, "sales": 0.0}
 

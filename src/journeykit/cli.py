@@ -100,7 +100,7 @@ def _demo(args: argparse.Namespace) -> int:
     repeat = jk.attribute(jk.assemble(life.records), args.model)
     print(
         f"\nNew vs expansion and renewal ({repeat.name}, two simulated years after the first "
-        f"wins):\n  {jk.analytics.lifecycle_split(repeat, life.records)!r}"
+        f"wins):\n  {jk.analytics.lifecycle_split(repeat, life.records, measure='value')!r}"
     )
     if args.out is not None:
         try:

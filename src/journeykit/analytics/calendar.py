@@ -13,7 +13,7 @@ from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit.attribution.result import Attribution
 from journeykit.content import FunnelStage
-from journeykit.errors import Problem, ValidationError
+from journeykit.errors import NotFoundError, Problem, ValidationError
 from journeykit.journeys import Column, Journeys, to_micros
 from journeykit.records import Records
 
@@ -59,7 +59,7 @@ class ContentCalendar:
         """One measure summed per label of one dimension (``"period"`` too), largest first."""
         if measure not in _MEASURES:
             msg = f"measure must be one of {', '.join(_MEASURES)} (got {measure!r})"
-            raise KeyError(msg)
+            raise NotFoundError(msg)
         out: dict[Any, float] = {}
         for row in self.rows:
             out[row[by]] = out.get(row[by], 0.0) + row[measure]
@@ -81,7 +81,7 @@ class ContentCalendar:
         """The heatmap's labels of ``by`` and its array (labels x :attr:`periods`) of a measure."""
         if measure not in _MEASURES:
             msg = f"measure must be one of {', '.join(_MEASURES)} (got {measure!r})"
-            raise KeyError(msg)
+            raise NotFoundError(msg)
         labels = sorted({str(r[by]) for r in self.rows})
         values = np.zeros((len(labels), len(self.periods)))
         for row in self.rows:

@@ -94,7 +94,7 @@ class LifecycleSplit:
 
 
 def lifecycle_split(
-    result: Attribution, records: Records, *, measure: Measure = "value"
+    result: Attribution, records: Records, *, measure: Measure = "conversions"
 ) -> LifecycleSplit:
     """New business versus expansion and renewal: what each is worth and who earned it.
 
@@ -105,7 +105,8 @@ def lifecycle_split(
         journeys of no deal count for no kind).
     records : Records
         The deals, for their kinds.
-    measure : {"value", "conversions"}
+    measure : {"conversions", "value"}
+        Credited conversions (default, as everywhere) or value.
 
     Examples
     --------
@@ -113,7 +114,7 @@ def lifecycle_split(
     >>> from journeykit.datasets import lifecycle_example
     >>> records = lifecycle_example()
     >>> result = jk.attribute(jk.assemble(records), "linear")
-    >>> view = jk.analytics.lifecycle_split(result, records)
+    >>> view = jk.analytics.lifecycle_split(result, records, measure="value")
     >>> view.won
     {'new_business': 10000.0, 'expansion': 4000.0, 'renewal': 10000.0}
     >>> view.by_team["expansion"]
