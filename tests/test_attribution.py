@@ -216,7 +216,7 @@ def test_results_of_the_wrong_shape_are_caught() -> None:
             "must sum to at most 1",
         ),
         ("time_decay", {"half_life": 7}, "half_life must be a positive timedelta"),
-        ("linear", {"per": "person"}, "per must be 'touch', 'channel' or 'buyer'"),
+        ("linear", {"per": "person"}, "per must be one of 'touch', 'channel' or 'buyer'"),
     ],
 )
 def test_model_parameters_are_validated(model: str, params: dict[str, Any], message: str) -> None:

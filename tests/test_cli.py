@@ -267,7 +267,7 @@ def test_demo_prints_comparison_split_handoff_and_diagnosis() -> None:
     assert "Records(personas=3, assets=20, accounts=800" in out
     header = next(line for line in out.splitlines() if line.startswith("channel"))
     assert header.split() == ["channel", "first_touch", "last_touch", "linear", "time_decay",
-                              "position_based", "w_shaped", "markov", "shapley", "truth"]  # fmt: skip
+                              "position_based", "w_shaped", "markov", "shapley", "hazard", "truth"]  # fmt: skip
     display = next(line for line in out.splitlines() if line.startswith("display"))
     assert display.split()[-1] == "0.0%"  # the channel without effect
     for part in ("mean absolute error", "Split(value", "Handoff(journeys=", "Diagnosis(by="):

@@ -57,7 +57,9 @@ def _model(body: str) -> str:
 
 
 def test_schema_version_true_is_not_one() -> None:
-    with pytest.raises(SchemaError, match=r"schema_version must be 1 \(got True\)"):
+    with pytest.raises(
+        SchemaError, match=r"schema_version must be 2 or the earlier 1 \(got True\)"
+    ):
         serde.loads('{"schema_version": true, "type": "model", "name": "linear"}')
     assert serde.loads(_model('"name": "linear"')) == jk.models.get("linear")
 
