@@ -72,9 +72,10 @@ _PERSONAS: Final = (
 _ASSETS_PER_STAGE: Final = 2
 
 
-def _effects(
+def stage_values(
     value: Mapping[FunnelStage, float] | Mapping[str, float],
 ) -> tuple[tuple[FunnelStage, float], ...]:
+    """A mapping of funnel stage to number as ``(stage, float)`` pairs in funnel order."""
     return tuple(sorted(((FunnelStage(k), float(v)) for k, v in value.items()), key=_order))
 
 
@@ -118,7 +119,7 @@ class ChannelSpec:
     name: str
     reach: Reach
     rate: float
-    effects: tuple[tuple[FunnelStage, float], ...] = attrs.field(converter=_effects)
+    effects: tuple[tuple[FunnelStage, float], ...] = attrs.field(converter=stage_values)
     team: Team | None = None
     asset_kind: AssetKind | None = None
     cost: float = 0.0

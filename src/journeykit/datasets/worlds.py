@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from journeykit.buyers import Account, Buyer
 from journeykit.content import FunnelStage
-from journeykit.datasets.simulation import Effect, GroundTruth
+from journeykit.datasets.simulation import Effect, GroundTruth, stage_values
 from journeykit.deals import Deal, DealBuyer, Outcome, StageChange
 from journeykit.errors import Problem, ValidationError
 from journeykit.personas import Persona
@@ -81,16 +81,6 @@ _TOLERANCE: Final = 1e-12  # days, relative beyond one day
 _CANDIDATE, _REACTIVE, _LOSS, _END = 0, 1, 2, 3
 # account states after the three stages
 _WON, _LOST, _CENSORED = 3, 4, 5
-
-
-def _lifts(
-    value: Mapping[FunnelStage, float] | Mapping[str, float],
-) -> tuple[tuple[FunnelStage, float], ...]:
-    return tuple(sorted(((FunnelStage(k), float(v)) for k, v in value.items()), key=_stage_index))
-
-
-def _stage_index(item: tuple[FunnelStage, float]) -> int:
-    return _STAGES.index(item[0])
 
 
 @attrs.frozen
@@ -139,7 +129,7 @@ class ContinuousChannel:
     name: str
     reach: Reach
     rate: float
-    lifts: tuple[tuple[FunnelStage, float], ...] = attrs.field(converter=_lifts)
+    lifts: tuple[tuple[FunnelStage, float], ...] = attrs.field(converter=stage_values)
     half_life: float = 14.0
     team: Team | None = None
     targeting: float = 0.0
