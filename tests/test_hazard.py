@@ -343,3 +343,34 @@ def test_forecast_is_calibrated_on_the_models_own_world() -> None:
     observed = np.array([converted[d].mean() for d in deciles])
     assert abs(predicted.mean() - observed.mean()) < 0.02, (predicted, observed)
     assert np.max(np.abs(predicted - observed)) < 0.08, (predicted, observed)
+
+
+def test_a_journey_that_stops_before_its_first_milestone_is_censored_there() -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    def day(n: int) -> datetime:
+        return datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=n)
+
+    records = jk.Records(
+        accounts=[jk.Account("won"), jk.Account("idle")],
+        buyers=[jk.Buyer("ann", account="won", lead_at=day(3)), jk.Buyer("bo", account="idle")],
+        touchpoints=[
+            jk.Touchpoint("t1", "ann", day(1), "webinar", jk.Reach.ONE_TO_MANY),
+            jk.Touchpoint("t2", "ann", day(5), "call", jk.Reach.ONE_TO_ONE),
+            jk.Touchpoint("t3", "bo", day(2), "webinar", jk.Reach.ONE_TO_MANY),
+        ],
+        deals=[jk.Deal("d", "won", 100.0, "EUR", day(4), jk.Outcome.WON, closed_at=day(9))],
+    )
+    journeys = jk.assemble(records, as_of=day(30))
+    stats = Hazard().partial_stats(journeys)
+    idle = journeys.journey.values().index("account:idle")
+    mine = stats.journey == idle
+    # The idle account never became a lead: it is at risk of doing so until as_of, so its one
+    # episode (in the first stage) is censored there and enters the likelihood.
+    assert mine.sum() == 1
+    assert stats.stage[mine].tolist() == [0]
+    assert stats.censor_weight[mine].tolist() == [1.0]
+    assert stats.event_weight[mine].tolist() == [0.0]
+    # ... and it is on the call list.
+    calls = Hazard().fit(journeys).predict(journeys, within=timedelta(days=30))
+    assert "account:idle" in list(calls.journey)

@@ -184,3 +184,26 @@ def test_every_reader_reads_an_open_csv_file() -> None:
     expected = jk.from_events([{**row, "value": "5"}], columns=columns)
     same(jk.from_events(io.StringIO(text), columns=columns), expected)
     same(read_journeys(io.StringIO(text), columns=columns), expected)
+
+
+def test_as_of_must_be_an_aware_datetime() -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    rows = [{"journey_id": "a", "timestamp": "2024-01-01T00:00:00Z", "channel": "ad",
+             "converted": False, "value": None}]  # fmt: skip
+    with pytest.raises(jk.ParameterError, match="as_of must be a timezone-aware datetime"):
+        jk.from_events(rows, as_of=datetime(2024, 2, 1))  # noqa: DTZ001  # naive on purpose
+    with pytest.raises(jk.ParameterError, match="as_of must be a timezone-aware datetime"):
+        jk.from_events(rows, as_of="2024-02-01")  # type: ignore[arg-type]
+    aware = jk.from_events(rows, as_of=datetime(2024, 2, 1, tzinfo=UTC))
+    assert aware.as_of == jk.from_events(rows).time[0] + 31 * 86_400_000_000
+
+
+def test_a_deprecated_role_keyword_set_to_none_leaves_the_role_out(tmp_path: Path) -> None:
+    target = tmp_path / "e.csv"
+    target.write_text(
+        "journey_id,timestamp,channel,converted,value\na,2024-01-01T00:00:00Z,ad,true,5\n"
+    )
+    with pytest.warns(DeprecationWarning):
+        journeys = jk.io.read_journeys(target, value=None)
+    assert journeys.total_value == 1.0  # the value column is not read: a conversion is worth 1

@@ -303,7 +303,10 @@ def _design(  # noqa: PLR0915  # one pass of array steps, clearer unsplit
     event_weight = np.where(
         conv_final, journeys.conversions[journey], np.where(has_event, weight[journey], 0.0)
     )
-    censor_weight = np.where(final, journeys.nulls[journey], 0.0)
+    # A journey that did not convert is censored in the stage it stopped in, whichever that is:
+    # its last episode has no event, and is at risk until the journey's end (or ``as_of``).
+    last = stage == last_stage[journey]
+    censor_weight = np.where(final | (last & ~has_event), journeys.nulls[journey], 0.0)
     channels = journeys.channel.labels
     codes, levels = _covariates(journeys, covariates, journey)
     ends = [int(time.max())] if journeys.n_touches else []

@@ -134,7 +134,7 @@ def read_journeys(
             DeprecationWarning,
             stacklevel=2,
         )
-        columns = {**_as_mapping(columns), **{k: v for k, v in roles.items() if v is not None}}
+        columns = {**_as_mapping(columns), **roles}  # None leaves a role out, as everywhere
     journeys = _read(
         source, input, columns=columns, tz=tz, sep=sep, after_conversion=after_conversion
     )

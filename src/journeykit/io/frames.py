@@ -13,6 +13,7 @@ from journeykit._building import AfterConversion, build_journeys, enum_column, f
 from journeykit._choices import choose
 from journeykit._money import out_of_range, range_message
 from journeykit._rows import ParseError, enum_parser
+from journeykit.errors import ParameterError
 from journeykit.io._source import Columns, load, resolve_columns
 from journeykit.io._table import (
     Table,
@@ -184,7 +185,12 @@ def from_events(
         cost=None if cost_column is None else numbers(table, cost_column),
         after_conversion=after_conversion,
     )
-    return built if as_of is None else attrs.evolve(built, as_of=to_micros(as_of))
+    if as_of is None:
+        return built
+    if not isinstance(as_of, datetime) or as_of.utcoffset() is None:
+        msg = f"from_events: as_of must be a timezone-aware datetime (got {as_of!r})"
+        raise ParameterError(msg)
+    return attrs.evolve(built, as_of=to_micros(as_of))
 
 
 def _conversion_values(
