@@ -192,7 +192,7 @@ def test_as_of_must_be_an_aware_datetime() -> None:
     rows = [{"journey_id": "a", "timestamp": "2024-01-01T00:00:00Z", "channel": "ad",
              "converted": False, "value": None}]  # fmt: skip
     with pytest.raises(jk.ParameterError, match="as_of must be a timezone-aware datetime"):
-        jk.from_events(rows, as_of=datetime(2024, 2, 1))  # noqa: DTZ001  # naive on purpose
+        jk.from_events(rows, as_of=datetime(2024, 2, 1))  # naive on purpose
     with pytest.raises(jk.ParameterError, match="as_of must be a timezone-aware datetime"):
         jk.from_events(rows, as_of="2024-02-01")  # type: ignore[arg-type]
     aware = jk.from_events(rows, as_of=datetime(2024, 2, 1, tzinfo=UTC))
@@ -204,6 +204,6 @@ def test_a_deprecated_role_keyword_set_to_none_leaves_the_role_out(tmp_path: Pat
     target.write_text(
         "journey_id,timestamp,channel,converted,value\na,2024-01-01T00:00:00Z,ad,true,5\n"
     )
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="is deprecated"):
         journeys = jk.io.read_journeys(target, value=None)
     assert journeys.total_value == 1.0  # the value column is not read: a conversion is worth 1
