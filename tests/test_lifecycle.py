@@ -268,3 +268,26 @@ def test_the_demo_prints_the_new_vs_repeat_split(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "New vs expansion and renewal (markov" in out
     assert "LifecycleSplit(value: new_business 5,512,300 (marketing" in out
+
+
+def test_retention_and_lifetime_refuse_to_sum_values_across_currencies() -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    records = jk.Records(
+        accounts=[jk.Account("acme")],
+        buyers=[jk.Buyer("ann", account="acme")],
+        touchpoints=[jk.Touchpoint("t", "ann", start, "webinar", jk.Reach.ONE_TO_MANY)],
+        deals=[
+            jk.Deal("d1", "acme", 100.0, "EUR", start, jk.Outcome.WON, closed_at=start),
+            jk.Deal(
+                "d2", "acme", 100.0, "JPY", start, jk.Outcome.WON, closed_at=start,
+                kind=jk.DealKind.EXPANSION,
+            ),
+        ],
+    )  # fmt: skip
+    with pytest.raises(jk.ValidationError, match="retention: currency sums deal values"):
+        jk.analytics.retention(records)
+    result = jk.attribute(jk.assemble(records, currency="EUR", rates={"JPY": 0.006}), "linear")
+    with pytest.raises(jk.ValidationError, match="account_lifetime: currency"):
+        jk.analytics.account_lifetime(result, records, "acme")

@@ -8,6 +8,7 @@ account's previous win).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -253,6 +254,7 @@ def retention(
         raise ValidationError(
             [Problem("retention", "cohort", f"must be month, quarter, year or None ({cohort!r})")]
         )
+    _one_currency(records.deals, "retention")
     customers: dict[str, list[Deal]] = {}
     for deal in records.deals:
         if deal.outcome is Outcome.WON:
@@ -378,6 +380,7 @@ def account_lifetime(result: Attribution, records: Records, account: str) -> Acc
     journeys = result.journeys
     sizes = dict(zip(journeys.journey.values(), journeys.lengths.tolist(), strict=True))
     deals = sorted(records.deals_of_account(account), key=lambda d: (d.created_at, d.id))
+    _one_currency(deals, "account_lifetime")
     rows = []
     for deal in deals:
         earned = {team: float(credit.get((deal.id, team), 0.0)) for team in _TEAMS}
@@ -405,3 +408,14 @@ def _customer(deal: Deal) -> str:
 def _latest(records: Records) -> int:
     moments = [d.closed_at or d.created_at for d in records.deals]
     return max((to_micros(m) for m in moments), default=0)
+
+
+def _one_currency(deals: Iterable[Deal], caller: str) -> None:
+    """Deal values are summed here: they must share one currency (nothing converts them)."""
+    found = sorted({d.currency for d in deals})
+    if len(found) > 1:
+        message = (
+            f"sums deal values, and these deals are in {', '.join(found)}: values are never "
+            "summed across currencies (convert the deals' values to one currency first)"
+        )
+        raise ValidationError([Problem(caller, "currency", message)])
