@@ -32,6 +32,7 @@ VARIANTS = [
     jk.models.get("markov", order=3, allocation="journey"),
     jk.models.get("shapley", value="conversion_rate"),
     jk.models.get("shapley", value="conversion_rate", allocation="journey"),
+    jk.models.get("hazard", allocation="journey"),
 ]
 
 

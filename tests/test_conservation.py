@@ -18,11 +18,15 @@ from journeykit.io.files import read_journeys
 from journeykit.streaming import attribute_file
 from journeykit.testing import strategies
 
-MODELS = [m for m in jk.models.available() if m not in {"time_decay", "custom_positions"}]
+# Every registered model with its defaults; custom_positions has none (its weights are the point).
+MODELS: list[str | jk.models.Model] = [
+    *(m for m in jk.models.available() if m != "custom_positions"),
+    jk.models.get("custom_positions", first=0.3, closed_won=0.3, middle=0.4),
+]
 CORPUS = Path(__file__).parent / "corpus"
 
 
-def _audit(journeys: jk.Journeys, model: str) -> None:
+def _audit(journeys: jk.Journeys, model: str | jk.models.Model) -> None:
     result = jk.attribute(journeys, model)
     attributable = journeys.converting & (journeys.lengths > 0)
     conversions = float(journeys.conversions[attributable].sum())
@@ -40,12 +44,14 @@ def _audit(journeys: jk.Journeys, model: str) -> None:
 @pytest.mark.parametrize("model", MODELS)
 @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(journeys=strategies.journeys(channels=("a", "b", "c", "START", "a>b")))
-def test_every_model_conserves_on_generated_journeys(model: str, journeys: jk.Journeys) -> None:
+def test_every_model_conserves_on_generated_journeys(
+    model: str | jk.models.Model, journeys: jk.Journeys
+) -> None:
     _audit(journeys, model)
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_every_reader_conserves_on_the_corpus(model: str, tmp_path: Path) -> None:
+def test_every_reader_conserves_on_the_corpus(model: str | jk.models.Model, tmp_path: Path) -> None:
     path = CORPUS / "naive_time.csv"
     whole = read_journeys(path, tz="Europe/Berlin")
     _audit(whole, model)
