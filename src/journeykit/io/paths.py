@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 from typing import Any
 
@@ -12,7 +13,7 @@ from journeykit._building import fail_rows, journeys_from_paths
 from journeykit._money import STRAY_MESSAGE, out_of_range, stray_value
 from journeykit._rows import is_blank
 from journeykit.errors import ParameterError
-from journeykit.io._csv import bad_text, check_header
+from journeykit.io._csv import check_header
 from journeykit.io._source import Columns, file_format, is_file_source, load, resolve_columns
 from journeykit.io._table import money, numbers, open_table, require
 from journeykit.journeys import Column, Journeys, smallest_code_dtype
@@ -131,11 +132,22 @@ def read_paths(
 
 def _row_ids(n_rows: int) -> Column:
     return Column(
-        np.arange(n_rows, dtype=smallest_code_dtype(n_rows)), [str(i) for i in range(n_rows)]
+        np.arange(n_rows, dtype=smallest_code_dtype(n_rows)), list(map(str, range(n_rows)))
     )
 
 
 _BLOCK_BYTES = 1 << 20
+
+
+def _holds_nul(source: str | os.PathLike[str]) -> bool:
+    """Whether the file holds a NUL byte: one scan of the whole file (memchr), not per block."""
+    with open(source, "rb") as handle:  # noqa: PTH123  # a path or path-like, as given
+        try:
+            view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            return False
+        with view:
+            return view.find(b"\x00") >= 0
 
 
 class _UnusualError(Exception):
@@ -166,6 +178,8 @@ def _stream_csv(
     codes: dict[str, int] = {}
     blocks: list[tuple[NDArray[Any], ...]] = []
     try:
+        if _holds_nul(source):
+            raise _UnusualError  # the core reader names the row
         reader = pa_csv.open_csv(source, read_options=pa_csv.ReadOptions(block_size=_BLOCK_BYTES))
         names = reader.schema.names
         check_header(names, str(source))
@@ -176,8 +190,9 @@ def _stream_csv(
         amount = value if value is not None and value in names else None
         null = nulls if nulls is not None and nulls in names else None
         for batch in reader:
-            if bad_text(pa.Table.from_batches([batch])):
-                raise _UnusualError  # the core reader names the row
+            if any(pa.types.is_binary(t) for t in batch.schema.types):
+                raise _UnusualError  # Arrow keeps text that is not UTF-8 as bytes
+
             lengths, steps = _split_batch(batch.column(path), sep, codes)
             counts = _counts(batch.column(conversions))
             amounts = counts if amount is None else _counts(batch.column(amount))
@@ -219,9 +234,10 @@ def _split_batch(
     if column.null_count or not text:
         raise _UnusualError
     steps = pc.split_pattern(column, pattern=sep)
-    lengths = np.asarray(pc.list_value_length(steps).to_numpy(), dtype=np.int64)
+    lengths = _integers(pc.list_value_length(steps))
     flat = pc.utf8_trim_whitespace(pc.list_flatten(steps))
-    if len(flat) and pc.any(pc.equal(flat, "")).as_py():
+    # an empty step; comparing with a Python "" would make pyarrow import pandas
+    if len(flat) and pc.min(pc.utf8_length(flat)).as_py() == 0:
         raise _UnusualError
     if isinstance(flat, pa.ChunkedArray):
         flat = flat.combine_chunks()  # one dictionary for all steps
@@ -230,7 +246,28 @@ def _split_batch(
         [codes.setdefault(label, len(codes)) for label in encoded.dictionary.to_pylist()],
         dtype=np.int64,
     )
-    return lengths, mapping[encoded.indices.to_numpy()]
+    return lengths, mapping[_integers(encoded.indices)]
+
+
+def _integers(array: Any) -> NDArray[np.int64]:
+    """An Arrow integer array without nulls as int64 (see :func:`_primitive`)."""
+    return _primitive(array).astype(np.int64)
+
+
+def _primitive(array: Any) -> NDArray[Any]:
+    """An Arrow integer or floating array without nulls, viewed from its buffer (no copy).
+
+    ``Array.to_numpy`` would import pandas when it is installed (0.2 s of a command's life).
+    """
+    import pyarrow as pa  # noqa: PLC0415
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    width = array.type.bit_width // 8
+    kind = "f" if pa.types.is_floating(array.type) else "i"
+    kind = "u" if pa.types.is_unsigned_integer(array.type) else kind
+    data = array.buffers()[1]
+    return np.frombuffer(data, f"<{kind}{width}", count=len(array), offset=array.offset * width)
 
 
 def _sorted_column(codes: dict[str, int], parts: list[NDArray[np.int64]]) -> Column:
@@ -252,7 +289,7 @@ def _counts(column: Any) -> NDArray[np.float64]:
     numeric = pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
     if column.null_count or not numeric:
         raise _UnusualError
-    array = np.asarray(column.to_numpy(), dtype=np.float64)
+    array = _primitive(column).astype(np.float64)
     if not np.all(np.isfinite(array)) or np.any(array < 0):
         raise _UnusualError
     return array
