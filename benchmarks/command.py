@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate, to_paths_csv  # noqa: E402
+from generate import generate, to_paths_csv
 
 CSV = Path(__file__).parent / "data" / "paths_1m.csv"
 PEER = """
