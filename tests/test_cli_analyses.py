@@ -256,3 +256,27 @@ def test_json_lines_on_standard_input_name_their_lines() -> None:
     )
     assert result.returncode == 2
     assert "line 3: timestamp is not a time" in result.stderr
+
+
+def test_chunk_rows_must_be_at_least_one(tmp_path: Path) -> None:
+    paths = tmp_path / "p.csv"
+    paths.write_text("path,total_conversions,total_null\na > b,1,1\n")
+    result = run("attribute", str(paths), "--chunk-rows", "0")
+    assert result.returncode == 2
+    assert "--chunk-rows: expected a whole number >= 1, got '0'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_graphml_refuses_control_characters_and_writes_nothing(tmp_path: Path) -> None:
+    events = tmp_path / "e.csv"
+    events.write_text(
+        "journey_id,timestamp,channel,converted,value\na,2024-01-01T00:00:00Z,x\x01y,true,1\n"
+    )
+    out = tmp_path / "g.graphml"
+    result = run("graph", str(events), "--out", str(out))
+    assert result.returncode == 2
+    assert "cannot hold the control character U+0001 of node 'x\\x01y'" in result.stderr
+    assert not out.exists()
+    fine = tmp_path / "g.json"
+    assert run("graph", str(events), "--out", str(fine)).returncode == 0
+    assert "x\\u0001y" in fine.read_text()

@@ -91,3 +91,12 @@ def test_transitions_draws_the_fitted_chain_without_refitting(
     ax = jk.plot.transitions(fitted)
     assert ax.get_title() == "Transition graph (order 2)"
     plt.close("all")
+
+
+def test_a_dollar_in_a_name_is_shown_not_read_as_mathtext() -> None:
+    pytest.importorskip("matplotlib")
+    paths = jk.read_paths([{"path": "$a$ > $5 off", "total_conversions": 2}])
+    ax = jk.attribute(paths, "linear").plot()
+    ax.figure.canvas.draw()
+    shown = {t._preprocess_math(t.get_text()) for t in ax.get_yticklabels()}
+    assert shown == {("$a$", False), ("$5 off", False)}

@@ -781,9 +781,11 @@ def _graph(args: argparse.Namespace) -> int:
         graph = jk.transition_graph(_read(args), order=args.order)
     out = Path(args.out)
     if out.suffix.lower() == ".graphml":
-        nx.write_graphml(graph, out)
+        _check_xml_text(graph)
+        _write_atomically(out, "\n".join(nx.generate_graphml(graph)) + "\n")
     elif out.suffix.lower() == ".json":
-        out.write_text(json.dumps(nx.node_link_data(graph, edges="edges"), default=str))
+        data = nx.node_link_data(graph, edges="edges")
+        _write_atomically(out, json.dumps(data, default=str))
     else:
         raise CommandError(f"--out must end in .graphml or .json (got {out.name!r})")
     print(f"wrote {out}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
@@ -990,7 +992,7 @@ def _attribution_commands(commands: Any) -> None:
     _model_options(attribute, "linear")
     attribute.add_argument(
         "--chunk-rows",
-        type=int,
+        type=_positive,
         metavar="N",
         help="stream the file N rows at a time (journeys must be contiguous)",
     )
@@ -1185,6 +1187,33 @@ def _json_line_numbers(args: argparse.Namespace, source: Any) -> list[int]:
     except (OSError, UnicodeDecodeError):
         return []
     return [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _check_xml_text(graph: Any) -> None:
+    """GraphML is XML 1.0, which cannot hold control characters even escaped: say which name."""
+    texts = [(n, n) for n in graph.nodes]
+    texts += [(n, v) for n, attributes in graph.nodes(data=True) for v in attributes.values()]
+    for node, text in texts:
+        found = _NOT_XML.search(text) if isinstance(text, str) else None
+        if found is not None:
+            raise CommandError(
+                f"GraphML (XML 1.0) cannot hold the control character U+{ord(found.group()):04X} "
+                f"of node {str(node)!r}; write node-link JSON instead (--out graph.json)"
+            )
+
+
+def _positive(text: str) -> int:
+    """A whole number >= 1 (``--chunk-rows 0`` must not silently turn streaming off)."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return number
 
 
 def _write_atomically(target: Path, text: str) -> None:

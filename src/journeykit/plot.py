@@ -35,6 +35,11 @@ __all__ = ["calendar", "credit", "funnel", "handoff", "intervals", "lifts", "spl
 _TEAM_COLOURS = {"marketing": "#4C72B0", "sales": "#DD8452"}
 
 
+def _text(key: Any) -> str:
+    """A label as matplotlib shows it: ``$`` escaped, since names are data, not mathtext."""
+    return _label(key).replace("$", r"\$")
+
+
 def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.0)) -> Axes:
     if ax is not None:
         return ax
@@ -75,11 +80,11 @@ def credit(
     height = 0.8 / len(table)
     y = np.arange(len(order), dtype=float)
     for i, (name, c) in enumerate(table.items()):
-        ax.barh(y + i * height, [c.get(k, 0.0) for k in order], height, label=name)
-    ax.set_yticks(y + height * (len(table) - 1) / 2, [_label(k) for k in order])
+        ax.barh(y + i * height, [c.get(k, 0.0) for k in order], height, label=_text(name))
+    ax.set_yticks(y + height * (len(table) - 1) / 2, [_text(k) for k in order])
     ax.invert_yaxis()
     ax.set_xlabel(f"credited {measure}")
-    ax.set_title(f"Credit by {_label(by)}")
+    ax.set_title(f"Credit by {_text(by)}")
     if len(table) > 1:
         ax.legend(fontsize="small")
     return ax
@@ -99,7 +104,7 @@ def split(result: Split, *, ax: Axes | None = None) -> Axes:
             if share > 0.06:
                 ax.text(left + share / 2, row, f"{label}\n{share:.0%}", ha="center", va="center")
             left += share
-    ax.set_yticks(range(len(views)), list(views))
+    ax.set_yticks(range(len(views)), [_text(v) for v in views])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"share of credited {result.measure}")
@@ -136,7 +141,7 @@ def funnel(result: Funnel, *, ax: Axes | None = None) -> Axes:
     width = 0.8 / len(groups)
     x = np.arange(len(STAGES), dtype=float)
     for i, (label, group) in enumerate(groups.items()):
-        bars = ax.bar(x + i * width, group.counts, width, label=label)
+        bars = ax.bar(x + i * width, group.counts, width, label=_text(label))
         for j, rate in enumerate(group.rates):
             bar = bars[j + 1]
             ax.annotate(
@@ -193,6 +198,7 @@ def transitions(
         node_size=sizes,
         node_color=colours,
         width=widths,
+        labels={n: _text(n) for n in graph},
         font_size=8,
         arrowsize=8,
         connectionstyle="arc3,rad=0.1",
@@ -212,10 +218,10 @@ def intervals(result: BootstrapResult, *, ax: Axes | None = None) -> Axes:
     low = np.array([result.intervals[k].low for k in labels])
     high = np.array([result.intervals[k].high for k in labels])
     ax.errorbar(est, y, xerr=[est - low, high - est], fmt="o", capsize=3)
-    ax.set_yticks(y, [_label(k) for k in labels])
+    ax.set_yticks(y, [_text(k) for k in labels])
     ax.invert_yaxis()
     ax.set_xlabel(f"credited {result.measure} ({result.level:.0%} interval)")
-    ax.set_title(f"Credit by {_label(result.dimension)} with bootstrap intervals")
+    ax.set_title(f"Credit by {_text(result.dimension)} with bootstrap intervals")
     return ax
 
 
@@ -243,7 +249,7 @@ def lifts(result: Analysis, *, ax: Axes | None = None) -> Axes:
     errors = [[e.estimate - e.low for e in estimates], [e.high - e.estimate for e in estimates]]
     ax.errorbar(centre, y, xerr=errors, fmt="o", capsize=4, color=_TEAM_COLOURS["marketing"])
     ax.axvline(0.0, color="grey", linewidth=0.8)
-    ax.set_yticks(y, names)
+    ax.set_yticks(y, [_text(n) for n in names])
     ax.set_xlabel(f"incremental value vs {result.control!r} (95% interval)")
     return ax
 
@@ -262,7 +268,7 @@ def calendar(
     ax = _axes(ax, (max(4.0, 0.5 * len(periods) + 2), 0.4 * len(labels) + 2))
     image = ax.imshow(values, aspect="auto", cmap="Blues")
     ax.set_xticks(range(len(periods)), periods, rotation=90)
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), [_text(label) for label in labels])
     ax.set_title(f"{measure} per {result.period} by {by}")
     ax.figure.colorbar(image, ax=ax)
     return ax
