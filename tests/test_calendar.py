@@ -133,3 +133,11 @@ def test_to_frame_and_heatmap() -> None:
     ax = calendar.plot("touches")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["blog_post", "case_study", "webinar"]
     assert ax.images[0].get_array().sum() == 6.0
+
+
+def test_an_unknown_measure_or_dimension_is_a_parameter_error() -> None:
+    calendar = jk.analytics.content_calendar(jk.datasets.lifecycle_example(), period="month")
+    with pytest.raises(jk.ParameterError, match="measure must be one of"):
+        calendar.total("clicks")
+    with pytest.raises(jk.ParameterError, match="by must be one of"):
+        calendar.grid("touches", by="channel")

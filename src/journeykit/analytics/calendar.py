@@ -9,11 +9,12 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._choices import choose
 from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit.attribution.result import Attribution
 from journeykit.content import FunnelStage
-from journeykit.errors import NotFoundError, Problem, ValidationError
+from journeykit.errors import Problem, ValidationError
 from journeykit.journeys import Column, Journeys, to_micros
 from journeykit.records import Records
 
@@ -57,13 +58,16 @@ class ContentCalendar:
 
     def total(self, measure: str = "touches", *, by: str = "asset_kind") -> dict[Any, float]:
         """One measure summed per label of one dimension (``"period"`` too), largest first."""
-        if measure not in _MEASURES:
-            msg = f"measure must be one of {', '.join(_MEASURES)} (got {measure!r})"
-            raise NotFoundError(msg)
+        self._check(measure, by)
         out: dict[Any, float] = {}
         for row in self.rows:
             out[row[by]] = out.get(row[by], 0.0) + row[measure]
         return dict(sorted(out.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+
+    def _check(self, measure: str, by: str) -> None:
+        """A known measure, and a dimension this calendar was built by (or ``"period"``)."""
+        choose(measure, _MEASURES, "measure", owner="ContentCalendar")
+        choose(by, ("period", *self.by), "by", owner="ContentCalendar")
 
     def to_frame(self, backend: Backend = "pandas") -> Any:
         """One row per ``(period, *by)`` with every measure."""
@@ -79,9 +83,7 @@ class ContentCalendar:
 
     def grid(self, measure: str = "touches", *, by: str = "asset_kind") -> tuple[list[str], Any]:
         """The heatmap's labels of ``by`` and its array (labels x :attr:`periods`) of a measure."""
-        if measure not in _MEASURES:
-            msg = f"measure must be one of {', '.join(_MEASURES)} (got {measure!r})"
-            raise NotFoundError(msg)
+        self._check(measure, by)
         labels = sorted({str(r[by]) for r in self.rows})
         values = np.zeros((len(labels), len(self.periods)))
         for row in self.rows:
