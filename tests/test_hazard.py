@@ -294,7 +294,12 @@ def test_chunked_fit_matches_the_whole_fit() -> None:
     # interleaved, as rows of events fall into chunks (each chunk sees every milestone kind)
     index = np.arange(journeys.n_journeys)
     parts = [journeys.select(index[::2]), journeys.select(index[1::2])]
-    stats = model.merge(model.partial_stats(parts[0]), model.partial_stats(parts[1]))
+    first, second = model.partial_stats(parts[0]), model.partial_stats(parts[1])
+    stats = model.merge(first, second)
+    # every episode keeps its own journey: positions of the second chunk follow the first's
+    assert np.unique(stats.journey).size == (
+        np.unique(first.journey).size + np.unique(second.journey).size
+    )
     chunked = model.fit_from_stats(stats)
     whole = model.fit(journeys)
     np.testing.assert_allclose(

@@ -178,7 +178,13 @@ class HazardStats:
             censor_weight=np.concatenate([self.censor_weight, other.censor_weight]),
             stop=np.concatenate([self.stop, other.stop]),
             covariate_codes=np.concatenate([p[1] for p in parts]),
-            journey=np.concatenate([self.journey, other.journey]),
+            # positions of the second chunk's journeys follow the first chunk's
+            journey=np.concatenate(
+                [
+                    self.journey,
+                    other.journey + (int(self.journey.max()) + 1 if self.journey.size else 0),
+                ]
+            ),
         )
 
 
