@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,3 +61,16 @@ def run_command(*args: str, cwd: Any = None) -> Any:
         check=False,
         cwd=cwd,
     )
+
+
+# The system Chromium that the browser tests drive through Playwright (never a download of its
+# own), and the flags it needs as root on a machine with no network but the package registries.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]

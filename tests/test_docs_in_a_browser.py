@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -20,17 +19,10 @@ from typing import Any
 
 import pytest
 
+from helpers import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _needs(what: str, available: bool) -> None:
@@ -101,7 +93,7 @@ def test_pages_render_offline_without_errors(site: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for width, height in ((1280, 800), (390, 844)):  # a laptop and a phone
                 page, errors, elsewhere = _watched_page(browser, site, width, height)

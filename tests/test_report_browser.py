@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import journeykit as jk
+from helpers import CHROMIUM, CHROMIUM_ARGS
 from journeykit.report import render_report
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 
 
@@ -53,7 +44,7 @@ def browser() -> Any:
         "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
     )
     with sync_api.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
