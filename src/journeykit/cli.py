@@ -146,6 +146,8 @@ def _journeys(args: argparse.Namespace, source: Any) -> Any:
 
 
 def _is_records(source: Any) -> bool:
+    if isinstance(source, Path):
+        return False  # a file left to the table readers (records documents are parsed early)
     from journeykit.records import Records  # noqa: PLC0415
 
     return isinstance(source, Records)
@@ -376,7 +378,12 @@ def _attribute(args: argparse.Namespace) -> int:
         with progress(f"fitting {args.model}"):
             result = jk.attribute(journeys, args.model, **params)
     tables = {key: _both_measures(result, key) for key in keys}
-    meta = {"model": result.name, "params": _params_of(result.model), **_meta(args)}
+    # Only JSON carries the spec (the serialiser's import is not free).
+    meta = (
+        {"model": result.name, "params": _params_of(result.model), **_meta(args)}
+        if args.format == "json"
+        else {}
+    )
     _emit(args, tables, meta=meta)
     return 0
 

@@ -154,20 +154,27 @@ class MarkovStats:
         channels = tuple(sorted(set(self.channels) | set(other.channels)))
         parts = [_recode(s, states, channels) for s in (self, other)]
         size = len(states) + 1
+
+        def moved(vector: str, *, by_channel: bool) -> NDArray[np.float64]:
+            # both parts' per-state (or per-channel) vectors, re-indexed and summed
+            total = np.zeros(len(channels) if by_channel else size)
+            for stats, state_at, channel_at in parts:
+                at = channel_at if by_channel else state_at
+                total += np.bincount(at, weights=getattr(stats, vector), minlength=total.size)
+            return total
+
         return MarkovStats(
             order=self.order,
             states=states,
             edge_from=np.concatenate([p[0].edge_from for p in parts]),
             edge_to=np.concatenate([p[0].edge_to for p in parts]),
             edge_weight=np.concatenate([p[0].edge_weight for p in parts]),
-            to_conversion=sum((p[1] @ p[0].to_conversion for p in parts), np.zeros(size)),
-            to_null=sum((p[1] @ p[0].to_null for p in parts), np.zeros(size)),
-            to_value=sum((p[1] @ p[0].to_value for p in parts), np.zeros(size)),
+            to_conversion=moved("to_conversion", by_channel=False),
+            to_null=moved("to_null", by_channel=False),
+            to_value=moved("to_value", by_channel=False),
             channels=channels,
-            channel_conversions=sum(
-                (p[2] @ p[0].channel_conversions for p in parts), np.zeros(len(channels))
-            ),
-            channel_value=sum((p[2] @ p[0].channel_value for p in parts), np.zeros(len(channels))),
+            channel_conversions=moved("channel_conversions", by_channel=True),
+            channel_value=moved("channel_value", by_channel=True),
         ).compact()
 
 
@@ -188,24 +195,14 @@ def _sum_edges(
 
 def _recode(
     stats: MarkovStats, states: tuple[tuple[str, ...], ...], channels: tuple[str, ...]
-) -> tuple[MarkovStats, Any, Any]:
-    """Stats with state indices in ``states``, and matrices that move per-state/channel vectors."""
-    import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a chain is built
-
+) -> tuple[MarkovStats, NDArray[np.int64], NDArray[np.int64]]:
+    """Stats with state indices in ``states``, and where each state and channel moved to."""
     state_index = {s: i + 1 for i, s in enumerate(states)}
     lookup = np.array([0] + [state_index[s] for s in stats.states], dtype=np.int64)
     moved = attrs.evolve(stats, edge_from=lookup[stats.edge_from], edge_to=lookup[stats.edge_to])
-    size = len(states) + 1
-    move_states = sp.csr_matrix(
-        (np.ones(lookup.size), (lookup, np.arange(lookup.size))), shape=(size, lookup.size)
-    )
     channel_index = {c: i for i, c in enumerate(channels)}
     columns = np.array([channel_index[c] for c in stats.channels], dtype=np.int64)
-    move_channels = sp.csr_matrix(
-        (np.ones(columns.size), (columns, np.arange(columns.size))),
-        shape=(len(channels), columns.size),
-    )
-    return moved, move_states, move_channels
+    return moved, lookup, columns
 
 
 @attrs.frozen(eq=False)
@@ -219,34 +216,54 @@ class TransitionTable:
     """
 
     labels: tuple[str, ...]
-    matrix: sp.csr_matrix
-    counts: sp.csr_matrix  # the weighted moves behind each probability, same sparsity
+    # The non-zero moves, sorted by (row, column): numpy only, so a small chain is fitted and
+    # solved without importing scipy; the sparse matrices are built when first asked for.
+    _rows: NDArray[np.int64]
+    _columns: NDArray[np.int64]
+    _probabilities: NDArray[np.float64]
+    _counts: NDArray[np.float64]
+
+    @functools.cached_property
+    def matrix(self) -> sp.csr_matrix:
+        """The probabilities as a sparse matrix (rows and columns in :attr:`labels` order)."""
+        return self._sparse(self._probabilities)
+
+    @functools.cached_property
+    def counts(self) -> sp.csr_matrix:
+        """The weighted moves behind each probability, same sparsity as :attr:`matrix`."""
+        return self._sparse(self._counts)
+
+    def _sparse(self, data: NDArray[np.float64]) -> sp.csr_matrix:
+        import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a matrix is asked for
+
+        shape = (len(self.labels), len(self.labels))
+        return sp.csr_matrix((data, (self._rows, self._columns)), shape=shape)
 
     def probability(self, source: str, target: str) -> float:
         """The probability of moving from ``source`` to ``target``."""
         index = {label: i for i, label in enumerate(self.labels)}
-        return float(self.matrix[index[source], index[target]])
+        hit = (self._rows == index[source]) & (self._columns == index[target])
+        return float(self._probabilities[hit].sum())
 
     def as_dict(self) -> dict[str, float]:
         """Every non-zero transition as ``{"a>b": probability}`` (``>`` joins the two states)."""
-        coo = self.matrix.tocoo()
         return {
             f"{self.labels[i]}>{self.labels[j]}": float(v)
-            for i, j, v in sorted(
-                zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
+            for i, j, v in zip(
+                self._rows.tolist(), self._columns.tolist(), self._probabilities.tolist(),
+                strict=True,
             )
             if v
-        }
+        }  # fmt: skip
 
     def to_frame(self, backend: Literal["pandas", "polars", "pyarrow"] = "pandas") -> Any:
         """One row per non-zero transition: ``source``, ``target``, ``probability``."""
         from journeykit._frames import to_frame  # noqa: PLC0415
 
-        coo = self.matrix.tocoo()
         data: dict[str, Any] = {
-            "source": [self.labels[i] for i in coo.row.tolist()],
-            "target": [self.labels[j] for j in coo.col.tolist()],
-            "probability": coo.data,
+            "source": [self.labels[i] for i in self._rows.tolist()],
+            "target": [self.labels[j] for j in self._columns.tolist()],
+            "probability": self._probabilities,
         }
         return to_frame(data, backend)
 
@@ -372,10 +389,13 @@ def _solve(
     kept = np.flatnonzero(keep)
     if not np.any(reward[kept]) and not np.any(value_reward[kept]):
         return 0.0, 0.0
-    sub = matrix[kept][:, kept].tocsc()
     rhs = np.column_stack([reward[kept], value_reward[kept]])
-    small = kept.size <= _DENSE_UP_TO
-    solution = np.linalg.solve(sub.toarray(), rhs) if small else _sparse_solve(sub, rhs)
+    if isinstance(matrix, np.ndarray):
+        solution = np.linalg.solve(matrix[np.ix_(kept, kept)], rhs)
+    else:
+        sub = matrix[kept][:, kept].tocsc()
+        small = kept.size <= _DENSE_UP_TO
+        solution = np.linalg.solve(sub.toarray(), rhs) if small else _sparse_solve(sub, rhs)
     return float(solution[0, 0]), float(solution[0, 1])
 
 
@@ -473,19 +493,27 @@ class Markov:
         """Fit from (merged) statistics: exactly the same as fitting on the journeys themselves."""
         states = len(stats.states) + 3
         budget.check("Markov", "order", self.order, "max_states", cost=states, error=ModelError)
-        import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a chain is built
-
         if stats.order != self.order:
             msg = f"these statistics are of order {stats.order}, the model of order {self.order}"
             raise ModelError(msg)
         size = len(stats.states) + 1
         transitions, inverse = _transitions(stats)
-        moves = transitions.matrix[:size]
-        system = (
-            (sp.identity(size, format="csr") - moves[:, :size]).tocsr(),
-            moves[:, [size]].toarray().ravel(),  # the probability of converting next
-            stats.to_value * inverse,
-        )
+        rows, columns = transitions._rows, transitions._columns
+        into = rows < size  # moves out of transient states
+        moving = into & (columns < size)
+        reward = np.zeros(size)  # the probability of converting next
+        converts = into & (columns == size)
+        reward[rows[converts]] = transitions._probabilities[converts]
+        matrix: Any
+        if size <= _DENSE_UP_TO:  # (I - Q) dense: no scipy for the chains most users fit
+            matrix = np.eye(size)
+            matrix[rows[moving], columns[moving]] -= transitions._probabilities[moving]
+        else:
+            import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a large chain is built
+
+            moves = transitions.matrix[:size]
+            matrix = (sp.identity(size, format="csr") - moves[:, :size]).tocsr()
+        system = (matrix, reward, stats.to_value * inverse)
         probability, value = _solve(system, np.ones(size, dtype=np.bool_))
         effects: dict[str, float] = {}
         value_effects: dict[str, float] = {}
@@ -512,22 +540,19 @@ def _transitions(stats: MarkovStats) -> tuple[TransitionTable, NDArray[np.float6
     Also one over each transient state's outgoing count (0 for a state never left), which the
     value chain's rewards use.
     """
-    import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a chain is built
-
     size = len(stats.states) + 1
+    width = size + 2
     transient = np.arange(size)
     rows = np.concatenate([stats.edge_from, transient, transient])
     columns = np.concatenate([stats.edge_to, np.full(size, size), np.full(size, size + 1)])
     weights = np.concatenate([stats.edge_weight, stats.to_conversion, stats.to_null])
-    counts = sp.csr_matrix((weights, (rows, columns)), shape=(size + 2, size + 2))
-    counts.sum_duplicates()
-    counts.eliminate_zeros()
-    out = np.asarray(counts.sum(axis=1)).ravel()
-    inverse = np.divide(1.0, out, out=np.zeros(size + 2), where=out > 0)
-    # Same sparsity as the counts, entry for entry: row i's counts times 1 / its total.
-    row_of_entry = np.repeat(np.arange(size + 2), np.diff(counts.indptr))
-    probabilities = sp.csr_matrix(
-        (counts.data * inverse[row_of_entry], counts.indices, counts.indptr), shape=counts.shape
-    )
+    keys, inverse_keys, _ = factorize(rows * width + columns)  # sorted: row by row, as CSR
+    counts = sum_by(inverse_keys.ravel(), weights, keys.size)
+    kept = counts != 0
+    keys, counts = keys[kept], counts[kept]
+    rows, columns = keys // width, keys % width
+    out = sum_by(rows, counts, width)
+    inverse = np.divide(1.0, out, out=np.zeros(width), where=out > 0)
+    probabilities = counts * inverse[rows]  # each row's counts times 1 / its total
     labels = (START, *(state_name(s) for s in stats.states), CONVERSION, NULL)
-    return TransitionTable(labels, probabilities, counts), inverse[:size]
+    return TransitionTable(labels, rows, columns, probabilities, counts), inverse[:size]

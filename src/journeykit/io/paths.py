@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mmap
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -165,7 +166,8 @@ def _stream_csv(
 ) -> Journeys | None:
     """Read a clean path CSV block by block with pyarrow, holding one block at a time.
 
-    Memory stays near the size of the result instead of several times the file. Anything
+    Memory stays near the size of the result instead of several times the file. A worker
+    thread splits each block while the next one is read (Arrow releases the GIL). Anything
     unusual (a missing column, nulls, text in a number column, an empty step, a negative
     count, a type that changes between blocks) returns ``None``, and the whole-file reader then
     names the rows at fault.
@@ -176,7 +178,7 @@ def _stream_csv(
     except ImportError:
         return None
     codes: dict[str, int] = {}
-    blocks: list[tuple[NDArray[Any], ...]] = []
+    blocks: list[tuple[Future[tuple[Any, Any]], NDArray[Any], NDArray[Any], NDArray[Any]]] = []
     try:
         if _holds_nul(source):
             raise _UnusualError  # the core reader names the row
@@ -189,15 +191,17 @@ def _stream_csv(
             return None
         amount = value if value is not None and value in names else None
         null = nulls if nulls is not None and nulls in names else None
-        for batch in reader:
-            if any(pa.types.is_binary(t) for t in batch.schema.types):
-                raise _UnusualError  # Arrow keeps text that is not UTF-8 as bytes
-
-            lengths, steps = _split_batch(batch.column(path), sep, codes)
-            counts = _counts(batch.column(conversions))
-            amounts = counts if amount is None else _counts(batch.column(amount))
-            nulls_ = np.zeros(len(counts)) if null is None else _counts(batch.column(null))
-            blocks.append((lengths, steps, counts, amounts, nulls_))
+        with ThreadPoolExecutor(max_workers=1) as splitter:
+            for batch in reader:
+                if any(pa.types.is_binary(t) for t in batch.schema.types):
+                    raise _UnusualError  # Arrow keeps text that is not UTF-8 as bytes
+                split = splitter.submit(_split_steps, batch.column(path), sep)
+                counts = _counts(batch.column(conversions))
+                amounts = counts if amount is None else _counts(batch.column(amount))
+                nulls_ = np.zeros(len(counts)) if null is None else _counts(batch.column(null))
+                blocks.append((split, counts, amounts, nulls_))
+            # In file order, so codes are numbered by first appearance as in one pass.
+            steps = [_code_steps(*split.result(), codes) for split, *_ in blocks]
     except (_UnusualError, pa.ArrowInvalid, OSError, ValueError):  # SchemaError included
         return None
     finally:
@@ -205,16 +209,16 @@ def _stream_csv(
         pa.default_memory_pool().release_unused()
     if not blocks:
         return None
-    for _, _, counts, amounts, _ in blocks:
+    for _, counts, amounts, _ in blocks:
         if out_of_range(amounts).size or stray_value(counts, amounts).size:
             return None  # the whole-file reader names the rows
-    lengths = np.concatenate([b[0] for b in blocks])
+    lengths = np.concatenate([s[0] for s in steps])
     return journeys_from_paths(
         lengths=lengths,
-        channel=_sorted_column(codes, [b[1] for b in blocks]),
-        conversions=np.concatenate([b[2] for b in blocks]),
-        value=np.concatenate([b[3] for b in blocks]),
-        nulls=np.concatenate([b[4] for b in blocks]),
+        channel=_sorted_column(codes, [s[1] for s in steps]),
+        conversions=np.concatenate([b[1] for b in blocks]),
+        value=np.concatenate([b[2] for b in blocks]),
+        nulls=np.concatenate([b[3] for b in blocks]),
         ids=_row_ids(lengths.size),
     )
 
@@ -224,29 +228,48 @@ def _split_batch(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Step counts and step codes (first-seen order in ``codes``, shared across blocks).
 
-    Steps stay in Arrow's compact buffers (no Python string per step). Nulls, non-text values
-    and empty steps raise ``_UnusualError``: the plain reader then names the rows at fault.
+    Nulls, non-text values and empty steps raise ``_UnusualError``: the plain reader then
+    names the rows at fault.
+    """
+    chunks = column.chunks if hasattr(column, "chunks") else [column]
+    parts = [_code_steps(*_split_steps(chunk, sep), codes) for chunk in chunks]
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _split_steps(column: Any, sep: str) -> tuple[Any, Any]:
+    """One Arrow string array's step counts and its dictionary-encoded steps (untrimmed).
+
+    Steps stay in Arrow's compact buffers (no Python string per step), and only Arrow runs
+    here, so a worker thread can do it while the main thread reads on.
     """
     import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.compute as pc  # noqa: PLC0415
 
     text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
     if column.null_count or not text:
         raise _UnusualError
-    steps = pc.split_pattern(column, pattern=sep)
-    lengths = _integers(pc.list_value_length(steps))
-    flat = pc.utf8_trim_whitespace(pc.list_flatten(steps))
-    # an empty step; comparing with a Python "" would make pyarrow import pandas
-    if len(flat) and pc.min(pc.utf8_length(flat)).as_py() == 0:
-        raise _UnusualError
-    if isinstance(flat, pa.ChunkedArray):
-        flat = flat.combine_chunks()  # one dictionary for all steps
-    encoded = pc.dictionary_encode(flat)
-    mapping = np.array(
-        [codes.setdefault(label, len(codes)) for label in encoded.dictionary.to_pylist()],
-        dtype=np.int64,
-    )
-    return lengths, mapping[_integers(encoded.indices)]
+    try:
+        # `pyarrow.compute` wraps and documents every kernel on import (0.06 s of a command's
+        # life); its private core has the one call needed.
+        from pyarrow._compute import SplitPatternOptions, call_function  # noqa: PLC0415
+    except ImportError:  # pragma: no cover  # a pyarrow that moved its internals
+        from pyarrow.compute import SplitPatternOptions, call_function  # noqa: PLC0415
+    steps = call_function("split_pattern", [column], SplitPatternOptions(sep))
+    # (the array methods value_lengths, flatten and dictionary_encode import pyarrow.compute)
+    flat = call_function("list_flatten", [steps])
+    return call_function("list_value_length", [steps]), call_function("dictionary_encode", [flat])
+
+
+def _code_steps(
+    lengths: Any, encoded: Any, codes: dict[str, int]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Trim and code the distinct steps, not every step: " email" and "email " share a code."""
+    labels = [label.strip() for label in encoded.dictionary.to_pylist()]
+    if not all(labels):
+        raise _UnusualError  # an empty step
+    mapping = np.array([codes.setdefault(label, len(codes)) for label in labels], dtype=np.int64)
+    return _integers(lengths), mapping[_integers(encoded.indices)]
 
 
 def _integers(array: Any) -> NDArray[np.int64]:
