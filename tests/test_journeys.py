@@ -127,6 +127,18 @@ def test_select_then_filter_preserves_touches(journeys: jk.Journeys, data: st.Da
     assert kept.n_touches == int(np.sum(journeys.channel.codes == 0))
 
 
+@given(jst.journeys(allow_empty=True), st.data())
+def test_select_of_a_run_is_the_same_journeys(journeys: jk.Journeys, data: st.DataObject) -> None:
+    # A run of consecutive journeys is selected as views (no copies): same journeys as one by one.
+    first = data.draw(st.integers(0, journeys.n_journeys))
+    end = data.draw(st.integers(first, journeys.n_journeys))
+    run = journeys.select(np.arange(first, end))
+    assert run.n_journeys == end - first
+    assert run.n_touches == int(journeys.offsets[end] - journeys.offsets[first])
+    assert list(run) == [journeys[j] for j in range(first, end)]
+    assert run.value.tolist() == journeys.value[first:end].tolist()
+
+
 def test_concat_merges_vocabularies() -> None:
     a = jk.read_paths([{"path": "x > y", "total_conversions": 1}])
     b = jk.read_paths([{"path": "y > z", "total_conversions": 2}])

@@ -128,7 +128,7 @@ class Column:
         dtype = smallest_code_dtype(len(labels))
         return cls(np.array([-1 if v is None else index[v] for v in values], dtype=dtype), labels)
 
-    def take(self, index: NDArray[np.intp] | NDArray[np.bool_]) -> Column:
+    def take(self, index: NDArray[np.intp] | NDArray[np.bool_] | slice) -> Column:
         """The rows at ``index`` (same labels)."""
         return Column(self.codes[index], self.labels)
 
@@ -448,6 +448,12 @@ class Journeys:
         if chosen.size and (chosen.min() < 0 or chosen.max() >= self.n_journeys):
             msg = f"journey index out of range for {self.n_journeys} journeys"
             raise OutOfRangeError(msg)
+        if chosen.size > 1 and chosen[-1] - chosen[0] == chosen.size - 1:
+            if np.all(np.diff(chosen) == 1):  # a run of journeys: views, no copies
+                first, end = int(chosen[0]), int(chosen[-1]) + 1
+                run = slice(int(self.offsets[first]), int(self.offsets[end]))
+                offsets = self.offsets[first : end + 1] - self.offsets[first]
+                return self._derive(offsets, run, slice(first, end))
         lengths = self.lengths[chosen]
         offsets = np.zeros(chosen.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
@@ -544,7 +550,10 @@ class Journeys:
         return self._derive(offsets, np.flatnonzero(keep), None)
 
     def _derive(
-        self, offsets: NDArray[np.int64], touches: NDArray[Any], journeys: NDArray[np.int64] | None
+        self,
+        offsets: NDArray[np.int64],
+        touches: NDArray[Any] | slice,
+        journeys: NDArray[np.int64] | slice | None,
     ) -> Journeys:
         def per_journey(array: NDArray[_A]) -> NDArray[_A]:
             return array if journeys is None else array[journeys]
