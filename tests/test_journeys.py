@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import journeykit as jk
-from journeykit.journeys import NAT, Column, concat
+from journeykit.journeys import NAT, Column, RowNumbers, concat
 from journeykit.testing import strategies as jst
 
 
@@ -137,6 +137,38 @@ def test_select_of_a_run_is_the_same_journeys(journeys: jk.Journeys, data: st.Da
     assert run.n_touches == int(journeys.offsets[end] - journeys.offsets[first])
     assert list(run) == [journeys[j] for j in range(first, end)]
     assert run.value.tolist() == journeys.value[first:end].tolist()
+
+
+@given(st.integers(0, 300), st.text(max_size=4), st.integers(-400, 400), st.data())
+def test_row_numbers_behave_as_the_tuple_of_their_labels(
+    n: int, label: str, position: int, data: st.DataObject
+) -> None:
+    ids, labels = RowNumbers(n), tuple(str(i) for i in range(n))
+    assert len(ids) == n
+    assert list(ids) == list(labels)
+    assert ids == labels
+    assert hash(ids) == hash(labels)
+    for probe in (label, str(position), f"0{position}"):
+        assert (probe in ids) == (probe in labels)
+        if probe in labels:
+            assert ids.index(probe) == labels.index(probe)
+        else:
+            with pytest.raises(ValueError, match="not in the row numbers"):
+                ids.index(probe)
+    if -n <= position < n:
+        assert ids[position] == labels[position]
+    else:
+        with pytest.raises(IndexError):
+            ids[position]
+    window = slice(data.draw(st.integers(-n - 1, n + 1)), data.draw(st.integers(-n - 1, n + 1)))
+    assert ids[window] == labels[window]
+
+
+def test_path_tables_number_their_journeys_without_storing_the_labels() -> None:
+    paths = jk.read_paths([{"path": "a", "total_conversions": 1}] * 3)
+    assert isinstance(paths.journey.labels, RowNumbers)
+    assert [j.id for j in paths] == ["0", "1", "2"]
+    assert paths.select([2, 0]).journey.labels == ("0", "1", "2")
 
 
 def test_concat_merges_vocabularies() -> None:

@@ -68,8 +68,73 @@ def from_micros(micros: int) -> datetime | None:
     return None if micros == NAT else _EPOCH + timedelta(microseconds=int(micros))
 
 
-def _labels(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
+class RowNumbers(Sequence[str]):
+    """The labels ``"0"``, ``"1"``, ... ``str(n - 1)``, made when asked for, not stored.
+
+    A path table numbers its journeys by row: a million IDs would cost a million strings
+    (a tenth of the command's run) that most runs never look at.
+
+    Examples
+    --------
+    >>> from journeykit.journeys import RowNumbers
+    >>> ids = RowNumbers(3)
+    >>> len(ids), ids[-1], list(ids), ids.index("1"), "3" in ids
+    (3, '2', ['0', '1', '2'], 1, False)
+    >>> ids == ("0", "1", "2")
+    True
+    """
+
+    __slots__ = ("_n",)
+
+    def __init__(self, n: int) -> None:
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(map(str, range(self._n)[index]))
+        return str(range(self._n)[index])
+
+    def __iter__(self) -> Iterator[str]:
+        return map(str, range(self._n))
+
+    def __contains__(self, label: object) -> bool:
+        return self._position(label) is not None
+
+    def index(self, label: Any, start: int = 0, stop: int | None = None) -> int:
+        """The position of ``label`` (a ValueError when absent, as for a tuple)."""
+        position = self._position(label)
+        end = self._n if stop is None else stop
+        if position is None or not start <= position < end:
+            msg = f"{label!r} is not in the row numbers"
+            raise ParameterError(msg)  # a ValueError, as tuple.index raises
+        return position
+
+    def _position(self, label: object) -> int | None:
+        # Only the canonical spelling is a row number: "07" and "+7" are not "7".
+        if not isinstance(label, str) or not label.isdecimal() or not label.isascii():
+            return None
+        number = int(label)
+        return number if str(number) == label and number < self._n else None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RowNumbers):
+            return self._n == other._n
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == self._n and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"RowNumbers({self._n})"
+
+
+def _labels(values: Iterable[str]) -> Sequence[str]:
+    return values if isinstance(values, RowNumbers) else tuple(values)
 
 
 def _int64(values: ArrayLike) -> NDArray[np.int64]:
@@ -110,7 +175,7 @@ class Column:
     """
 
     codes: NDArray[np.signedinteger[Any]] = attrs.field(converter=readonly)
-    labels: tuple[str, ...] = attrs.field(converter=_labels)
+    labels: Sequence[str] = attrs.field(converter=_labels)  # a tuple, or RowNumbers
 
     def __attrs_post_init__(self) -> None:
         if self.codes.ndim != 1 or self.codes.dtype.kind != "i":
@@ -448,12 +513,12 @@ class Journeys:
         if chosen.size and (chosen.min() < 0 or chosen.max() >= self.n_journeys):
             msg = f"journey index out of range for {self.n_journeys} journeys"
             raise OutOfRangeError(msg)
-        if chosen.size > 1 and chosen[-1] - chosen[0] == chosen.size - 1:
-            if np.all(np.diff(chosen) == 1):  # a run of journeys: views, no copies
-                first, end = int(chosen[0]), int(chosen[-1]) + 1
-                run = slice(int(self.offsets[first]), int(self.offsets[end]))
-                offsets = self.offsets[first : end + 1] - self.offsets[first]
-                return self._derive(offsets, run, slice(first, end))
+        consecutive = chosen.size > 1 and chosen[-1] - chosen[0] == chosen.size - 1
+        if consecutive and np.all(np.diff(chosen) == 1):  # a run of journeys: views, no copies
+            first, end = int(chosen[0]), int(chosen[-1]) + 1
+            run = slice(int(self.offsets[first]), int(self.offsets[end]))
+            offsets = self.offsets[first : end + 1] - self.offsets[first]
+            return self._derive(offsets, run, slice(first, end))
         lengths = self.lengths[chosen]
         offsets = np.zeros(chosen.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])

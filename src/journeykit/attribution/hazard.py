@@ -313,7 +313,7 @@ def _design(  # noqa: PLR0915  # one pass of array steps, clearer unsplit
     # its last episode has no event, and is at risk until the journey's end (or ``as_of``).
     last = stage == last_stage[journey]
     censor_weight = np.where(final | (last & ~has_event), journeys.nulls[journey], 0.0)
-    channels = journeys.channel.labels
+    channels = tuple(journeys.channel.labels)
     codes, levels = _covariates(journeys, covariates, journey)
     ends = [int(time.max())] if journeys.n_touches else []
     if journeys.goal_time is not None and np.any(journeys.goal_time != NAT):
@@ -389,7 +389,7 @@ def _covariates(
             msg = f"hazard: no column {name!r} for a covariate (columns: {available})"
             raise ModelError(msg)
         codes[:, k] = column.codes[first]
-        levels.append(column.labels)
+        levels.append(tuple(column.labels))
     return codes, tuple(levels)
 
 

@@ -131,7 +131,7 @@ class MarkovStats:
             to_conversion=sum_by(last_state, journeys.conversions[nonempty], size),
             to_null=sum_by(last_state, journeys.nulls[nonempty], size),
             to_value=sum_by(last_state, journeys.value[nonempty], size),
-            channels=journeys.channel.labels,
+            channels=tuple(journeys.channel.labels),
             channel_conversions=conversions,
             channel_value=value,
         )

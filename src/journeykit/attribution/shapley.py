@@ -56,7 +56,7 @@ class ShapleyStats:
     def of(cls, journeys: Journeys) -> ShapleyStats:
         """The statistics of ``journeys``."""
         masks, inverse = _channel_sets(journeys)
-        labels = journeys.channel.labels
+        labels = tuple(journeys.channel.labels)
         sets = tuple(
             frozenset(labels[i] for i in range(len(labels)) if (int(m) >> i) & 1)
             for m in masks.tolist()

@@ -17,7 +17,7 @@ from journeykit.errors import ParameterError
 from journeykit.io._csv import check_header
 from journeykit.io._source import Columns, file_format, is_file_source, load, resolve_columns
 from journeykit.io._table import money, numbers, open_table, require
-from journeykit.journeys import Column, Journeys, smallest_code_dtype
+from journeykit.journeys import Column, Journeys, RowNumbers, smallest_code_dtype
 
 __all__ = ["read_paths"]
 
@@ -132,9 +132,7 @@ def read_paths(
 
 
 def _row_ids(n_rows: int) -> Column:
-    return Column(
-        np.arange(n_rows, dtype=smallest_code_dtype(n_rows)), list(map(str, range(n_rows)))
-    )
+    return Column(np.arange(n_rows, dtype=smallest_code_dtype(n_rows)), RowNumbers(n_rows))
 
 
 _BLOCK_BYTES = 1 << 20
