@@ -75,8 +75,8 @@ def from_events(
         lazily a DuckDB relation, an Ibis table, a polars LazyFrame or a PySpark DataFrame, of
         which only the columns named here are collected), an object with the Arrow stream
         interface (``__arrow_c_stream__``, e.g. a pyarrow ``RecordBatchReader``), a DB-API cursor
-        after ``execute()`` (``sqlite3``, DuckDB), a list of dicts or a dict of columns. See
-        :doc:`tutorials/databases`. Positional only.
+        after ``execute()`` (``sqlite3``, DuckDB), a list of dicts or a dict of columns (the
+        tutorial "Reading from a database" shows each). Positional only.
     journey, time, channel, converted : str
         Column names. ``time`` holds timezone-aware datetimes or ISO-8601 strings with offsets
         (naive times need ``tz``); ``converted`` is true on the touch at which the journey
