@@ -130,6 +130,7 @@ def test_every_optional_parameter_is_shown_as_optional(package: Any) -> None:
     assert touchpoint["properties"] == "FrozenMap({})"
 
 
+@pytest.mark.slow  # loads the package a second time
 def test_without_the_extension_optional_parameters_look_required() -> None:
     # The reason for the extension, and proof that the check above can fail.
     wrong = _wrongly_required(_load(with_extension=False))

@@ -114,7 +114,7 @@ def load(source: Any, *, text: Collection[str] = ()) -> Any:
     """
     if is_file_source(source):
         return read_table(source, text=text)
-    if callable(getattr(source, "read", None)) and callable(getattr(source, "readline", None)):
+    if hasattr(source, "read"):
         return read_csv(source)
     return prepare(source)
 
