@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 
 from journeykit.errors import MissingDependencyError, ParameterError, Problem, SchemaError
 from journeykit.io._csv import read_csv
+from journeykit.io._table import prepare
 
 __all__ = [
     "SUFFIXES",
@@ -105,15 +106,17 @@ def parquet(path: Path) -> Any:
 
 
 def load(source: Any, *, text: Collection[str] = ()) -> Any:
-    """What the readers open: a path read by its format, an open file read as CSV, else as is.
+    """What the readers open: a path read by its format, an open file read as CSV, else a table.
 
     The columns in ``text`` (IDs and labels) are read from CSV files as text, never as numbers.
+    Tables go through :func:`~journeykit.io._table.prepare`, so that a DB-API cursor or an Arrow
+    stream, which can be read only once, can be looked at by several readers in turn.
     """
     if is_file_source(source):
         return read_table(source, text=text)
     if hasattr(source, "read"):
         return read_csv(source)
-    return source
+    return prepare(source)
 
 
 Columns = Mapping[str, str | None] | Sequence[str]

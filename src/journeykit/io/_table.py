@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Protocol, TypeVar, cast
 
@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from journeykit._building import fail_rows, labels_of
 from journeykit._money import out_of_range, range_message
 from journeykit._rows import is_blank, resolve_tz
-from journeykit.errors import JourneykitError, Problem, SchemaError
+from journeykit.errors import JourneykitError, MissingDependencyError, Problem, SchemaError
 from journeykit.journeys import Column, smallest_code_dtype, to_micros
 
 
@@ -36,34 +36,126 @@ class Table(Protocol):
     def native_times(self, name: str, tz: tzinfo | None) -> NDArray[np.int64] | None: ...
 
 
-def open_table(source: Any) -> Table:
-    """Wrap a data frame (pandas, polars, pyarrow, anything narwhals reads) or a list of dicts."""
+ACCEPTED = (
+    "a data frame or table that narwhals reads (pandas, polars, pyarrow, Modin, cuDF; lazily: "
+    "a DuckDB relation, an Ibis table, a polars LazyFrame, a PySpark DataFrame), an object with "
+    "the Arrow stream interface (__arrow_c_stream__, e.g. a pyarrow RecordBatchReader), a DB-API "
+    "cursor after execute() (sqlite3, DuckDB), a list of dicts or a dict of columns"
+)
+"""What the readers take besides files, for messages."""
+
+
+def open_table(source: Any, *, columns: Collection[str] | None = None) -> Table:
+    """Wrap a table: anything :func:`prepare` takes, or what it returned.
+
+    ``columns`` are the columns the reader uses: a lazy frame (DuckDB, Ibis, polars LazyFrame,
+    PySpark) or an Arrow stream is collected with only these (all of them when ``None``), while
+    the table's ``names`` still list every column, so a missing one is reported with the rest.
+    """
+    source = prepare(source)
     if isinstance(source, Mapping):
         return _ColumnsTable(source)
-    if (
-        isinstance(source, Sequence | Iterable)
-        and not hasattr(source, "__dataframe__")
-        and not _is_frame(source)
-    ):
-        rows = list(source)
-        if all(isinstance(r, Mapping) for r in rows):
-            return _ColumnsTable.from_rows(rows)
-        bad = next(i for i, r in enumerate(rows) if not isinstance(r, Mapping))
+    if isinstance(source, _ArrowStream):
+        return _FrameTable(source, columns)
+    frame = _narwhals_frame(source)
+    if frame is not None:
+        return _FrameTable(frame, columns)
+    if not isinstance(source, Iterable) or isinstance(source, str | bytes):
         raise SchemaError(
             [
                 Problem(
-                    f"row {bad}",
+                    "table",
                     "",
-                    f"must be a mapping of column to value (got {type(rows[bad]).__name__})",
+                    f"cannot read a source of type {_type_name(source)}: pass {ACCEPTED}",
                 )
             ]
         )
-    return _FrameTable(source)
+    rows = list(source)
+    if all(isinstance(r, Mapping) for r in rows):
+        return _ColumnsTable.from_rows(rows)
+    bad = next(i for i, r in enumerate(rows) if not isinstance(r, Mapping))
+    raise SchemaError(
+        [
+            Problem(
+                f"row {bad}",
+                "",
+                f"must be a mapping of column to value (got {type(rows[bad]).__name__})",
+            )
+        ]
+    )
 
 
-def _is_frame(source: Any) -> bool:
-    module = type(source).__module__.split(".")[0]
-    return module in {"pandas", "polars", "pyarrow", "modin", "cudf", "dask", "duckdb", "ibis"}
+def prepare(source: Any) -> Any:
+    """A source that can be looked at more than once, without reading its rows twice.
+
+    A DB-API cursor's rows become columns; an Arrow stream (which can be read only once) is
+    wrapped so that its schema is known before it is read. Anything else is returned as it is.
+    """
+    if (
+        isinstance(source, Mapping | list | tuple | _ArrowStream)
+        or _narwhals_frame(source) is not None
+    ):
+        return source
+    if _is_cursor(source):
+        names = [str(entry[0]) for entry in source.description]
+        rows = source.fetchall()
+        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    if hasattr(source, "__arrow_c_stream__"):
+        return _ArrowStream(source)
+    return source
+
+
+def _is_cursor(source: Any) -> bool:
+    # DB-API 2.0: after execute(), description names the result's columns
+    return (
+        not isinstance(source, Mapping)
+        and callable(getattr(source, "fetchall", None))
+        and isinstance(getattr(source, "description", None), Sequence)
+    )
+
+
+def _type_name(source: Any) -> str:
+    kind = type(source)
+    module = kind.__module__.split(".")[0]
+    return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
+
+
+def _narwhals_frame(source: Any) -> Any:
+    """The narwhals DataFrame or LazyFrame of a native table, or ``None``."""
+    if isinstance(source, str | bytes | list | tuple | Mapping | _ArrowStream):
+        return None
+    import narwhals.stable.v2 as nw  # noqa: PLC0415  # only frame users pay for it
+
+    frame = nw.from_native(source, pass_through=True)
+    return frame if isinstance(frame, nw.DataFrame | nw.LazyFrame) else None
+
+
+class _ArrowStream:
+    """An object with the Arrow PyCapsule stream interface, read once, by pyarrow."""
+
+    def __init__(self, source: Any) -> None:
+        try:
+            import pyarrow as pa  # noqa: PLC0415  # Arrow streams need it
+        except ImportError:
+            what = f"a {_type_name(source)} (an Arrow stream)"
+            msg = f"reading {what} needs pyarrow: pip install pyarrow"
+            raise MissingDependencyError(msg) from None
+        self.reader = pa.RecordBatchReader.from_stream(source)
+        self.names: list[str] = list(self.reader.schema.names)
+        self.consumed = False
+
+    def table(self, columns: Collection[str] | None) -> Any:
+        """The stream's rows as a pyarrow table of ``columns`` only, batch by batch."""
+        import pyarrow as pa  # noqa: PLC0415  # imported by __init__
+
+        if self.consumed:
+            msg = "an Arrow stream can be read once; pass a new one (or a pyarrow table)"
+            raise SchemaError([Problem("table", "", msg)])
+        self.consumed = True
+        keep = [n for n in self.names if columns is None or n in columns]
+        schema = self.reader.schema
+        schema = pa.schema([schema.field(n) for n in keep], metadata=schema.metadata)
+        return pa.Table.from_batches([b.select(keep) for b in self.reader], schema=schema)
 
 
 def require(table: Table, names: Iterable[str]) -> None:
@@ -363,22 +455,41 @@ def _foreign_errors(method: _Method) -> _Method:
 
 
 class _FrameTable:
-    """A data frame read through narwhals (pandas, polars, pyarrow and more)."""
+    """A data frame read through narwhals (pandas, polars, pyarrow and more), eager or lazy.
 
-    def __init__(self, frame: Any) -> None:
+    A lazy frame (DuckDB, Ibis, polars LazyFrame, PySpark) or an Arrow stream is collected once,
+    on first use, with only the columns the reader asked for.
+    """
+
+    def __init__(self, source: Any, columns: Collection[str] | None) -> None:
         import narwhals.stable.v2 as nw  # noqa: PLC0415  # only frame users pay for it
 
         self.nw = nw
-        try:
-            self.frame = nw.from_native(frame, eager_only=True)
-        except TypeError:
-            msg = (
-                f"cannot read a {type(frame).__name__}: pass a pandas, polars or pyarrow table, "
-                "a list of dicts or a dict of columns"
-            )
-            raise SchemaError([Problem("table", "", msg)]) from None
-        self.names = list(self.frame.columns)
-        self.n_rows = len(self.frame)
+        self._source = source
+        self._columns = columns
+        if isinstance(source, _ArrowStream):
+            self.names = source.names
+        elif isinstance(source, nw.LazyFrame):
+            self.names = list(source.collect_schema().names())
+        else:
+            self.names = list(source.columns)
+
+    @functools.cached_property
+    def frame(self) -> Any:
+        """The eager narwhals frame, collected on first use."""
+        nw, source, columns = self.nw, self._source, self._columns
+        if isinstance(source, _ArrowStream):
+            return nw.from_native(source.table(columns), eager_only=True)
+        if isinstance(source, nw.LazyFrame):
+            if columns is not None:
+                source = source.select([n for n in self.names if n in columns])
+            return source.collect()
+        return source
+
+    @property
+    def n_rows(self) -> int:
+        """The number of rows (collects a lazy frame)."""
+        return len(self.frame)
 
     def _series(self, name: str) -> Any:
         return self.frame.get_column(name)

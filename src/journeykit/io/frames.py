@@ -69,10 +69,14 @@ def from_events(
 
     Parameters
     ----------
-    source : path, file, data frame, list of dicts or dict of columns
+    source : path, file, data frame, database result, Arrow stream, rows or columns
         The events: a ``.csv``, ``.parquet`` or JSON-lines file (by its suffix, in any case), an
-        open CSV text file, a pandas/polars/pyarrow table (read through narwhals without
-        importing pandas or polars yourself), rows, or columns. Positional only.
+        open CSV text file, any table narwhals reads (pandas, polars, pyarrow, Modin, cuDF, and
+        lazily a DuckDB relation, an Ibis table, a polars LazyFrame or a PySpark DataFrame, of
+        which only the columns named here are collected), an object with the Arrow stream
+        interface (``__arrow_c_stream__``, e.g. a pyarrow ``RecordBatchReader``), a DB-API cursor
+        after ``execute()`` (``sqlite3``, DuckDB), a list of dicts or a dict of columns (the
+        tutorial "Reading from a database" shows each). Positional only.
     journey, time, channel, converted : str
         Column names. ``time`` holds timezone-aware datetimes or ISO-8601 strings with offsets
         (naive times need ``tz``); ``converted`` is true on the touch at which the journey
@@ -157,8 +161,10 @@ def from_events(
         columns, keywords, _DEFAULTS, required=("journey", "time", "channel", "converted")
     )
     labels = [roles[r] for r in ("journey", "channel", *_CARRIED)] + list(extra.values())
-    table = open_table(load(source, text=[c for c in labels if c is not None]))
-    require(table, [c for c in [*roles.values(), *extra.values()] if c is not None])
+    used = [c for c in [*roles.values(), *extra.values()] if c is not None]
+    # A lazy frame (DuckDB, Ibis, PySpark) or an Arrow stream is collected with these columns only.
+    table = open_table(load(source, text=[c for c in labels if c is not None]), columns=used)
+    require(table, used)
     journey_column = category(table, str(roles["journey"]))
     moments = times(table, str(roles["time"]), tz)
     is_conversion = flags(table, str(roles["converted"]))
