@@ -81,7 +81,7 @@ class Records:
     >>> jk.Records(buyers=[jk.Buyer("b-2", account="nowhere")])
     Traceback (most recent call last):
     ...
-    journeykit.errors.IntegrityError: Buyer 'b-2': account refers to unknown Account 'nowhere' @ $.buyers[0].account
+    journeykit.errors.IntegrityError: Buyer 'b-2': account refers to unknown Account 'nowhere' @ ...
     """
 
     personas: tuple[Persona, ...] = attrs.field(default=(), converter=_tuple)
@@ -104,40 +104,38 @@ class Records:
         touchpoints = _unique(self.touchpoints, Touchpoint, "touchpoints", problems, at)
         deals = _unique(self.deals, Deal, "deals", problems, at)
 
+        known: dict[str, Mapping[str, Any]] = {
+            "Persona": personas,
+            "ContentAsset": assets,
+            "Account": accounts,
+            "Buyer": buyers,
+        }
+
         def resolve(
-            table: str,
-            record_id: str,
-            field: str,
-            ref: str | None,
-            known: Mapping[str, Any],
-            kind: str,
-            key: str | None = None,
+            table: str, record_id: str, field: str, ref: str | None, kind: str, *, key: str = ""
         ) -> None:
-            if ref is not None and ref not in known:
+            if ref is not None and ref not in known[kind]:
                 owner = record_label(_KIND_OF_TABLE[table], record_id)
                 path = f"$.{table}[{at[table][record_id]}].{key or field}"
                 problems.append(Problem(owner, field, f"refers to unknown {kind} {ref!r}", path))
 
         for buyer in buyers.values():
-            resolve("buyers", buyer.id, "persona", buyer.persona, personas, "Persona")
-            resolve("buyers", buyer.id, "account", buyer.account, accounts, "Account")
+            resolve("buyers", buyer.id, "persona", buyer.persona, "Persona")
+            resolve("buyers", buyer.id, "account", buyer.account, "Account")
         for asset in assets.values():
             # Documents write a set sorted, so the position is the one a document shows.
             for index, persona in enumerate(sorted(asset.personas)):
-                if persona not in personas:
-                    owner = record_label("ContentAsset", asset.id)
-                    path = f"$.assets[{at['assets'][asset.id]}].personas[{index}]"
-                    message = f"refers to unknown Persona {persona!r}"
-                    problems.append(Problem(owner, "personas", message, path))
+                key = f"personas[{index}]"
+                resolve("assets", asset.id, "personas", persona, "Persona", key=key)
         for touch in touchpoints.values():
-            resolve("touchpoints", touch.id, "buyer", touch.buyer, buyers, "Buyer")
-            resolve("touchpoints", touch.id, "asset", touch.asset, assets, "ContentAsset")
+            resolve("touchpoints", touch.id, "buyer", touch.buyer, "Buyer")
+            resolve("touchpoints", touch.id, "asset", touch.asset, "ContentAsset")
         for deal in deals.values():
-            resolve("deals", deal.id, "account", deal.account, accounts, "Account")
+            resolve("deals", deal.id, "account", deal.account, "Account")
             for index, member in enumerate(deal.buyers):
                 field = f"buyers[{index}]"
                 # A document writes a deal's buyer as {"buyer": ..., "role": ..., "primary": ...}.
-                resolve("deals", deal.id, field, member.buyer, buyers, "Buyer", f"{field}.buyer")
+                resolve("deals", deal.id, field, member.buyer, "Buyer", key=f"{field}.buyer")
         if problems:
             raise IntegrityError(problems)
 
