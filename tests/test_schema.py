@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import journeykit as jk
+from helpers import run_command
 from journeykit.datasets import example_records
 from journeykit.errors import JourneykitError
 from journeykit.io import SCHEMA_KINDS, dumps, loads, schema, unstructure
@@ -371,3 +373,38 @@ def test_by_is_for_results_only() -> None:
         unstructure(jk.Persona("p", "P"), by=["channel"])
     with pytest.raises(jk.ParameterError, match="at least one dimension"):
         unstructure(jk.attribute(_assembled(), "linear"), by=[])
+
+
+# -- the command writes the same document --------------------------------------------------------
+
+
+def test_the_commands_json_is_an_attribution_document(tmp_path: Path) -> None:
+    path = tmp_path / "records.json"
+    path.write_text(dumps(example_records()))
+    result = run_command(
+        "attribute", str(path), "--model", "markov", "--lookback", "90d",
+        "--by", "channel", "--by", "team,channel", "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert_valid(document)
+    want = jk.attribute(jk.assemble(example_records(), lookback=timedelta(days=90)), "markov")
+    assert document["params"] == unstructure(want.model)["params"]
+    assert document["currency"] == want.currency
+    assert document["lookback"] == "90d"
+    assert "journeys" not in document  # roll-ups only on the command line
+    got = {tuple(r["label"]): r["value"] for r in document["by"]["team,channel"]}
+    assert got == pytest.approx(dict(want.by(("team", "channel"), measure="value")), rel=1e-12)
+
+
+def test_the_commands_chunked_json_is_an_attribution_document(tmp_path: Path) -> None:
+    path = tmp_path / "paths.csv"
+    path.write_text("path,total_conversions,total_conversion_value,total_null\n"
+                    "a > b,3,30,1\nb,1,5,2\na > c > b,2,40,0\n")  # fmt: skip
+    result = run_command("attribute", str(path), "--chunk-rows", "1", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert_valid(document)
+    assert document["currency"] is None
+    assert document["total"] == pytest.approx({"conversions": 6.0, "value": 75.0})
+    assert "cents" not in document["total"]  # no per-touch credit to round to cents

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
+import types
 import typing
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -58,6 +59,7 @@ def _record_kinds() -> dict[str, type[Any]]:
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` or null, in the plainest spelling a reader of the file can follow."""
     kind = schema.get("type")
     if isinstance(kind, str) and set(schema) <= {"type", "minimum", "format", "pattern"}:
         return {**schema, "type": [kind, "null"]}
@@ -70,7 +72,7 @@ def _type_schema(annotation: Any, name: str) -> dict[str, Any]:  # noqa: PLR0911
     """The schema of one annotation (``name`` picks IDs and amounts among strings and numbers)."""
     origin = typing.get_origin(annotation)
     arguments = typing.get_args(annotation)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         # A name or a function (Shapley's value function): documents hold names only.
         others = [
             a for a in arguments if a is not type(None) and typing.get_origin(a) is not Callable

@@ -309,15 +309,31 @@ def _model_spec(model: Any) -> dict[str, Any] | None:
 
 
 def result_document(
-    result: Any, *, by: Sequence[str | tuple[str, ...]] | None = None
+    result: Any,
+    *,
+    by: Sequence[str | tuple[str, ...]] | None = None,
+    touches: bool = True,
 ) -> dict[str, Any]:
     """The document of an attribution result (see :func:`unstructure`).
 
-    ``result`` may also be what :func:`journeykit.attribute_file` returns: roll-ups only, as it
-    keeps no per-touch credit (``by`` must then name dimensions it rolled up by).
+    Parameters
+    ----------
+    result : Attribution, Comparison or the result of :func:`journeykit.attribute_file`
+        The last keeps no per-touch credit: its document has roll-ups only, and ``by`` must
+        name dimensions it rolled up by.
+    by : sequence of str or tuple of str, optional
+        The roll-ups (default: ``channel``, and ``team`` when the journeys know it).
+    touches : bool
+        Whether to write each converting journey's touches (``"journeys"``); roll-ups alone
+        are much smaller for large data.
+
+    Returns
+    -------
+    dict
+        A document of type ``"attribution"`` (``"comparison"`` for a Comparison).
     """
     if isinstance(result, Comparison):
-        bodies = [_result_body(r, by) for r in result.values()]
+        bodies = [_result_body(r, by, touches=touches) for r in result.values()]
         currencies = {body["currency"] for body in bodies}
         return {
             "schema_version": SCHEMA_VERSION,
@@ -325,10 +341,13 @@ def result_document(
             "currency": currencies.pop() if len(currencies) == 1 else None,
             "results": bodies,
         }
-    return {"schema_version": SCHEMA_VERSION, "type": "attribution", **_result_body(result, by)}
+    body = _result_body(result, by, touches=touches)
+    return {"schema_version": SCHEMA_VERSION, "type": "attribution", **body}
 
 
-def _result_body(result: Any, by: Sequence[str | tuple[str, ...]] | None) -> dict[str, Any]:
+def _result_body(
+    result: Any, by: Sequence[str | tuple[str, ...]] | None, *, touches: bool
+) -> dict[str, Any]:
     spec = _model_spec(result.model) if _is_registered_model(result.model) else None
     journeys = getattr(result, "journeys", None)  # None: attribute_file's roll-ups only
     if by is None:
@@ -349,7 +368,7 @@ def _result_body(result: Any, by: Sequence[str | tuple[str, ...]] | None) -> dic
         body["total"]["cents"] = int(result.to_cents().sum())
         body["unattributed"] = result.unattributed
     body["by"] = {label_text(key, sep=","): _rollup(result, key, measures) for key in keys}
-    if journeys is not None:
+    if journeys is not None and touches:
         body["journeys"] = _journey_credit(result)
     return body
 
