@@ -116,7 +116,7 @@ def test_records_built_from_objects_name_the_same_path(case: str) -> None:
     document = _document()
     REFERENCES[case][0](document)
     # The records, rebuilt one by one (each valid alone), then bundled without the document.
-    tables = {
+    tables: dict[str, list[Any]] = {
         table: [loads(json.dumps({"schema_version": 2, "type": kind, **row})) for row in rows]
         for table, kind in [
             ("personas", "persona"),
