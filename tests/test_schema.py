@@ -7,6 +7,7 @@ hypothesis-generated ones included, and against documents the schemas must rejec
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import subprocess
@@ -408,3 +409,41 @@ def test_the_commands_chunked_json_is_an_attribution_document(tmp_path: Path) ->
     assert document["currency"] is None
     assert document["total"] == pytest.approx({"conversions": 6.0, "value": 75.0})
     assert "cents" not in document["total"]  # no per-touch credit to round to cents
+
+
+# -- the compatibility policy (docs/json.md) --------------------------------------------------------
+
+# The shape of every schema of each schema_version, descriptions left out. A change to any
+# published shape fails here: bump SCHEMA_VERSION, add the migration from the previous version to
+# serde._migrate, and record the new version's fingerprint below (docs/json.md, "Compatibility").
+FINGERPRINTS = {2: "496c8a49aa9f7e82e2697c14c364d843b35adfcf798c6b4bf41d60fd5c7f468c"}
+
+
+def _shape(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: _shape(v) for k, v in node.items() if k not in ("title", "description", "$comment")
+        }
+    if isinstance(node, list):
+        return [_shape(v) for v in node]
+    return node
+
+
+def test_a_changed_contract_bumps_the_schema_version() -> None:
+    shapes = {kind: _shape(schema(kind)) for kind in SCHEMA_KINDS}
+    text = json.dumps(shapes, sort_keys=True, ensure_ascii=True).encode()
+    fingerprint = hashlib.sha256(text).hexdigest()
+    assert FINGERPRINTS.get(jk.io.SCHEMA_VERSION) == fingerprint, (
+        "the published JSON shape changed: bump SCHEMA_VERSION and migrate (docs/json.md)"
+    )
+
+
+def test_a_version_1_document_is_migrated() -> None:
+    records = example_records()
+    document = unstructure(records)
+    old = {**document, "schema_version": 1}
+    old["deals"] = [{k: v for k, v in d.items() if k != "kind"} for d in document["deals"]]
+    assert errors("records", old)  # the published schema is the current version's
+    assert loads(json.dumps(old)) == records  # every deal of version 1 is new business
+    with pytest.raises(jk.SchemaError, match=r"kind is not a known key in schema version 1"):
+        loads(json.dumps({**old, "deals": document["deals"]}))

@@ -64,6 +64,7 @@ from journeykit.errors import (
     SchemaError,
     ValidationError,
 )
+from journeykit.journeys import NAT
 from journeykit.models import available, model_class, name_of, to_spec
 from journeykit.personas import Persona
 from journeykit.records import Records
@@ -400,8 +401,11 @@ def _journey_credit(result: Attribution) -> list[dict[str, Any]]:
     keep = journeys.converting & (journeys.lengths > 0)  # the rest are reported unattributed
     touches = np.flatnonzero(keep[journeys.journey_of_touch])
     columns = journeys.columns
+    micros = journeys.time[touches]
+    known = micros[micros != NAT]
+    whole_seconds = bool(np.all(known % 1_000_000 == 0))  # no ".000000" on every time
     times = np.datetime_as_string(
-        journeys.time[touches].astype("datetime64[us]"), unit="auto", timezone="UTC"
+        micros.astype("datetime64[us]"), unit="s" if whole_seconds else "us", timezone="UTC"
     )
     cents = result.to_cents()
     per_touch = {
