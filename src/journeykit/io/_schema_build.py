@@ -22,6 +22,7 @@ import attrs
 
 from journeykit._frozenmap import FrozenMap
 from journeykit.attribution._registry import _BUILTINS
+from journeykit.errors import ParameterTypeError
 from journeykit.io.serde import _KINDS, SCHEMA_VERSION
 from journeykit.models import model_class
 from journeykit.records import Records
@@ -117,8 +118,9 @@ def _type_schema(annotation: Any, name: str) -> dict[str, Any]:  # noqa: PLR0911
     if attrs.has(annotation):
         kinds = {cls: kind for kind, cls in _record_kinds().items()}
         return {"$ref": f"#/$defs/{kinds[annotation]}"}
-    msg = f"no JSON Schema for {annotation!r} ({name})"
-    raise TypeError(msg)
+    # A record class or a built-in model gained a field of a type the contract cannot spell yet.
+    msg = f"no JSON Schema for {annotation!r} ({name}): teach _type_schema this type"
+    raise ParameterTypeError(msg)
 
 
 def _object_schema(cls: type[Any]) -> dict[str, Any]:
@@ -221,18 +223,24 @@ def model_params(name: str) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
-def _per_model(key: str) -> list[dict[str, Any]]:
+def _per_model(key: str, *, nullable: bool = False) -> list[dict[str, Any]]:
     """One branch per built-in model: ``params`` as that model takes them, named by ``key``.
 
-    A model a plugin registers matches no branch, so its params may be any object.
+    A model a plugin registers matches no branch, so its params may be any object; a result's
+    params are null when a parameter holds code (``nullable``).
     """
-    return [
-        {
-            "if": {"properties": {key: {"const": name}}, "required": [key]},
-            "then": {"properties": {"params": {"$ref": f"#/$defs/params_{name}"}}},
-        }
-        for name in _builtin_models()
-    ]
+    branches = []
+    for name in _builtin_models():
+        params: dict[str, Any] = {"$ref": f"#/$defs/params_{name}"}
+        if nullable:
+            params = {"anyOf": [params, {"type": "null"}]}
+        branches.append(
+            {
+                "if": {"properties": {key: {"const": name}}, "required": [key]},
+                "then": {"properties": {"params": params}},
+            }
+        )
+    return branches
 
 
 def _model_defs() -> dict[str, Any]:
@@ -354,7 +362,7 @@ def attribution_schema() -> dict[str, Any]:
         "in the journeys' currency."
     )
     document = _document("attribution", attribution_body(), "Attribution", description)
-    document["allOf"] = _per_model("model")
+    document["allOf"] = _per_model("model", nullable=True)
     document["$defs"] = _model_defs()
     return document
 
@@ -362,7 +370,10 @@ def attribution_schema() -> dict[str, Any]:
 def comparison_schema() -> dict[str, Any]:
     """The schema of a ``comparison`` document: one attribution result per model."""
     body = attribution_body()
-    result = {**_closed(body["properties"], body["required"]), "allOf": _per_model("model")}
+    result = {
+        **_closed(body["properties"], body["required"]),
+        "allOf": _per_model("model", nullable=True),
+    }
     document = _document(
         "comparison",
         {
