@@ -1,9 +1,12 @@
-"""The one JSON boundary: domain objects and :class:`~journeykit.Records` to and from documents.
+"""The one JSON boundary: records, models and results to documents, records and models back.
 
 Domain classes never learn JSON; this module owns a strict cattrs converter. A document is a JSON
 object with ``schema_version`` and ``type`` beside the record's fields. Times are ISO-8601
 strings with their offset, enums their values, sets sorted lists. Unknown keys, wrong types and
-invalid records are rejected together, each problem with its path in the document.
+invalid records are rejected together, each problem with its path in the document. Attribution
+results are written (per-touch credit keyed by the CRM's IDs, roll-ups, model, currency) and read
+back as plain dicts. Every document type has a published JSON Schema
+(:func:`journeykit.io.schema`); docs/json.md states the contract and its compatibility policy.
 
 Examples
 --------
@@ -419,10 +422,9 @@ def _journey_credit(result: Attribution) -> list[dict[str, Any]]:
         "value": result.value_credit[touches].tolist(),
         "cents": cents[touches].tolist(),
     }
-    rows = [
-        {name: None if values is None else values[i] for name, values in per_touch.items()}
-        for i in range(touches.size)
-    ]
+    names = list(per_touch)
+    columns = [[None] * touches.size if v is None else v for v in per_touch.values()]
+    rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     kept = np.flatnonzero(keep)
     journey_cents = np.bincount(
         journeys.journey_of_touch, weights=cents, minlength=journeys.n_journeys
