@@ -423,8 +423,8 @@ def _journey_credit(result: Attribution) -> list[dict[str, Any]]:
         "cents": cents[touches].tolist(),
     }
     names = list(per_touch)
-    columns = [[None] * touches.size if v is None else v for v in per_touch.values()]
-    rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    cells = [[None] * touches.size if v is None else v for v in per_touch.values()]
+    rows = [dict(zip(names, row, strict=True)) for row in zip(*cells, strict=True)]
     kept = np.flatnonzero(keep)
     journey_cents = np.bincount(
         journeys.journey_of_touch, weights=cents, minlength=journeys.n_journeys
