@@ -75,15 +75,15 @@ def test_all_integrity_problems_are_reported_together() -> None:
             ],
         )
     assert [str(p) for p in info.value.problems] == [
-        "Persona 'p': id is not unique (personas[1] repeats it)",
-        "Touchpoint 't': id is not unique (touchpoints[1] repeats it)",
-        "Buyer 'b': persona refers to unknown Persona 'nobody'",
-        "Buyer 'b': account refers to unknown Account 'nowhere'",
-        "ContentAsset 'a': personas refers to unknown Persona 'ghost'",
-        "Touchpoint 't': asset refers to unknown ContentAsset 'missing'",
-        "Touchpoint 'u': buyer refers to unknown Buyer 'stranger'",
-        "Deal 'd': account refers to unknown Account 'void'",
-        "Deal 'd': buyers[1] refers to unknown Buyer 'ghost'",
+        "Persona 'p': id is not unique (personas[1] repeats it) @ $.personas[1].id",
+        "Touchpoint 't': id is not unique (touchpoints[1] repeats it) @ $.touchpoints[1].id",
+        "Buyer 'b': persona refers to unknown Persona 'nobody' @ $.buyers[0].persona",
+        "Buyer 'b': account refers to unknown Account 'nowhere' @ $.buyers[0].account",
+        "ContentAsset 'a': personas refers to unknown Persona 'ghost' @ $.assets[0].personas[0]",
+        "Touchpoint 't': asset refers to unknown ContentAsset 'missing' @ $.touchpoints[0].asset",
+        "Touchpoint 'u': buyer refers to unknown Buyer 'stranger' @ $.touchpoints[2].buyer",
+        "Deal 'd': account refers to unknown Account 'void' @ $.deals[0].account",
+        "Deal 'd': buyers[1] refers to unknown Buyer 'ghost' @ $.deals[0].buyers[1].buyer",
     ]
 
 

@@ -377,6 +377,12 @@ def _attribute(args: argparse.Namespace) -> int:
         journeys = _read(args)
         with progress(f"fitting {args.model}"):
             result = jk.attribute(journeys, args.model, **params)
+    if args.format == "json":  # the attribution document jk.io.dumps writes, roll-ups only
+        from journeykit.io.serde import result_document  # noqa: PLC0415
+
+        document = {**result_document(result, by=keys, touches=False), **_meta(args)}
+        _out(json.dumps(document, indent=2, allow_nan=False))
+        return 0
     tables = {key: _both_measures(result, key) for key in keys}
     # Only JSON carries the spec (the serialiser's import is not free).
     meta = (

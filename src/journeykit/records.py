@@ -81,7 +81,7 @@ class Records:
     >>> jk.Records(buyers=[jk.Buyer("b-2", account="nowhere")])
     Traceback (most recent call last):
     ...
-    journeykit.errors.IntegrityError: Buyer 'b-2': account refers to unknown Account 'nowhere'
+    journeykit.errors.IntegrityError: Buyer 'b-2': account refers to unknown Account 'nowhere' @ ...
     """
 
     personas: tuple[Persona, ...] = attrs.field(default=(), converter=_tuple)
@@ -94,37 +94,48 @@ class Records:
 
     def __attrs_post_init__(self) -> None:
         problems: list[Problem] = []
-        personas = _unique(self.personas, Persona, "personas", problems)
-        assets = _unique(self.assets, ContentAsset, "assets", problems)
-        accounts = _unique(self.accounts, Account, "accounts", problems)
-        buyers = _unique(self.buyers, Buyer, "buyers", problems)
-        touchpoints = _unique(self.touchpoints, Touchpoint, "touchpoints", problems)
-        deals = _unique(self.deals, Deal, "deals", problems)
+        # Where each record sits, so every problem carries the JSON path a records document
+        # written by journeykit.io would show it at ($.touchpoints[3].buyer).
+        at: dict[str, dict[str, int]] = {}
+        personas = _unique(self.personas, Persona, "personas", problems, at)
+        assets = _unique(self.assets, ContentAsset, "assets", problems, at)
+        accounts = _unique(self.accounts, Account, "accounts", problems, at)
+        buyers = _unique(self.buyers, Buyer, "buyers", problems, at)
+        touchpoints = _unique(self.touchpoints, Touchpoint, "touchpoints", problems, at)
+        deals = _unique(self.deals, Deal, "deals", problems, at)
+
+        known: dict[str, Mapping[str, Any]] = {
+            "Persona": personas,
+            "ContentAsset": assets,
+            "Account": accounts,
+            "Buyer": buyers,
+        }
 
         def resolve(
-            owner: str, field: str, ref: str | None, table: Mapping[str, Any], kind: str
+            table: str, record_id: str, field: str, ref: str | None, kind: str, *, key: str = ""
         ) -> None:
-            if ref is not None and ref not in table:
-                problems.append(Problem(owner, field, f"refers to unknown {kind} {ref!r}"))
+            if ref is not None and ref not in known[kind]:
+                owner = record_label(_KIND_OF_TABLE[table], record_id)
+                path = f"$.{table}[{at[table][record_id]}].{key or field}"
+                problems.append(Problem(owner, field, f"refers to unknown {kind} {ref!r}", path))
 
         for buyer in buyers.values():
-            owner = record_label("Buyer", buyer.id)
-            resolve(owner, "persona", buyer.persona, personas, "Persona")
-            resolve(owner, "account", buyer.account, accounts, "Account")
+            resolve("buyers", buyer.id, "persona", buyer.persona, "Persona")
+            resolve("buyers", buyer.id, "account", buyer.account, "Account")
         for asset in assets.values():
-            for persona in sorted(asset.personas):
-                resolve(
-                    record_label("ContentAsset", asset.id), "personas", persona, personas, "Persona"
-                )
+            # Documents write a set sorted, so the position is the one a document shows.
+            for index, persona in enumerate(sorted(asset.personas)):
+                key = f"personas[{index}]"
+                resolve("assets", asset.id, "personas", persona, "Persona", key=key)
         for touch in touchpoints.values():
-            owner = record_label("Touchpoint", touch.id)
-            resolve(owner, "buyer", touch.buyer, buyers, "Buyer")
-            resolve(owner, "asset", touch.asset, assets, "ContentAsset")
+            resolve("touchpoints", touch.id, "buyer", touch.buyer, "Buyer")
+            resolve("touchpoints", touch.id, "asset", touch.asset, "ContentAsset")
         for deal in deals.values():
-            owner = record_label("Deal", deal.id)
-            resolve(owner, "account", deal.account, accounts, "Account")
+            resolve("deals", deal.id, "account", deal.account, "Account")
             for index, member in enumerate(deal.buyers):
-                resolve(owner, f"buyers[{index}]", member.buyer, buyers, "Buyer")
+                field = f"buyers[{index}]"
+                # A document writes a deal's buyer as {"buyer": ..., "role": ..., "primary": ...}.
+                resolve("deals", deal.id, field, member.buyer, "Buyer", key=f"{field}.buyer")
         if problems:
             raise IntegrityError(problems)
 
@@ -247,12 +258,26 @@ class Records:
 
 
 _PUBLIC_FIELDS = [f for f in attrs.fields(Records) if f.init]
+_KIND_OF_TABLE = {
+    "personas": "Persona",
+    "assets": "ContentAsset",
+    "accounts": "Account",
+    "buyers": "Buyer",
+    "touchpoints": "Touchpoint",
+    "deals": "Deal",
+}
 
 
 def _unique(
-    items: tuple[Any, ...], kind: type[T], table: str, problems: list[Problem]
+    items: tuple[Any, ...],
+    kind: type[T],
+    table: str,
+    problems: list[Problem],
+    at: dict[str, dict[str, int]],
 ) -> dict[str, T]:
+    """The records of one table by ID; ``at[table]`` gets each kept record's position."""
     by_id: dict[str, T] = {}
+    positions: dict[str, int] = at.setdefault(table, {})
     for position, item in enumerate(items):
         if not isinstance(item, kind):
             problems.append(
@@ -260,6 +285,7 @@ def _unique(
                     f"{table}[{position}]",
                     "",
                     f"must be a {kind.__name__} (got {type(item).__name__})",
+                    f"$.{table}[{position}]",
                 )
             )
             continue
@@ -270,10 +296,12 @@ def _unique(
                     record_label(kind.__name__, item_id),
                     "id",
                     f"is not unique ({table}[{position}] repeats it)",
+                    f"$.{table}[{position}].id",
                 )
             )
             continue
         by_id[item_id] = item
+        positions[item_id] = position
     return by_id
 
 

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 from journeykit import _lazy
 
 if TYPE_CHECKING:
+    from journeykit.io.contract import SCHEMA_KINDS, schema
     from journeykit.io.files import file_format, read_journeys
     from journeykit.io.frames import from_events
     from journeykit.io.paths import read_paths
     from journeykit.io.serde import SCHEMA_VERSION, dumps, loads, structure, unstructure
 
 __all__ = [
+    "SCHEMA_KINDS",
     "SCHEMA_VERSION",
     "dumps",
     "file_format",
@@ -21,12 +23,14 @@ __all__ = [
     "loads",
     "read_journeys",
     "read_paths",
+    "schema",
     "structure",
     "unstructure",
 ]
 
 # The one table of lazy names (see journeykit/__init__.py).
 _LAZY = {
+    "SCHEMA_KINDS": "journeykit.io.contract",
     "SCHEMA_VERSION": "journeykit.io.serde",
     "dumps": "journeykit.io.serde",
     "file_format": "journeykit.io.files",
@@ -34,6 +38,7 @@ _LAZY = {
     "loads": "journeykit.io.serde",
     "read_journeys": "journeykit.io.files",
     "read_paths": "journeykit.io.paths",
+    "schema": "journeykit.io.contract",
     "structure": "journeykit.io.serde",
     "unstructure": "journeykit.io.serde",
 }

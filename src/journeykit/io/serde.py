@@ -1,9 +1,12 @@
-"""The one JSON boundary: domain objects and :class:`~journeykit.Records` to and from documents.
+"""The one JSON boundary: records, models and results to documents, records and models back.
 
 Domain classes never learn JSON; this module owns a strict cattrs converter. A document is a JSON
 object with ``schema_version`` and ``type`` beside the record's fields. Times are ISO-8601
 strings with their offset, enums their values, sets sorted lists. Unknown keys, wrong types and
-invalid records are rejected together, each problem with its path in the document.
+invalid records are rejected together, each problem with its path in the document. Attribution
+results are written (per-touch credit keyed by the CRM's IDs, roll-ups, model, currency) and read
+back as plain dicts. Every document type has a published JSON Schema
+(:func:`journeykit.io.schema`); docs/json.md states the contract and its compatibility policy.
 
 Examples
 --------
@@ -38,32 +41,39 @@ import collections.abc
 import enum
 import json
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar, cast
 
 import attrs
 import cattrs
+import cattrs.cols
+import numpy as np
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from journeykit._frozenmap import FrozenMap
+from journeykit._labels import label_text
+from journeykit.attribution._api import Comparison
+from journeykit.attribution.result import Attribution
 from journeykit.buyers import Account, Buyer
 from journeykit.content import ContentAsset
 from journeykit.deals import Deal, DealBuyer, StageChange
 from journeykit.errors import (
     IntegrityError,
     ModelError,
+    ParameterError,
     ParameterTypeError,
     Problem,
     SchemaError,
     ValidationError,
 )
+from journeykit.journeys import NAT
 from journeykit.models import available, model_class, name_of, to_spec
 from journeykit.personas import Persona
 from journeykit.records import Records
 from journeykit.touchpoints import Touchpoint
 
-__all__ = ["SCHEMA_VERSION", "dumps", "loads", "structure", "unstructure"]
+__all__ = ["SCHEMA_VERSION", "dumps", "loads", "result_document", "structure", "unstructure"]
 
 SCHEMA_VERSION: Final = 2
 """The version of the document format this journeykit writes (it reads every earlier one too).
@@ -87,6 +97,9 @@ _KINDS: Final[dict[str, type[Any]]] = {
 }
 _KIND_OF: Final = {cls: kind for kind, cls in _KINDS.items()}
 _META: Final = ("schema_version", "type")
+# Results are written, never rebuilt (their journeys are not in the document): loads() gives
+# these back as plain dicts, checked for their version.
+_RESULTS: Final[dict[str, type[Any]]] = {"attribution": Attribution, "comparison": Comparison}
 
 
 class _MismatchError(Exception):
@@ -157,6 +170,29 @@ def _structure_name(value: Any, _type: Any) -> str:
     return value
 
 
+def _list_hook(annotation: Any, conv: cattrs.Converter) -> Any:
+    """The structure hook of a sequence or set type that accepts JSON lists only."""
+    origin = _origin(annotation)
+    arguments = typing.get_args(annotation)
+    if origin is tuple and arguments and arguments[-1] is not Ellipsis:  # a fixed (a, b) pair
+
+        def fixed(value: Any, _type: Any) -> tuple[Any, ...]:
+            if not isinstance(value, list) or len(value) != len(arguments):
+                raise _MismatchError(f"must be a list of {len(arguments)} items (got {value!r})")
+            return tuple(conv.structure(v, a) for v, a in zip(value, arguments, strict=True))
+
+        return fixed
+    element = arguments[0] if arguments else Any
+    as_list = cattrs.cols.list_structure_factory(list[element], conv)  # type: ignore[valid-type]
+
+    def structure(value: Any, _type: Any) -> Any:
+        if not isinstance(value, list):
+            raise _MismatchError(f"must be a list (got {value!r})")
+        return origin(as_list(value, list[element]))  # type: ignore[valid-type]
+
+    return structure
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     conv.register_unstructure_hook(datetime, datetime.isoformat)
@@ -180,6 +216,11 @@ def _make_converter() -> cattrs.Converter:
 
     # A model field that takes a name or a callable (Shapley's value function): names only.
     conv.register_structure_hook_func(_names_or_callables, _structure_name)
+    # Lists only: cattrs would read a string as its characters ("pains": "cost" as c, o, s, t)
+    # and an object as its keys.
+    conv.register_structure_hook_factory(
+        lambda t: _origin(t) in (tuple, frozenset, set, list), lambda t: _list_hook(t, conv)
+    )
 
     # Records: its look-up index is derived state, never part of a document.
     fields = [f.name for f in attrs.fields(Records) if f.init]
@@ -194,19 +235,35 @@ def _make_converter() -> cattrs.Converter:
 _CONVERTER: Final = _make_converter()
 
 
-def unstructure(obj: Any) -> dict[str, Any]:
-    """Turn a domain object or :class:`~journeykit.Records` into a JSON-ready document.
+def unstructure(obj: Any, *, by: Sequence[str | tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """Turn a domain object, :class:`~journeykit.Records`, a model or a result into a document.
 
     Parameters
     ----------
-    obj : Persona, ContentAsset, Account, Buyer, Touchpoint, Deal, StageChange, DealBuyer, Records
-        or a registered attribution model spec (written as ``{"type": "model", "name", "params"}``,
-        durations in seconds)
+    obj : Persona, ContentAsset, Account, Buyer, Touchpoint, Deal, StageChange, DealBuyer, \
+Records, a model, Attribution or Comparison
+        A registered attribution model spec is written as ``{"type": "model", "name",
+        "params"}`` (durations in seconds). An :class:`~journeykit.Attribution` is written with
+        each converting journey's touches and their credit (keyed by the journey's and the
+        touch's own IDs), roll-ups, the model's name and parameters and the currency; a
+        :class:`~journeykit.attribution.Comparison` as one such result per model.
+    by : sequence of str or tuple of str, optional
+        The roll-ups a result document carries (default: ``channel``, and ``team`` when the
+        journeys know it). A tuple rolls up by several dimensions at once, e.g.
+        ``("team", "channel")``; each row then names its labels in ``key``.
 
     Returns
     -------
     dict
-        ``{"schema_version": 2, "type": ..., **fields}`` with only JSON types inside.
+        ``{"schema_version": 2, "type": ..., **fields}`` with only JSON types inside; the JSON
+        Schema of each type is :func:`journeykit.io.schema`.
+
+    Raises
+    ------
+    ParameterTypeError
+        ``obj`` is none of those.
+    ParameterError
+        ``by`` was given for a document that is not a result.
 
     Examples
     --------
@@ -214,26 +271,176 @@ def unstructure(obj: Any) -> dict[str, Any]:
     >>> unstructure(jk.Persona("cto", "CTO"))
     {'schema_version': 2, 'type': 'persona', 'id': 'cto', 'name': 'CTO', 'role': None, \
 'industry': None, 'company_size': None, 'pains': []}
+    >>> paths = jk.read_paths([{"path": "ad > call", "total_conversions": 1,
+    ...                         "total_conversion_value": 100}])
+    >>> document = unstructure(jk.attribute(paths, "linear"))
+    >>> document["model"], document["params"], document["currency"]
+    ('linear', {'per': 'touch', 'role_weights': []}, None)
+    >>> document["by"]["channel"][0]
+    {'label': 'ad', 'key': {'channel': 'ad'}, 'conversions': 0.5, 'value': 50.0, 'cents': 5000}
+    >>> document["journeys"][0]["touches"][1]
+    {'touch': None, 'position': 1, 'time': None, 'channel': 'call', 'team': None, 'share': 0.5, \
+'conversions': 0.5, 'value': 50.0, 'cents': 5000}
     """
+    if isinstance(obj, Attribution | Comparison):
+        return result_document(obj, by=by)
+    if by is not None:
+        msg = f"by= applies to results (Attribution, Comparison), not to a {type(obj).__name__}"
+        raise ParameterError(msg)
     kind = _KIND_OF.get(type(obj))
     if kind is None and _is_registered_model(obj):
-        try:
-            spec = to_spec(obj)
-        except ModelError as exc:
-            raise ParameterTypeError(str(exc)) from None
-        params = {name: _CONVERTER.unstructure(value) for name, value in spec["params"].items()}
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "type": "model",
-            "name": spec["name"],
-            "params": params,
-        }
+        spec = _model_spec(obj)
+        if spec is None:
+            msg = f"cannot write {name_of(obj)}: a parameter holds code, not data"
+            raise ParameterTypeError(msg)
+        return {"schema_version": SCHEMA_VERSION, "type": "model", **spec}
     if kind is None:
-        known = ", ".join(c.__name__ for c in _KIND_OF)
+        known = ", ".join([*(c.__name__ for c in _KIND_OF), "a model, Attribution, Comparison"])
         msg = f"cannot write a {type(obj).__name__}; expected one of {known}"
         raise ParameterTypeError(msg)
     body = cast("dict[str, Any]", _CONVERTER.unstructure(obj))
     return {"schema_version": SCHEMA_VERSION, "type": kind, **body}
+
+
+def _model_spec(model: Any) -> dict[str, Any] | None:
+    """``{"name", "params"}`` in JSON types, or ``None`` when a parameter holds code."""
+    try:
+        spec = to_spec(model)
+    except ModelError:
+        return None
+    params = {name: _CONVERTER.unstructure(value) for name, value in spec["params"].items()}
+    return {"name": spec["name"], "params": params}
+
+
+def result_document(
+    result: Any,
+    *,
+    by: Sequence[str | tuple[str, ...]] | None = None,
+    touches: bool = True,
+) -> dict[str, Any]:
+    """The document of an attribution result (see :func:`unstructure`).
+
+    Parameters
+    ----------
+    result : Attribution, Comparison or the result of :func:`journeykit.attribute_file`
+        The last keeps no per-touch credit: its document has roll-ups only, and ``by`` must
+        name dimensions it rolled up by.
+    by : sequence of str or tuple of str, optional
+        The roll-ups (default: ``channel``, and ``team`` when the journeys know it).
+    touches : bool
+        Whether to write each converting journey's touches (``"journeys"``); roll-ups alone
+        are much smaller for large data.
+
+    Returns
+    -------
+    dict
+        A document of type ``"attribution"`` (``"comparison"`` for a Comparison).
+    """
+    if isinstance(result, Comparison):
+        bodies = [_result_body(r, by, touches=touches) for r in result.values()]
+        currencies = {body["currency"] for body in bodies}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "type": "comparison",
+            "currency": currencies.pop() if len(currencies) == 1 else None,
+            "results": bodies,
+        }
+    body = _result_body(result, by, touches=touches)
+    return {"schema_version": SCHEMA_VERSION, "type": "attribution", **body}
+
+
+def _result_body(
+    result: Any, by: Sequence[str | tuple[str, ...]] | None, *, touches: bool
+) -> dict[str, Any]:
+    spec = _model_spec(result.model) if _is_registered_model(result.model) else None
+    journeys = getattr(result, "journeys", None)  # None: attribute_file's roll-ups only
+    if by is None:
+        columns = journeys.columns if journeys is not None else {}
+        by = ["channel", *(["team"] if "team" in columns else [])]
+    keys = [key if isinstance(key, str) else tuple(key) for key in by]
+    if not keys:
+        msg = "by= needs at least one dimension"
+        raise ParameterError(msg)
+    measures = ["conversions", "value", *(["cents"] if journeys is not None else [])]
+    body: dict[str, Any] = {
+        "model": spec["name"] if spec is not None else result.name,
+        "params": spec["params"] if spec is not None else None,
+        "currency": getattr(result, "currency", None),
+        "total": {"conversions": float(result.total), "value": float(result.total_value)},
+    }
+    if journeys is not None:
+        body["total"]["cents"] = int(result.to_cents().sum())
+        body["unattributed"] = result.unattributed
+    body["by"] = {label_text(key, sep=","): _rollup(result, key, measures) for key in keys}
+    if journeys is not None and touches:
+        body["journeys"] = _journey_credit(result)
+    return body
+
+
+def _rollup(result: Any, key: str | tuple[str, ...], measures: list[str]) -> list[dict[str, Any]]:
+    names = (key,) if isinstance(key, str) else key
+    credit = {measure: result.by(key, measure=measure) for measure in measures}
+    rows = []
+    for label in credit["conversions"]:
+        parts = label if isinstance(label, tuple) else (label,)
+        row: dict[str, Any] = {
+            "label": list(label) if isinstance(label, tuple) else label,
+            "key": dict(zip(names, parts, strict=True)),
+        }
+        row.update((measure, credit[measure][label]) for measure in measures)
+        rows.append(row)
+    return rows
+
+
+def _labels_of(column: Any, index: Any) -> list[str | None]:
+    """Labels of the rows at ``index`` (``None`` where missing), coded in numpy, then listed."""
+    labels = np.array([*column.labels, None], dtype=object)  # code -1 picks the last: None
+    return cast("list[str | None]", labels[column.codes[index]].tolist())
+
+
+def _journey_credit(result: Attribution) -> list[dict[str, Any]]:
+    """Converting journeys with their touches' credit; IDs are the CRM's own."""
+    journeys = result.journeys
+    keep = journeys.converting & (journeys.lengths > 0)  # the rest are reported unattributed
+    touches = np.flatnonzero(keep[journeys.journey_of_touch])
+    columns = journeys.columns
+    micros = journeys.time[touches]
+    known = micros[micros != NAT]
+    whole_seconds = bool(np.all(known % 1_000_000 == 0))  # no ".000000" on every time
+    times = np.datetime_as_string(
+        micros.astype("datetime64[us]"), unit="s" if whole_seconds else "us", timezone="UTC"
+    )
+    cents = result.to_cents()
+    per_touch = {
+        "touch": _labels_of(columns["touch"], touches) if "touch" in columns else None,
+        "position": journeys.position[touches].tolist(),
+        "time": [None if t == "NaT" else str(t) for t in times.tolist()],
+        "channel": _labels_of(columns["channel"], touches),
+        "team": _labels_of(columns["team"], touches) if "team" in columns else None,
+        "share": result.shares[touches].tolist(),
+        "conversions": result.credit[touches].tolist(),
+        "value": result.value_credit[touches].tolist(),
+        "cents": cents[touches].tolist(),
+    }
+    names = list(per_touch)
+    cells = [[None] * touches.size if v is None else v for v in per_touch.values()]
+    rows = [dict(zip(names, row, strict=True)) for row in zip(*cells, strict=True)]
+    kept = np.flatnonzero(keep)
+    journey_cents = np.bincount(
+        journeys.journey_of_touch, weights=cents, minlength=journeys.n_journeys
+    )
+    ids = _labels_of(journeys.journey, kept)
+    starts = np.concatenate([[0], np.cumsum(journeys.lengths[kept])]).tolist()
+    return [
+        {
+            "id": ids[k],
+            "conversions": float(journeys.conversions[j]),
+            "value": float(journeys.value[j]),
+            "cents": int(journey_cents[j]),
+            "touches": rows[starts[k] : starts[k + 1]],
+        }
+        for k, j in enumerate(kept.tolist())
+    ]
 
 
 def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
@@ -247,6 +454,13 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
         it when both are).
     cls : type, optional
         The expected type, e.g. :class:`~journeykit.Records`.
+
+    Returns
+    -------
+    object
+        The record, records or model; a result document (``"attribution"``,
+        ``"comparison"``) comes back as a plain ``dict``, its version checked: a result is
+        written for other systems and not rebuilt, since the journeys it credits are not in it.
 
     Raises
     ------
@@ -268,10 +482,18 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
     kind = document.get("type")
     if kind == "model" and cls is None:
         return cast("T", _structure_model(document))
+    if cls is not None and cls in _RESULTS.values():
+        msg = (
+            f"a {cls.__name__} is not rebuilt from a document (its journeys are not in it); "
+            "read the document without cls= to get it as a dict"
+        )
+        raise ParameterTypeError(msg)
+    if kind in _RESULTS and cls is None:
+        return cast("T", dict(document))
     target: type[Any]
     if cls is None:
         if kind not in _KINDS:
-            choices = ", ".join(repr(k) for k in _KINDS)
+            choices = ", ".join(repr(k) for k in [*_KINDS, "model", *_RESULTS])
             raise SchemaError(
                 [Problem("", "type", f"must be one of {choices} (got {kind!r})", "$.type")]
             )
@@ -350,9 +572,25 @@ def _structure_model(document: Mapping[str, Any]) -> Any:
         raise SchemaError(problems) from None
 
 
-def dumps(obj: Any, *, indent: int | None = None) -> str:
-    """Write a domain object or :class:`~journeykit.Records` as a JSON document string."""
-    return json.dumps(unstructure(obj), indent=indent, allow_nan=False, ensure_ascii=False)
+def dumps(
+    obj: Any, *, indent: int | None = None, by: Sequence[str | tuple[str, ...]] | None = None
+) -> str:
+    """Write a record, :class:`~journeykit.Records`, a model or a result as a JSON string.
+
+    See :func:`unstructure` for what each document holds and what ``by`` does.
+
+    Examples
+    --------
+    >>> import json
+    >>> import journeykit as jk
+    >>> paths = jk.read_paths([{"path": "ad > call", "total_conversions": 2}])
+    >>> text = dumps(jk.attribute(paths, "first_touch"), by=[("channel", "position")])
+    >>> json.loads(text)["by"]["channel,position"][0]["key"]
+    {'channel': 'ad', 'position': '0'}
+    >>> loads(text)["type"]
+    'attribution'
+    """
+    return json.dumps(unstructure(obj, by=by), indent=indent, allow_nan=False, ensure_ascii=False)
 
 
 def loads(text: str | bytes, cls: type[T] | None = None) -> T:
