@@ -384,13 +384,7 @@ def _attribute(args: argparse.Namespace) -> int:
         _out(json.dumps(document, indent=2, allow_nan=False))
         return 0
     tables = {key: _both_measures(result, key) for key in keys}
-    # Only JSON carries the spec (the serialiser's import is not free).
-    meta = (
-        {"model": result.name, "params": _params_of(result.model), **_meta(args)}
-        if args.format == "json"
-        else {}
-    )
-    _emit(args, tables, meta=meta)
+    _emit(args, tables, meta={})  # a table or CSV: the spec is JSON's alone
     return 0
 
 
