@@ -17,6 +17,7 @@ from journeykit._labels import label_text
 from journeykit.attribution._protocol import Model, tags_of
 from journeykit.errors import ModelError, ParameterError
 from journeykit.journeys import Journeys
+from journeykit.milestones import Milestone
 
 __all__ = ["Attribution", "Credit"]
 
@@ -330,7 +331,31 @@ class Attribution:
 
     # -- tables ------------------------------------------------------------------------------------
     def to_frame(self, backend: Backend = "pandas") -> Any:
-        """One row per touch: journey, position, every column, share, credit and value credit."""
+        """One row per touch: journey, position, every column, roles, share, credit and value.
+
+        The touch's roles are boolean columns named by :class:`~journeykit.Milestone`
+        (``first_touch``, ``lead_created``, ``opportunity_created``, ``closed_won``): whether the
+        touch carries that milestone of its journey (path tables know only the first touch and,
+        for converting paths, the last). Journeys without milestone flags have no role columns.
+
+        Examples
+        --------
+        >>> import journeykit as jk
+        >>> from journeykit.datasets import example_records
+        >>> result = jk.attribute(jk.assemble(example_records()), "w_shaped")
+        >>> frame = result.to_frame()
+        >>> roles = ["first_touch", "lead_created", "opportunity_created", "closed_won"]
+        >>> deal = frame[(frame["journey"] == "northwind-2024") & frame[roles].any(axis=1)]
+        >>> print(deal[["channel", *roles, "share"]].to_string(index=False))
+            channel  first_touch  lead_created  opportunity_created  closed_won    share
+        paid_social         True         False                False       False 0.300000
+              email        False          True                False       False 0.300000
+          sdr_email        False          True                False       False 0.014286
+               call        False         False                 True       False 0.300000
+            meeting        False         False                False        True 0.014286
+
+        Each buyer who became a lead flags a ``lead_created`` touch, so a deal of two leads has two.
+        """
         journeys = self.journeys
         data: dict[str, Any] = {
             "journey": journeys.column("journey").values(),
@@ -338,6 +363,9 @@ class Attribution:
         }
         for name, column in journeys.columns.items():
             data[name] = column.values()
+        if journeys.milestones is not None:
+            for milestone in Milestone:
+                data[milestone.value] = (journeys.milestones & milestone.bit) != 0
         data["share"] = self.shares
         data["conversions"] = self.credit
         data["value"] = self.value_credit
