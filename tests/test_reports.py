@@ -3,11 +3,17 @@ touch roles as columns and touch properties as dimensions."""
 
 from __future__ import annotations
 
-import numpy as np
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 from hypothesis import given
 
 import journeykit as jk
+from helpers import run_command
 from journeykit.datasets import example_records
+from journeykit.journeys import from_micros
 from journeykit.testing import strategies as jst
 
 ROLES = ["first_touch", "lead_created", "opportunity_created", "closed_won"]
@@ -18,8 +24,8 @@ ROLES = ["first_touch", "lead_created", "opportunity_created", "closed_won"]
 def test_role_columns_are_the_milestone_flags(records: jk.Records) -> None:
     journeys = jk.assemble(records)
     frame = jk.attribute(journeys, "linear").to_frame()
-    marks = np.zeros(journeys.n_touches, dtype=np.uint8) if journeys.milestones is None else None
-    flags = journeys.milestones if marks is None else marks
+    flags = journeys.milestones
+    assert flags is not None
     for milestone in jk.Milestone:
         assert frame[milestone.value].dtype == bool
         assert frame[milestone.value].tolist() == ((flags & milestone.bit) != 0).tolist()
@@ -43,3 +49,89 @@ def test_paths_know_their_first_and_last_touch() -> None:
     assert frame["first_touch"].tolist() == [True, False, False]
     assert frame["closed_won"].tolist() == [False, False, True]
     assert not frame["lead_created"].any()
+
+
+# -- credit over time ---------------------------------------------------------------------------
+def _oracle(moment: datetime | None, unit: str) -> str | None:
+    """The period label of one instant, the slow and obvious way."""
+    if moment is None:
+        return None
+    if unit == "week":
+        year, week, _ = moment.isocalendar()
+        return f"{year}-W{week:02d}"
+    if unit == "quarter":
+        return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
+    return {"month": f"{moment:%Y-%m}", "year": f"{moment.year}"}[unit]
+
+
+@pytest.mark.parametrize("unit", ["week", "month", "quarter", "year"])
+@given(journeys=jst.journeys())
+def test_periods_label_each_touch_and_add_up_to_the_total(unit: str, journeys: jk.Journeys) -> None:
+    touch = journeys.column(unit).values()
+    assert touch == [_oracle(from_micros(t), unit) for t in journeys.time.tolist()]
+    assert journeys.goal_time is not None
+    goal = [_oracle(from_micros(t), unit) for t in journeys.goal_time.tolist()]
+    conversion = journeys.column(f"conversion_{unit}").values()
+    assert conversion == [goal[j] for j in journeys.journey_of_touch.tolist()]
+    result = jk.attribute(journeys, "linear")
+    cents = int(result.to_cents().sum())
+    for key in (unit, f"conversion_{unit}", (unit, "channel")):
+        credit = result.by(key, measure="cents")
+        assert credit.total == cents
+        assert result.by(key).total == pytest.approx(result.total)
+        labels = [k[0] if isinstance(k, tuple) else k for k in credit]
+        assert labels == sorted(labels, key=lambda label: (label is None, label or ""))
+
+
+def test_a_touch_month_differs_from_its_conversion_month() -> None:
+    rows = [
+        {
+            "journey_id": "j",
+            "timestamp": datetime(2024, 1, 31, 23, tzinfo=UTC),
+            "channel": "ad",
+            "converted": False,
+            "value": 0.0,
+        },
+        {
+            "journey_id": "j",
+            "timestamp": datetime(2024, 3, 1, tzinfo=UTC),
+            "channel": "call",
+            "converted": True,
+            "value": 90.0,
+        },
+    ]
+    result = jk.attribute(jk.from_events(rows), "linear")
+    assert dict(result.by("month", measure="value")) == {"2024-01": 45.0, "2024-03": 45.0}
+    assert dict(result.by("conversion_month", measure="value")) == {"2024-03": 90.0}
+    assert list(result.by(("conversion_quarter", "channel"))) == [
+        ("2024-Q1", "ad"),
+        ("2024-Q1", "call"),
+    ]
+
+
+def test_periods_need_times() -> None:
+    paths = jk.attribute(jk.read_paths([{"path": "a > b", "total_conversions": 1}]), "linear")
+    with pytest.raises(jk.errors.SchemaError, match=r"month needs touch times.*path table"):
+        paths.by("month")
+    with pytest.raises(jk.errors.SchemaError, match="journey '0' converts at an unknown time"):
+        paths.by("conversion_month")
+    with pytest.raises(jk.errors.SchemaError, match="available: journey, position, week, month"):
+        paths.by("fortnight")
+
+
+def test_period_roll_ups_on_the_command_line(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "journey_id,timestamp,channel,converted,value\n"
+        "j1,2024-01-01T09:00:00+00:00,search,false,\n"
+        "j1,2024-02-03T09:00:00+00:00,demo,true,300\n"
+        "j2,2024-03-30T09:00:00+00:00,email,true,100\n"
+    )
+    done = run_command("attribute", str(events), "--by", "month", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["by"]["month"]
+    assert [(r["label"], r["value"]) for r in rows] == [
+        ("2024-01", 150.0),
+        ("2024-02", 150.0),
+        ("2024-03", 100.0),
+    ]

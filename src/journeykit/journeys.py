@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from journeykit._money import money_problems
+from journeykit._periods import PERIODS, is_period, period_codes
 from journeykit.errors import (
     OutOfRangeError,
     ParameterError,
@@ -430,17 +431,26 @@ class Journeys:
         )
 
     def column(self, name: str) -> Column:
-        """A categorical touch column by name, with an error that lists the ones there are."""
+        """A categorical touch column by name, with an error that lists the ones there are.
+
+        Besides the stored columns: ``"journey"``, ``"position"`` and the calendar periods of
+        each touch's time (``"week"``, ``"month"``, ``"quarter"``, ``"year"``) or of its
+        journey's conversion (``"conversion_month"``, ...): UTC periods labelled ``2024-W09``,
+        ``2024-03``, ``2024-Q1``, ``2024``. A journey that did not convert has no conversion
+        period (``None``).
+        """
         if name == "journey":
             return Column(self.journey.codes[self.journey_of_touch], self.journey.labels)
         if name == "position":
             longest = int(self.lengths.max()) if self.n_journeys else 0
             codes = self.position.astype(smallest_code_dtype(longest))
             return Column(codes, [str(i) for i in range(longest)])
+        if name not in self.columns and is_period(name):
+            return self._cached(f"period:{name}", lambda: Column(*period_codes(self, name)))
         try:
             return self.columns[name]
         except KeyError:
-            available = ", ".join(["journey", "position", *self.columns])
+            available = ", ".join(["journey", "position", *PERIODS, *self.columns])
             message = f"is not a column of these journeys (available: {available})"
             raise SchemaError([Problem("Journeys", name, message)]) from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -14,6 +14,7 @@ from journeykit._choices import choose
 from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit._labels import label_text
+from journeykit._periods import is_period
 from journeykit.attribution._protocol import Model, tags_of
 from journeykit.errors import ModelError, ParameterError
 from journeykit.journeys import Journeys
@@ -124,6 +125,23 @@ class Credit(Mapping[Any, float]):
         return f"<table>{head}{rows}</table>"
 
 
+def ordered(items: Iterable[tuple[Any, float]], dimension: Key) -> list[tuple[Any, float]]:
+    """Roll-up items in the order of a :class:`Credit`.
+
+    By credit, largest first (ties by label), or in time order (missing last) when the first
+    dimension is a calendar period.
+    """
+    first = dimension if isinstance(dimension, str) else dimension[0]
+    if is_period(first):  # a time series reads in time order; period labels sort so as text
+        return sorted(items, key=lambda kv: _time_order(kv[0]))
+    return sorted(items, key=lambda kv: (-kv[1], _label(kv[0])))
+
+
+def _time_order(key: Any) -> tuple[tuple[bool, str], ...]:
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple((part is None, part or "") for part in parts)
+
+
 def _label(key: Any) -> str:
     return f"({label_text(key)})" if isinstance(key, tuple) else label_text(key)
 
@@ -210,8 +228,12 @@ class Attribution:
         """Roll credit up by a touch column, or a tuple of them, e.g. ``("team", "channel")``.
 
         Dimensions are the journeys' columns (``channel`` always; ``team``, ``reach``, ``asset``,
-        ``campaign``, ``persona``, ``buyer``, ``account`` and others when present) and
-        ``"journey"``. Keys are ordered by credit, largest first (ties by label).
+        ``campaign``, ``persona``, ``buyer``, ``account``, touch properties such as
+        ``utm_campaign`` and others when present), ``"journey"``, and calendar periods: of the
+        touch's time (``"week"``, ``"month"``, ``"quarter"``, ``"year"``) or of its journey's
+        conversion (``"conversion_month"``, ...), UTC periods labelled ``2024-W09``,
+        ``2024-03``, ``2024-Q1`` and ``2024``. Keys are ordered by credit, largest first (ties by
+        label), except when the first dimension is a period: then in time order.
 
         Examples
         --------
@@ -221,6 +243,20 @@ class Attribution:
         Credit(channel, conversions: a=2, b=1)
         >>> jk.attribute(paths, "linear").by("journey")
         Credit(journey, conversions: 0=3)
+
+        Credit over time: by the quarter of each touch, or of each deal's win (touches of
+        journeys that did not convert have no conversion quarter and no credit):
+
+        >>> result = jk.attribute(jk.assemble(jk.datasets.load_demo().records), "linear")
+        >>> touched = result.by("quarter", measure="value")
+        >>> [(quarter, round(value)) for quarter, value in touched.items()][:3]
+        [('2025-Q1', 2557835), ('2025-Q2', 1941738), ('2025-Q3', 787887)]
+        >>> won = result.by("conversion_quarter", measure="value")
+        >>> list(won), won.currency
+        (['2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4', '2026-Q1', None], 'USD')
+        >>> cents = [result.by(key, measure="cents").total for key in ("week", "conversion_year")]
+        >>> cents == [result.to_cents().sum()] * 2  # to the cent, either way
+        True
         """
         _check_measure(measure)
         names = (key,) if isinstance(key, str) else tuple(key)
@@ -248,7 +284,7 @@ class Attribution:
             parts.reverse()
             label = parts[0] if len(parts) == 1 else tuple(parts)
             items.append((label, round(amount) if measure == "cents" else amount))
-        items.sort(key=lambda kv: (-kv[1], _label(kv[0])))
+        items = ordered(items, names)
         currency = self.currency if measure != "conversions" else None
         return Credit(items, key if isinstance(key, str) else names, measure, currency)
 
