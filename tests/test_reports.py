@@ -135,3 +135,48 @@ def test_period_roll_ups_on_the_command_line(tmp_path: Path) -> None:
         ("2024-02", 150.0),
         ("2024-03", 100.0),
     ]
+
+
+# -- touch properties as dimensions -------------------------------------------------------------
+@given(jst.records())
+def test_every_property_is_a_column_of_its_touches(records: jk.Records) -> None:
+    journeys = jk.assemble(records)
+    by_id = {t.id: t for t in records.touchpoints}
+    touches = [by_id[t] for t in journeys.column("touch").values() if t is not None]
+    keys = {key for t in touches for key in t.properties}
+    assert keys <= set(journeys.columns)
+    for key in keys:
+        assert journeys.column(key).values() == [t.properties.get(key) for t in touches]
+    if keys:
+        result = jk.attribute(journeys, "linear")
+        key = min(keys)
+        assert result.by(key, measure="cents").total == result.to_cents().sum()
+
+
+def _with_properties() -> jk.Records:
+    day = datetime(2024, 3, 1, tzinfo=UTC)
+    touch = jk.Touchpoint
+    return jk.Records(
+        buyers=[jk.Buyer("ana")],
+        touchpoints=[
+            touch("t1", "ana", day, "ad", jk.Reach.ONE_TO_MANY,
+                  properties={"utm_campaign": "spring", "channel": "linkedin"}),
+            touch("t2", "ana", day.replace(day=2), "email", jk.Reach.ONE_TO_MANY,
+                  properties={"utm_campaign": "spring"}),
+            touch("t3", "ana", day.replace(day=3), "call", jk.Reach.ONE_TO_ONE),
+        ],
+        deals=[
+            jk.Deal("d1", None, 300.0, "EUR", day.replace(day=3), jk.Outcome.WON,
+                    closed_at=day.replace(day=9), buyers=[jk.DealBuyer("ana", primary=True)]),
+        ],
+    )  # fmt: skip
+
+
+def test_missing_properties_and_names_that_are_taken() -> None:
+    journeys = jk.assemble(_with_properties())
+    assert journeys.column("utm_campaign").values() == ["spring", "spring", None]
+    assert journeys.column("property:channel").values() == ["linkedin", None, None]
+    assert journeys.channel.values() == ["ad", "email", "call"]
+    credit = jk.attribute(journeys, "linear").by("utm_campaign", measure="value")
+    assert dict(credit) == {"spring": 200.0, None: 100.0}
+    assert repr(credit) == "Credit(utm_campaign, value EUR: spring=200, (none)=100)"

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from journeykit._building import enum_column
 from journeykit._choices import choice_message
+from journeykit._periods import CONVERSION_PREFIX, PERIODS
 from journeykit.buyers import Buyer
 from journeykit.deals import Deal, DealKind, Outcome
 from journeykit.errors import Problem, ValidationError
@@ -153,7 +154,10 @@ def assemble(
         ``buyer``, ``account``, ``segment`` (the account's), ``touch`` (the touchpoint's ID, to
         write credit back to a CRM), ``deal_kind`` (the kind of the journey's deal, missing for
         journeys without one), ``role`` (the touch's buyer's role on the deal, if listed) and
-        ``cost``. Touches after a journey's goal (or end) never count.
+        ``cost``, then one column per key of the touches' ``properties`` (UTM tags, CRM fields:
+        ``utm_campaign``, ...), missing (``None``, shown as ``(none)``) for touches without that
+        key; a key that is also a built-in column's name is carried as ``property:<key>``.
+        Touches after a journey's goal (or end) never count.
 
     Notes
     -----
@@ -610,6 +614,7 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
                     for j, b in zip(owner_journey.tolist(), owners, strict=True)
                 ]
             ),
+            **_property_columns(touches),
         },
         journey=Column(
             np.arange(len(specs), dtype=smallest_code_dtype(len(specs))), [s.id for s in specs]
@@ -621,3 +626,31 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
         milestones=marks,
         cost=np.array([t.cost for t in touches], dtype=np.float64),
     )
+
+
+# Names a touch property cannot take as a column: the built-in columns, the derived dimensions
+# (journey, position, periods) and the per-touch frame's other columns (roles, credit).
+_TAKEN = frozenset(
+    {
+        "channel", "team", "reach", "asset", "asset_kind", "campaign", "persona", "buyer",
+        "account", "segment", "touch", "deal_kind", "role", "journey", "position", "time",
+        "share", "conversions", "value", "cost",
+        *(m.value for m in Milestone),
+        *PERIODS,
+        *(CONVERSION_PREFIX + p for p in PERIODS),
+    }
+)  # fmt: skip
+
+
+def _property_columns(touches: Sequence[Touchpoint]) -> dict[str, Column]:
+    """One column per property key any touch has; touches without the key have no label.
+
+    A key that names a built-in column (``channel``, ``month``, ...) becomes ``property:<key>``.
+    """
+    keys = sorted({key for t in touches for key in t.properties})
+    return {
+        (f"property:{key}" if key in _TAKEN else key): _codes(
+            [t.properties.get(key) for t in touches]
+        )
+        for key in keys
+    }
