@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 
@@ -180,3 +181,52 @@ def test_missing_properties_and_names_that_are_taken() -> None:
     credit = jk.attribute(journeys, "linear").by("utm_campaign", measure="value")
     assert dict(credit) == {"spring": 200.0, None: 100.0}
     assert repr(credit) == "Credit(utm_campaign, value EUR: spring=200, (none)=100)"
+
+
+# -- change against a reference model -----------------------------------------------------------
+@given(jst.journeys())
+def test_changes_against_a_reference_add_up_to_nothing(journeys: jk.Journeys) -> None:
+    table = jk.compare(journeys, ["linear", "first_touch", "last_touch"], reference="linear")
+    changes = table.changes(measure="value")
+    credit = table.table(measure="value")
+    for model in ("first_touch", "last_touch"):
+        total = sum(row[model][0] for row in changes.values())
+        assert total == pytest.approx(0.0, abs=1e-6 * (1 + journeys.total_value))
+        for label, row in changes.items():
+            change, relative = row[model]
+            assert change == pytest.approx(credit[label][model] - credit[label]["linear"])
+            reference = credit[label]["linear"]
+            if reference:
+                assert relative == pytest.approx(change / reference)
+            else:
+                assert np.isnan(relative)
+
+
+def test_the_frame_and_repr_show_the_change() -> None:
+    paths = jk.read_paths(
+        [
+            {"path": "a > b", "total_conversions": 4, "total_null": 0},
+            {"path": "c", "total_conversions": 0, "total_null": 1},
+        ]
+    )
+    table = jk.compare(paths, ["first_touch", "linear"]).against("linear")
+    frame = table.to_frame()
+    assert list(frame.columns) == [
+        "channel",
+        "linear",
+        "first_touch",
+        "first_touch_change",
+        "first_touch_relative",
+    ]
+    assert frame["first_touch_change"].tolist() == [2.0, -2.0, 0.0]
+    assert frame["first_touch_relative"].tolist()[:2] == [1.0, -1.0]
+    assert np.isnan(frame["first_touch_relative"].tolist()[2])
+    assert repr(table).splitlines()[3].split() == ["c", "0", "0", "+0", "(n/a)"]
+    plain = jk.compare(paths, ["first_touch", "linear"])
+    assert list(plain.to_frame().columns) == ["channel", "first_touch", "linear"]
+    with pytest.raises(jk.errors.ParameterError, match="no reference model"):
+        plain.changes()
+    with pytest.raises(jk.errors.NotFoundError, match="'markov' is not one of the models"):
+        plain.against("markov")
+    with pytest.raises(jk.errors.NotFoundError, match="'markov' is not one of the models"):
+        jk.compare(paths, ["linear"], reference="markov")

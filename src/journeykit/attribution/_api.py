@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Model
 from journeykit.attribution._registry import name_of
 from journeykit.attribution.result import Attribution, Credit, Key, Measure
-from journeykit.errors import ModelError
+from journeykit.errors import ModelError, NotFoundError, ParameterError
 from journeykit.journeys import Journeys
 
 __all__ = ["Comparison", "attribute", "compare"]
@@ -69,8 +70,55 @@ class Comparison(Mapping[str, Attribution]):
     b                       0                 4                 2
     """
 
-    def __init__(self, results: Mapping[str, Attribution]) -> None:
+    def __init__(self, results: Mapping[str, Attribution], *, reference: str | None = None) -> None:
         self._results = dict(results)
+        if reference is not None and reference not in self._results:
+            msg = f"reference {reference!r} is not one of the models compared ({list(self)})"
+            raise NotFoundError(msg)
+        self.reference = reference
+        """The model the others are measured against (``None``: no reference)."""
+
+    def against(self, reference: str) -> Comparison:
+        """The same comparison, with each model's change against ``reference`` in its tables.
+
+        Examples
+        --------
+        >>> import journeykit as jk
+        >>> paths = jk.read_paths([{"path": "a > b", "total_conversions": 4},
+        ...                        {"path": "b", "total_conversions": 2}])
+        >>> table = jk.compare(paths, ["linear", "first_touch", "last_touch"]).against("linear")
+        >>> table
+        channel        linear       first_touch     vs linear        last_touch     vs linear
+        a                   2                 4   +2 (+100%)                 0   -2 (-100%)
+        b                   4                 2    -2 (-50%)                 6    +2 (+50%)
+        >>> table.changes()["a"]["first_touch"]
+        (2.0, 1.0)
+        """
+        return Comparison(self._results, reference=reference)
+
+    def changes(
+        self, by: Key = "channel", *, measure: Measure = "conversions"
+    ) -> dict[Any, dict[str, tuple[float, float]]]:
+        """``{label: {model: (change, relative change)}}`` against the :attr:`reference`.
+
+        The change is the model's credit minus the reference's; the relative change divides it by
+        the reference's credit (``nan`` where the reference gave the label nothing).
+        """
+        reference = self._reference()
+        return {
+            label: {
+                name: _change(credit, row[reference])
+                for name, credit in row.items()
+                if name != reference
+            }
+            for label, row in self.table(by, measure=measure).items()
+        }
+
+    def _reference(self) -> str:
+        if self.reference is None:
+            msg = "this comparison has no reference model: use .against(name) or reference="
+            raise ParameterError(msg)
+        return self.reference
 
     def __getitem__(self, name: str) -> Attribution:
         return self._results[name]
@@ -99,13 +147,29 @@ class Comparison(Mapping[str, Attribution]):
     def to_frame(
         self, backend: Backend = "pandas", *, by: Key = "channel", measure: Measure = "conversions"
     ) -> Any:
-        """The :meth:`table` as a data frame: one row per label, one column per model."""
+        """The :meth:`table` as a data frame: one row per label, one column per model.
+
+        With a :attr:`reference`, the reference's column comes first and each other model's
+        column is followed by ``<model>_change`` and ``<model>_relative`` (see :meth:`changes`).
+        """
         table = self.table(by, measure=measure)
         dimension = by if isinstance(by, str) else "/".join(by)
         data: dict[str, list[Any]] = {dimension: [str(k) for k in table]}
-        for name in self._results:
+        for name in self._ordered():
             data[name] = [row[name] for row in table.values()]
+            if self.reference is not None and name != self.reference:
+                changes = [_change(row[name], row[self.reference]) for row in table.values()]
+                data[f"{name}_change"] = [change for change, _ in changes]
+                data[f"{name}_relative"] = [relative for _, relative in changes]
         return to_frame(data, backend)
+
+    def _ordered(self) -> list[str]:
+        """The models, the reference first."""
+        names = list(self._results)
+        if self.reference is not None:
+            names.remove(self.reference)
+            names.insert(0, self.reference)
+        return names
 
     def plot(self, by: Key = "channel", *, measure: Measure = "conversions", ax: Any = None) -> Any:
         """Credit by ``by`` across the models (drawn by :func:`journeykit.plot.credit`)."""
@@ -119,18 +183,42 @@ class Comparison(Mapping[str, Attribution]):
 
     def __repr__(self) -> str:
         table = self.table()
-        names = list(self._results)
+        names = self._ordered()
         width = max([len("channel"), *(len(str(k)) for k in table)])
-        lines = ["channel".ljust(width) + "".join(f"  {n:>16}" for n in names)]
+        versus = f"vs {self.reference}"
+
+        def cells(row: Mapping[str, float], name: str) -> str:
+            cell = f"  {row[name]:>16.6g}"
+            if self.reference is None or name == self.reference:
+                return cell
+            change, relative = _change(row[name], row[self.reference])
+            shown = "n/a" if math.isnan(relative) else f"{relative:+.0%}"
+            return cell + f"  {f'{change:+.4g} ({shown})':>{max(12, len(versus))}}"
+
+        head = "".join(
+            f"  {n:>16}"
+            + (f"  {versus:>12}" if self.reference is not None and n != self.reference else "")
+            for n in names
+        )
+        lines = ["channel".ljust(width) + head]
         lines += [
-            str(k).ljust(width) + "".join(f"  {row[n]:>16.6g}" for n in names)
-            for k, row in table.items()
+            str(k).ljust(width) + "".join(cells(row, n) for n in names) for k, row in table.items()
         ]
         return "\n".join(lines)
 
 
+def _change(credit: float, reference: float) -> tuple[float, float]:
+    """The change of ``credit`` against ``reference``, absolute and relative."""
+    change = credit - reference
+    return change, change / reference if reference else math.nan
+
+
 def compare(
-    journeys: Journeys, /, models: Sequence[str | Model] | Mapping[str, str | Model]
+    journeys: Journeys,
+    /,
+    models: Sequence[str | Model] | Mapping[str, str | Model],
+    *,
+    reference: str | None = None,
 ) -> Comparison:
     """Attribute the same journeys under several models.
 
@@ -140,6 +228,9 @@ def compare(
     models : sequence of names or model instances, or mapping of label to model
         ``["linear", "markov"]``, ``[jk.models.get("time_decay", half_life=...)]`` or
         ``{"U 30/70": PositionBased(0.3, 0.7)}``.
+    reference : str, optional
+        The label of the model to measure the others against: the tables then show each
+        model's change in credit against it (see :meth:`Comparison.against`).
     """
     if isinstance(models, Mapping):
         items = list(models.items())
@@ -149,7 +240,11 @@ def compare(
     if len(set(labels)) != len(labels):
         msg = f"compare() needs distinct model labels (got {labels}); pass a mapping to name them"
         raise ModelError(msg)
+    if reference is not None and reference not in labels:
+        msg = f"reference {reference!r} is not one of the models compared ({labels})"
+        raise NotFoundError(msg)
     journeys = _engine.check_journeys(journeys, "compare()")
     return Comparison(
-        {label: _engine.run(_engine.resolve(model, {}), journeys) for label, model in items}
+        {label: _engine.run(_engine.resolve(model, {}), journeys) for label, model in items},
+        reference=reference,
     )
