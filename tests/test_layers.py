@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "journeykit.deals",
         "journeykit.records",
         "journeykit.journeys",
+        "journeykit._periods",
         "journeykit.assembly",
     ),
     # 2: models and their results

@@ -4,7 +4,7 @@ touch roles as columns and touch properties as dimensions."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -230,3 +230,68 @@ def test_the_frame_and_repr_show_the_change() -> None:
         plain.against("markov")
     with pytest.raises(jk.errors.NotFoundError, match="'markov' is not one of the models"):
         jk.compare(paths, ["linear"], reference="markov")
+
+
+# -- influenced pipeline and revenue ------------------------------------------------------------
+@given(jst.journeys(allow_empty=True))
+def test_influence_is_at_least_the_attributed_credit(journeys: jk.Journeys) -> None:
+    whole = jk.analytics.influence(journeys)
+    covering = jk.analytics.influence(journeys, lookback=timedelta(days=100_000))
+    assert dict(covering) == dict(whole)
+    credit = jk.attribute(journeys, "linear")
+    conversions, value = credit.by("channel"), credit.by("channel", measure="value")
+    for channel, amount in conversions.items():
+        row = whole.get(channel, {"conversions": 0.0, "value": 0.0})
+        assert row["conversions"] >= amount - 1e-9
+        assert row["value"] >= value[channel] - 1e-9 * (1 + value[channel])
+    for row in whole.values():
+        assert row["conversions"] <= whole.totals["conversions"] + 1e-9
+        assert row["value"] <= whole.totals["value"] * (1 + 1e-12)
+    assert whole.totals["conversions"] == pytest.approx(journeys.total_conversions)
+
+
+@given(jst.records(max_deals=4))
+def test_influence_of_records_counts_every_deal_once_per_label(records: jk.Records) -> None:
+    report = jk.analytics.influence(records, by="team")
+    assert report.totals["opportunities"] == len(records.deals)
+    assert report.totals["pipeline"] == pytest.approx(sum(d.value for d in records.deals))
+    won = [d for d in records.deals if d.outcome is jk.Outcome.WON]
+    assert report.totals["won"] == len(won)
+    for row in report.values():
+        assert row["opportunities"] <= len(records.deals)
+        assert row["won"] <= len(won)
+
+
+def test_a_lookback_keeps_only_recent_touches() -> None:
+    day = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = [
+        {"journey_id": "j", "timestamp": day, "channel": "ad", "converted": False, "value": 0},
+        {"journey_id": "j", "timestamp": day + timedelta(days=60), "channel": "email",
+         "converted": False, "value": 0},
+        {"journey_id": "j", "timestamp": day + timedelta(days=70), "channel": "call",
+         "converted": True, "value": 500.0},
+    ]  # fmt: skip
+    journeys = jk.from_events(rows)
+    recent = jk.analytics.influence(journeys, lookback=timedelta(days=30))
+    assert list(recent) == ["call", "email"]
+    assert recent["email"] == {"conversions": 1.0, "value": 500.0}
+    assert recent.share() == {"call": 1.0, "email": 1.0}
+    frame = recent.to_frame()
+    assert list(frame.columns) == ["channel", "conversions", "value", "value_share"]
+    assert "within 30 days" in repr(recent)
+    assert "<table>" in recent._repr_html_()
+    with pytest.raises(jk.errors.ParameterError, match="of journeys takes no rollup, currency"):
+        jk.analytics.influence(journeys, rollup="buyers", currency="EUR")
+    paths = jk.read_paths([{"path": "a > b", "total_conversions": 1}])
+    with pytest.raises(jk.errors.ParameterError, match="needs touch times"):
+        jk.analytics.influence(paths, lookback=timedelta(days=30))
+    with pytest.raises(jk.errors.ParameterError, match="measure must be one of"):
+        recent.share("pipeline")
+
+
+def test_influence_by_a_property_and_a_period() -> None:
+    report = jk.analytics.influence(_with_properties(), by=("utm_campaign", "month"))
+    assert report[("spring", "2024-03")] == {
+        "opportunities": 1.0, "pipeline": 300.0, "won": 1.0, "revenue": 300.0
+    }  # fmt: skip
+    assert report.currency == "EUR"

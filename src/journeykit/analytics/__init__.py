@@ -1,4 +1,4 @@
-"""Marketing and sales analytics: the split, the handoff, the funnel, diagnosis, metrics.
+"""Marketing and sales analytics: the split, the handoff, the funnel, diagnosis, influence, metrics.
 
 Each analytic returns a typed result with ``to_frame()`` and a readable repr.
 """
@@ -16,6 +16,7 @@ from journeykit.analytics.funnel import (
     sales_velocity,
 )
 from journeykit.analytics.handoff import Handoff, handoff
+from journeykit.analytics.influenced import Influence, influence
 from journeykit.analytics.lifecycle import (
     AccountLifetime,
     LifecycleSplit,
@@ -39,6 +40,7 @@ __all__ = [
     "Funnel",
     "FunnelGroup",
     "Handoff",
+    "Influence",
     "Interval",
     "LifecycleSplit",
     "Metrics",
@@ -53,6 +55,7 @@ __all__ = [
     "duplicated_effort",
     "funnel",
     "handoff",
+    "influence",
     "lifecycle_split",
     "metrics",
     "retention",

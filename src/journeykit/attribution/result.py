@@ -43,7 +43,21 @@ def _sum_by(keys: NDArray[Any], amounts: NDArray[Any], size: int) -> NDArray[Any
     return np.bincount(keys, weights=amounts, minlength=size).astype(np.float64)
 
 
-def _combine(columns: list[Any], sizes: list[int], start: int, stop: int) -> NDArray[np.int64]:
+def decode_keys(keys: NDArray[np.int64], columns: list[Any], sizes: list[int]) -> list[Any]:
+    """The labels of combined keys (see :func:`combine`): a label, or a tuple for several."""
+    out: list[Any] = []
+    for combined in keys.tolist():
+        parts: list[str | None] = []
+        code = combined
+        for column, size in zip(reversed(columns), reversed(sizes), strict=True):
+            code, slot = divmod(code, size)
+            parts.append(None if slot == 0 else column.labels[slot - 1])
+        parts.reverse()
+        out.append(parts[0] if len(parts) == 1 else tuple(parts))
+    return out
+
+
+def combine(columns: list[Any], sizes: list[int], start: int, stop: int) -> NDArray[np.int64]:
     """One integer key per touch in ``start:stop`` for a tuple of columns (0 = no label)."""
     combined = np.zeros(stop - start, dtype=np.int64)
     for column, size in zip(columns, sizes, strict=True):
@@ -271,19 +285,14 @@ class Attribution:
         if n_keys <= 4 * self.journeys.n_touches + 1024:
             keys, sums = self._dense_sums(columns, sizes, measure)
         else:  # many sparse combinations (e.g. journey x buyer): group only the ones present
-            combined = _combine(columns, sizes, 0, self.journeys.n_touches)
+            combined = combine(columns, sizes, 0, self.journeys.n_touches)
             keys, inverse = np.unique(combined, return_inverse=True)
             sums = _sum_by(inverse, self._measure(measure), keys.size)
-        items: list[tuple[Any, float]] = []
-        for combined_code, amount in zip(keys.tolist(), sums.tolist(), strict=True):
-            parts: list[str | None] = []
-            code = combined_code
-            for column, size in zip(reversed(columns), reversed(sizes), strict=True):
-                code, slot = divmod(code, size)
-                parts.append(None if slot == 0 else column.labels[slot - 1])
-            parts.reverse()
-            label = parts[0] if len(parts) == 1 else tuple(parts)
-            items.append((label, round(amount) if measure == "cents" else amount))
+        labels = decode_keys(keys, columns, sizes)
+        items = [
+            (label, round(amount) if measure == "cents" else amount)
+            for label, amount in zip(labels, sums.tolist(), strict=True)
+        ]
         items = ordered(items, names)
         currency = self.currency if measure != "conversions" else None
         return Credit(items, key if isinstance(key, str) else names, measure, currency)
@@ -298,7 +307,7 @@ class Attribution:
         whole = self.to_cents() if measure == "cents" else None
         for start in range(0, self.journeys.n_touches, _SLICE):
             stop = min(start + _SLICE, self.journeys.n_touches)
-            combined = _combine(columns, sizes, start, stop)
+            combined = combine(columns, sizes, start, stop)
             amounts = whole[start:stop] if whole is not None else self._slice(measure, start, stop)
             totals += _sum_by(combined, amounts, n_keys)
             present += np.bincount(combined, minlength=n_keys)
