@@ -110,7 +110,9 @@ class Influence(Mapping[Any, dict[str, float]]):
         header += [m + (unit if m in _MONEY else "") for m in self.measures]
 
         def cells(row: Mapping[str, float]) -> list[str]:
-            return [money(row[m]) if m in _MONEY else f"{row[m]:,.6g}" for m in self.measures]
+            return [
+                money(row[m]) if m in _MONEY and row[m] else f"{row[m]:,.6g}" for m in self.measures
+            ]
 
         rows = [["(all)", *cells(self.totals)]]
         rows += [[label_text(label), *cells(row)] for label, row in self._rows.items()]
@@ -230,10 +232,10 @@ def influence(
     webinar                     2        69,000    1       48,000
     email                       1        48,000    1       48,000
     sdr_email                   1        48,000    1       48,000
-    paid_search                 1        21,000    0         0.00
-    demo                        0          0.00    1       48,000
-    meeting                     0          0.00    1       48,000
-    rep_email                   0          0.00    1       48,000
+    paid_search                 1        21,000    0            0
+    demo                        0             0    1       48,000
+    meeting                     0             0    1       48,000
+    rep_email                   0             0    1       48,000
 
     Four channels touched both deals before they were created: each shows the whole pipeline,
     where attribution would split it. The demo came after the won deal was created, so it

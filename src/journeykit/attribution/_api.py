@@ -88,9 +88,9 @@ class Comparison(Mapping[str, Attribution]):
         ...                        {"path": "b", "total_conversions": 2}])
         >>> table = jk.compare(paths, ["linear", "first_touch", "last_touch"]).against("linear")
         >>> table
-        channel        linear       first_touch     vs linear        last_touch     vs linear
-        a                   2                 4   +2 (+100%)                 0   -2 (-100%)
-        b                   4                 2    -2 (-50%)                 6    +2 (+50%)
+        channel            linear       first_touch   vs linear        last_touch   vs linear
+        a                       2                 4  +2 (+100%)                 0  -2 (-100%)
+        b                       4                 2   -2 (-50%)                 6   +2 (+50%)
         >>> table.changes()["a"]["first_touch"]
         (2.0, 1.0)
         """
@@ -184,27 +184,32 @@ class Comparison(Mapping[str, Attribution]):
     def __repr__(self) -> str:
         table = self.table()
         names = self._ordered()
-        width = max([len("channel"), *(len(str(k)) for k in table)])
-        versus = f"vs {self.reference}"
-
-        def cells(row: Mapping[str, float], name: str) -> str:
-            cell = f"  {row[name]:>16.6g}"
-            if self.reference is None or name == self.reference:
-                return cell
-            change, relative = _change(row[name], row[self.reference])
-            shown = "n/a" if math.isnan(relative) else f"{relative:+.0%}"
-            return cell + f"  {f'{change:+.4g} ({shown})':>{max(12, len(versus))}}"
-
-        head = "".join(
-            f"  {n:>16}"
-            + (f"  {versus:>12}" if self.reference is not None and n != self.reference else "")
-            for n in names
-        )
-        lines = ["channel".ljust(width) + head]
-        lines += [
-            str(k).ljust(width) + "".join(cells(row, n) for n in names) for k, row in table.items()
+        reference = self.reference
+        header = ["channel"]
+        for name in names:
+            header += [name] if reference in {None, name} else [name, f"vs {reference}"]
+        rows = []
+        for label, row in table.items():
+            cells = [str(label)]
+            for name in names:
+                cells.append(f"{row[name]:.6g}")
+                if reference is not None and name != reference:
+                    change, relative = _change(row[name], row[reference])
+                    shown = "n/a" if math.isnan(relative) else f"{relative:+.0%}"
+                    cells.append(f"{change:+.4g} ({shown})")
+            rows.append(cells)
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        # Model columns keep their old width (16); the changes are as wide as they need.
+        widths = [
+            w if i == 0 or header[i].startswith("vs ") else max(16, w) for i, w in enumerate(widths)
         ]
-        return "\n".join(lines)
+        return "\n".join(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            )
+            for line in [header, *rows]
+        )
 
 
 def _change(credit: float, reference: float) -> tuple[float, float]:
