@@ -8,7 +8,7 @@ is built from all of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -590,32 +590,27 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
     segments: dict[str | None, str | None] = {a.id: a.segment for a in records.accounts}
     converts = np.array([s.converts for s in specs], dtype=np.bool_)
     owner_journey = np.repeat(np.arange(len(specs)), lengths)
+    columns = {
+        "channel": _codes([t.channel for t in touches]),
+        "team": enum_column(Column.from_values([t.team.value for t in touches]), Team, "team"),
+        "reach": enum_column(Column.from_values([t.reach.value for t in touches]), Reach, "reach"),
+        "asset": _codes([t.asset for t in touches]),
+        "asset_kind": _codes([None if t.asset is None else kinds[t.asset] for t in touches]),
+        "campaign": _codes([t.campaign for t in touches]),
+        "persona": _codes([b.persona for b in owners]),
+        "buyer": _codes([b.id for b in owners]),
+        "account": _codes([b.account for b in owners]),
+        "segment": _codes([segments.get(b.account) for b in owners]),
+        "touch": _codes([t.id for t in touches]),
+        "deal_kind": _codes(np.repeat([s.kind for s in specs], lengths).tolist()),
+        "role": _codes(
+            [specs[j].roles.get(b.id) for j, b in zip(owner_journey.tolist(), owners, strict=True)]
+        ),
+    }
     return Journeys(
         offsets=offsets,
         time=times,
-        columns={
-            "channel": _codes([t.channel for t in touches]),
-            "team": enum_column(Column.from_values([t.team.value for t in touches]), Team, "team"),
-            "reach": enum_column(
-                Column.from_values([t.reach.value for t in touches]), Reach, "reach"
-            ),
-            "asset": _codes([t.asset for t in touches]),
-            "asset_kind": _codes([None if t.asset is None else kinds[t.asset] for t in touches]),
-            "campaign": _codes([t.campaign for t in touches]),
-            "persona": _codes([b.persona for b in owners]),
-            "buyer": _codes([b.id for b in owners]),
-            "account": _codes([b.account for b in owners]),
-            "segment": _codes([segments.get(b.account) for b in owners]),
-            "touch": _codes([t.id for t in touches]),
-            "deal_kind": _codes(np.repeat([s.kind for s in specs], lengths).tolist()),
-            "role": _codes(
-                [
-                    specs[j].roles.get(b.id)
-                    for j, b in zip(owner_journey.tolist(), owners, strict=True)
-                ]
-            ),
-            **_property_columns(touches),
-        },
+        columns={**columns, **_property_columns(touches, taken=columns.keys() | _TAKEN)},
         journey=Column(
             np.arange(len(specs), dtype=smallest_code_dtype(len(specs))), [s.id for s in specs]
         ),
@@ -628,28 +623,26 @@ def _build(records: Records, table: _Touches, specs: list[_Spec]) -> Journeys:
     )
 
 
-# Names a touch property cannot take as a column: the built-in columns, the derived dimensions
-# (journey, position, periods) and the per-touch frame's other columns (roles, credit).
+# Names a touch property cannot take besides the built-in columns: the derived dimensions
+# (journey, position, periods) and the per-touch frame's other columns (time, roles, credit).
 _TAKEN = frozenset(
     {
-        "channel", "team", "reach", "asset", "asset_kind", "campaign", "persona", "buyer",
-        "account", "segment", "touch", "deal_kind", "role", "journey", "position", "time",
-        "share", "conversions", "value", "cost",
+        *("journey", "position", "time", "share", "conversions", "value", "cost"),
         *(m.value for m in Milestone),
         *PERIODS,
         *(CONVERSION_PREFIX + p for p in PERIODS),
     }
-)  # fmt: skip
+)
 
 
-def _property_columns(touches: Sequence[Touchpoint]) -> dict[str, Column]:
+def _property_columns(touches: Sequence[Touchpoint], taken: Set[str]) -> dict[str, Column]:
     """One column per property key any touch has; touches without the key have no label.
 
     A key that names a built-in column (``channel``, ``month``, ...) becomes ``property:<key>``.
     """
     keys = sorted({key for t in touches for key in t.properties})
     return {
-        (f"property:{key}" if key in _TAKEN else key): _codes(
+        (f"property:{key}" if key in taken else key): _codes(
             [t.properties.get(key) for t in touches]
         )
         for key in keys
