@@ -930,7 +930,9 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
         "--by",
         action="append",
         metavar="COLUMN",
-        help="roll credit up by a column (repeatable; 'team,channel' for pairs; default: channel)",
+        help="roll credit up by a column or a period of touch or conversion time (week, month, "
+        "quarter, year, conversion_month, ...; repeatable; 'month,team' for pairs; "
+        "default: channel)",
     )
     _format_option(parser)
 
@@ -987,6 +989,7 @@ def _attribution_commands(commands: Any) -> None:
         epilog="examples:\n"
         "  journeykit attribute records.json --goal won --rollup account --lookback 90d\n"
         "  journeykit attribute events.csv --model linear\n"
+        "  journeykit attribute records.json --by conversion_month --by quarter,team\n"
         "  journeykit attribute events.parquet --model markov --param order=2 --by channel "
         "--by team,channel --format csv\n"
         "  journeykit attribute paths.csv --model shapley --format json -o credit.json\n"
