@@ -295,3 +295,12 @@ def test_influence_by_a_property_and_a_period() -> None:
         "opportunities": 1.0, "pipeline": 300.0, "won": 1.0, "revenue": 300.0
     }  # fmt: skip
     assert report.currency == "EUR"
+
+
+def test_the_notebook_shows_the_change_table_only_against_a_reference() -> None:
+    paths = jk.read_paths([{"path": "a > b", "total_conversions": 4, "total_null": 0}])
+    plain = jk.compare(paths, ["first_touch", "linear"])
+    assert "vs linear" not in plain._repr_html_()
+    shown = plain.against("linear")._repr_html_()
+    assert "Change in credited conversions against linear" in shown
+    assert "<td>+2 (+100%)</td>" in shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -176,12 +177,21 @@ class Comparison(Mapping[str, Attribution]):
         return draw(self, by, measure=measure, ax=ax)
 
     def _repr_html_(self) -> str:
-        """The notebook display: a chart and a table (see :mod:`journeykit._html`)."""
+        """The notebook display: a chart and a table (see :mod:`journeykit._html`).
+
+        With a reference, a second table shows each model's change in credit against it.
+        """
         from journeykit import _html  # noqa: PLC0415  # only notebooks pay for it
 
-        return _html.notebook(_html.comparison(self))
+        shown = _html.comparison(self)
+        if self.reference is not None:
+            header, rows = self._text_table()
+            title = f"<p>Change in credited conversions against {html.escape(self.reference)}</p>"
+            shown += f"<div class='jk'>{title}{_html.table(header, rows)}</div>"
+        return _html.notebook(shown)
 
-    def __repr__(self) -> str:
+    def _text_table(self) -> tuple[list[str], list[list[str]]]:
+        """The header and rows of the repr: credit by channel, then each change when compared."""
         table = self.table()
         names = self._ordered()
         reference = self.reference
@@ -198,6 +208,10 @@ class Comparison(Mapping[str, Attribution]):
                     shown = "n/a" if math.isnan(relative) else f"{relative:+.0%}"
                     cells.append(f"{change:+.4g} ({shown})")
             rows.append(cells)
+        return header, rows
+
+    def __repr__(self) -> str:
+        header, rows = self._text_table()
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         # Model columns keep their old width (16); the changes are as wide as they need.
         widths = [
