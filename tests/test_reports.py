@@ -304,3 +304,20 @@ def test_the_notebook_shows_the_change_table_only_against_a_reference() -> None:
     shown = plain.against("linear")._repr_html_()
     assert "Change in credited conversions against linear" in shown
     assert "<td>+2 (+100%)</td>" in shown
+
+
+@pytest.mark.parametrize("unit", ["week", "month", "quarter", "year"])
+def test_periods_of_times_far_apart_and_before_1970(unit: str) -> None:
+    # Days centuries apart take the sorting path; 1969 checks that division floors.
+    moments = [
+        datetime(1969, 12, 31, 23, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(2024, 12, 30, tzinfo=UTC),  # ISO week 1 of 2025
+        datetime(2200, 6, 30, 12, tzinfo=UTC),
+    ]
+    rows = [
+        {"journey_id": "j", "timestamp": m, "channel": "ad", "converted": False, "value": 0}
+        for m in moments
+    ]
+    journeys = jk.from_events(rows)
+    assert journeys.column(unit).values() == [_oracle(m, unit) for m in moments]

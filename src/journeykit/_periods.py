@@ -33,9 +33,8 @@ def is_period(name: str) -> bool:
     return name.removeprefix(CONVERSION_PREFIX) in PERIODS
 
 
-def _period_numbers(micros: NDArray[np.int64], unit: str) -> NDArray[np.int64]:
-    """One integer per time: its period counted from the epoch's (weeks start on Monday)."""
-    days = micros // _MICROS_PER_DAY  # floor division: times before 1970 fall on the right day
+def _period_numbers(days: NDArray[np.int64], unit: str) -> NDArray[np.int64]:
+    """One integer per day: its period counted from the epoch's (weeks start on Monday)."""
     if unit == "week":
         return (days + 3) // 7  # 1970-01-01 was a Thursday: +3 puts Mondays on multiples of 7
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
@@ -59,9 +58,25 @@ def _label(number: int, unit: str) -> str:
 def _codes(micros: NDArray[np.int64], unit: str) -> tuple[NDArray[np.int32], list[str]]:
     """Codes (``-1`` for unknown times) into the sorted labels of the times' periods."""
     known = micros != _NAT
-    numbers, inverse = np.unique(_period_numbers(micros[known], unit), return_inverse=True)
+    days = micros[known] // _MICROS_PER_DAY  # floor: times before 1970 fall on the right day
     codes = np.full(micros.size, -1, dtype=np.int32)  # a period per day for 5 million years
-    codes[known] = inverse.reshape(-1)
+    if not days.size:
+        return codes, []
+    first = int(days.min())
+    days -= first
+    span = int(days.max()) + 1
+    if span <= 4 * days.size + 4096:
+        # The usual few years: periods of the distinct days only, then one table lookup.
+        present = np.bincount(days, minlength=span) > 0
+        numbers, inverse = np.unique(
+            _period_numbers(np.flatnonzero(present) + first, unit), return_inverse=True
+        )
+        of_day = np.full(span, -1, dtype=np.int32)
+        of_day[present] = inverse.reshape(-1)
+        codes[known] = of_day[days]
+    else:  # a few times centuries apart
+        numbers, inverse = np.unique(_period_numbers(days + first, unit), return_inverse=True)
+        codes[known] = inverse.reshape(-1)
     return codes, [_label(n, unit) for n in numbers.tolist()]
 
 

@@ -160,9 +160,11 @@ def _influenced(
     n_keys = int(np.prod(sizes, dtype=np.int64))
     journey = window.journey_of_touch
     touched = converting[journey]
-    pairs = np.unique(
+    pairs = np.sort(
         journey[touched] * n_keys + combine(columns, sizes, 0, window.n_touches)[touched]
     )
+    # Each pair once: a sort and a neighbour test (numpy's hashing unique is ten times slower).
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     keys, label = np.unique(pairs % n_keys, return_inverse=True)
     outcome = pairs // n_keys
     conversions = np.bincount(label, weights=window.conversions[outcome], minlength=keys.size)
