@@ -164,7 +164,9 @@ def _influenced(
         journey[touched] * n_keys + combine(columns, sizes, 0, window.n_touches)[touched]
     )
     # Each pair once: a sort and a neighbour test (numpy's hashing unique is ten times slower).
-    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    first = np.ones(pairs.size, dtype=np.bool_)
+    first[1:] = pairs[1:] != pairs[:-1]
+    pairs = pairs[first]
     keys, label = np.unique(pairs % n_keys, return_inverse=True)
     outcome = pairs // n_keys
     conversions = np.bincount(label, weights=window.conversions[outcome], minlength=keys.size)
