@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -321,3 +322,46 @@ def test_periods_of_times_far_apart_and_before_1970(unit: str) -> None:
     ]
     journeys = jk.from_events(rows)
     assert journeys.column(unit).values() == [_oracle(m, unit) for m in moments]
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"])
+@given(journeys=jst.journeys())
+def test_periods_follow_the_calendar_of_a_timezone(zone: str, journeys: jk.Journeys) -> None:
+    # Lord Howe shifts by half an hour, Kathmandu sits at +05:45: offsets off the whole hour.
+    result = jk.attribute(journeys, "linear")
+    local = [from_micros(t) for t in journeys.time.tolist()]
+    for unit in ("week", "month", "year"):
+        credit = result.by((unit, "channel"), tz=zone)
+        want: dict[tuple[str | None, str | None], float] = {}
+        for moment, channel, amount in zip(
+            local, journeys.channel.values(), result.credit.tolist(), strict=True
+        ):
+            assert moment is not None
+            key = (_oracle(moment.astimezone(ZoneInfo(zone)), unit), channel)
+            want[key] = want.get(key, 0.0) + amount
+        assert dict(credit) == pytest.approx(want)
+    with pytest.raises(jk.errors.ParameterError, match="unknown timezone 'Mars/Olympus'"):
+        result.by("month", tz="Mars/Olympus")
+
+
+def test_a_daylight_saving_change_moves_the_month_boundary() -> None:
+    # 2024-03-31 23:30 UTC: in Berlin (summer time since that morning, UTC+2) it is April.
+    rows = [
+        {"journey_id": "j", "timestamp": datetime(2024, 3, 31, 21, 30, tzinfo=UTC),
+         "channel": "ad", "converted": False, "value": 0.0},
+        {"journey_id": "j", "timestamp": datetime(2024, 3, 31, 22, 30, tzinfo=UTC),
+         "channel": "call", "converted": True, "value": 10.0},
+    ]  # fmt: skip
+    result = jk.attribute(jk.from_events(rows), "linear")
+    assert list(result.by("month", tz="Europe/Berlin")) == ["2024-03", "2024-04"]
+    assert list(result.by("month")) == ["2024-03"]
+    assert list(result.by("conversion_month", tz="Europe/Berlin")) == ["2024-04"]
+
+
+def test_influence_by_month_in_a_timezone() -> None:
+    # The first touch came at midnight UTC on 1 March: 29 February in New York.
+    utc = jk.analytics.influence(_with_properties(), by="month")
+    new_york = jk.analytics.influence(_with_properties(), by="month", tz="America/New_York")
+    assert list(utc) == ["2024-03"]
+    assert list(new_york) == ["2024-02", "2024-03"]
+    assert new_york["2024-02"] == new_york["2024-03"] == utc["2024-03"]

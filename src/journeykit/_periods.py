@@ -1,19 +1,20 @@
 """Calendar periods as categorical columns: the time dimensions of ``Attribution.by("month")``.
 
 A touch's period is that of its time (``week``, ``month``, ``quarter``, ``year``); its conversion
-period (``conversion_week`` ...) is that of its journey's goal time. Periods are UTC calendar
-periods (weeks are ISO weeks, from Monday); labels sort in time order (``2024-W09``, ``2024-03``,
-``2024-Q1``, ``2024``).
+period (``conversion_week`` ...) is that of its journey's goal time. Periods are calendar periods
+of UTC, or of a timezone asked for (weeks are ISO weeks, from Monday); labels sort in time order
+(``2024-W09``, ``2024-03``, ``2024-Q1``, ``2024``).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from numpy.typing import NDArray
 
+from journeykit._rows import resolve_tz
 from journeykit.errors import Problem, SchemaError
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ CONVERSION_PREFIX: Final = "conversion_"
 _NAT: Final = np.iinfo(np.int64).min  # journeykit.journeys.NAT (which imports this module)
 _EPOCH_DAY: Final = date(1970, 1, 1)
 _MICROS_PER_DAY: Final = 86_400_000_000
+_MICROS_PER_SLOT: Final = 900_000_000  # a quarter hour
 
 
 def is_period(name: str) -> bool:
@@ -55,33 +57,66 @@ def _label(number: int, unit: str) -> str:
     return str(1970 + number)
 
 
-def _codes(micros: NDArray[np.int64], unit: str) -> tuple[NDArray[np.int32], list[str]]:
+def _distinct(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
+    """The sorted distinct values and, per value, its index among them.
+
+    Values within a few times their count of each other (days or quarter hours of a few
+    years) take a table lookup, O(n); values far apart take numpy's sort.
+    """
+    first = int(values.min())
+    shifted = values - first
+    span = int(shifted.max()) + 1
+    if span > 4 * values.size + 4096:
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    present = np.bincount(shifted, minlength=span) > 0
+    index = np.cumsum(present) - 1
+    return np.flatnonzero(present) + first, index[shifted]
+
+
+def _wall_clock(micros: NDArray[np.int64], tz: tzinfo) -> NDArray[np.int64]:
+    """The times as wall-clock microseconds in ``tz``: one UTC offset per quarter hour.
+
+    Offsets change only on a quarter hour of UTC (daylight saving, in every zone), so each
+    distinct quarter hour is looked up once, in Python; the shift itself is numpy.
+    """
+    slots, inverse = _distinct(micros // _MICROS_PER_SLOT)
+    offsets = np.array(
+        [_offset(slot * _MICROS_PER_SLOT, tz) for slot in slots.tolist()], dtype=np.int64
+    )
+    return micros + offsets[inverse]
+
+
+def _offset(micros: int, tz: tzinfo) -> int:
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+    offset = moment.astimezone(tz).utcoffset() or timedelta(0)
+    return offset // timedelta(microseconds=1)
+
+
+def _codes(
+    micros: NDArray[np.int64], unit: str, tz: tzinfo | None
+) -> tuple[NDArray[np.int32], list[str]]:
     """Codes (``-1`` for unknown times) into the sorted labels of the times' periods."""
     known = micros != _NAT
-    days = micros[known] // _MICROS_PER_DAY  # floor: times before 1970 fall on the right day
     codes = np.full(micros.size, -1, dtype=np.int32)  # a period per day for 5 million years
-    if not days.size:
+    if not np.any(known):
         return codes, []
-    first = int(days.min())
-    days -= first
-    span = int(days.max()) + 1
-    if span <= 4 * days.size + 4096:
-        # The usual few years: periods of the distinct days only, then one table lookup.
-        present = np.bincount(days, minlength=span) > 0
-        numbers, inverse = np.unique(
-            _period_numbers(np.flatnonzero(present) + first, unit), return_inverse=True
-        )
-        of_day = np.full(span, -1, dtype=np.int32)
-        of_day[present] = inverse.reshape(-1)
-        codes[known] = of_day[days]
-    else:  # a few times centuries apart
-        numbers, inverse = np.unique(_period_numbers(days + first, unit), return_inverse=True)
-        codes[known] = inverse.reshape(-1)
+    local = micros[known] if tz is None else _wall_clock(micros[known], tz)
+    # The periods of the distinct days only, then one lookup (floor: 1969 stays in 1969).
+    days, of_touch = _distinct(local // _MICROS_PER_DAY)
+    numbers, of_day = np.unique(_period_numbers(days, unit), return_inverse=True)
+    codes[known] = of_day.reshape(-1)[of_touch]
     return codes, [_label(n, unit) for n in numbers.tolist()]
 
 
-def period_codes(journeys: Journeys, name: str) -> tuple[NDArray[np.int32], list[str]]:
+def period_codes(
+    journeys: Journeys, name: str, tz: tzinfo | str | None = None
+) -> tuple[NDArray[np.int32], list[str]]:
     """Per touch, a code into the labels of the period ``name`` (see the module docstring).
+
+    ``tz`` is the timezone whose calendar the periods follow (an IANA name or a tzinfo; UTC
+    when ``None``): a deal won at 20:00 in New York on 31 January is January's there, though
+    February's in UTC.
 
     Examples
     --------
@@ -97,13 +132,16 @@ def period_codes(journeys: Journeys, name: str) -> tuple[NDArray[np.int32], list
     ['2024-W01', '2024-W13', '2024-W14']
     >>> period_codes(journeys, "conversion_month")
     (array([0, 0, 0], dtype=int32), ['2024-04'])
+    >>> period_codes(journeys, "month", "America/New_York")[1]  # 1 January, 00:00 UTC
+    ['2023-12', '2024-03']
     """
+    zone = resolve_tz(tz)
     unit = name.removeprefix(CONVERSION_PREFIX)
     if unit == name:
         if not journeys.has_times:
             message = "needs touch times; these journeys have none (a path table?)"
             raise SchemaError([Problem("Journeys", name, message)])
-        return _codes(journeys.time, unit)
+        return _codes(journeys.time, unit, zone)
     goal = journeys.goal_time
     if goal is None:
         goal = np.full(journeys.n_journeys, _NAT, dtype=np.int64)
@@ -112,5 +150,5 @@ def period_codes(journeys: Journeys, name: str) -> tuple[NDArray[np.int32], list
         journey = journeys.journey.labels[journeys.journey.codes[np.flatnonzero(unknown)[0]]]
         message = f"needs conversion times; journey {journey!r} converts at an unknown time"
         raise SchemaError([Problem("Journeys", name, message)])
-    codes, labels = _codes(goal, unit)  # a journey that did not convert has no period
+    codes, labels = _codes(goal, unit, zone)  # a journey that did not convert has no period
     return codes[journeys.journey_of_touch], labels

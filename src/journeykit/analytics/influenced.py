@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ import numpy as np
 from journeykit._frames import Backend, to_frame
 from journeykit._labels import label_text
 from journeykit.assembly import Rates, Rollup, assemble
-from journeykit.attribution.result import Key, combine, decode_keys, ordered
+from journeykit.attribution.result import Key, combine, decode_keys, dimension, ordered
 from journeykit.errors import ParameterError
 from journeykit.journeys import Journeys
 from journeykit.records import Records
@@ -146,7 +146,7 @@ class Influence(Mapping[Any, dict[str, float]]):
 
 
 def _influenced(
-    journeys: Journeys, names: tuple[str, ...], lookback: timedelta | None
+    journeys: Journeys, names: tuple[str, ...], lookback: timedelta | None, tz: tzinfo | str | None
 ) -> tuple[dict[Any, tuple[float, float]], tuple[float, float]]:
     """Per label, the conversions and value of the converting journeys it touched; the totals.
 
@@ -155,7 +155,7 @@ def _influenced(
     converting = journeys.converting
     totals = (float(journeys.conversions.sum()), float(journeys.value[converting].sum()))
     window = journeys if lookback is None else journeys.lookback(lookback)
-    columns = [window.column(name) for name in names]
+    columns = [dimension(window, name, tz) for name in names]
     sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
     n_keys = int(np.prod(sizes, dtype=np.int64))
     journey = window.journey_of_touch
@@ -185,6 +185,7 @@ def influence(
     currency: str | None = None,
     rates: Rates | None = None,
     as_of: datetime | None = None,
+    tz: tzinfo | str | None = None,
 ) -> Influence:
     """Influenced pipeline and revenue per channel, campaign or any dimension.
 
@@ -211,6 +212,9 @@ def influence(
     rollup, currency, rates, as_of
         For records: as in :func:`journeykit.assemble` (whose touches make a deal's journey, and
         the reporting currency with exchange rates when deals are in several currencies).
+    tz : str or tzinfo, optional
+        The calendar of period dimensions (``"month"``, ...), as in
+        :meth:`journeykit.Attribution.by`; UTC by default.
 
     Returns
     -------
@@ -255,7 +259,7 @@ def influence(
         if extra:
             msg = f"influence() of journeys takes no {', '.join(extra)} (they apply to records)"
             raise ParameterError(msg)
-        found, totals = _influenced(source, names, lookback)
+        found, totals = _influenced(source, names, lookback, tz)
         rows = {
             label: dict(zip(_JOURNEYS_MEASURES, pair, strict=True)) for label, pair in found.items()
         }
@@ -268,8 +272,8 @@ def influence(
     }
     pipeline = assemble(source, goal="opportunity", **options)
     won = assemble(source, goal="won", **options)
-    created, created_totals = _influenced(pipeline, names, lookback)
-    closed, closed_totals = _influenced(won, names, lookback)
+    created, created_totals = _influenced(pipeline, names, lookback, tz)
+    closed, closed_totals = _influenced(won, names, lookback, tz)
     rows = {
         label: dict(
             zip(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import tzinfo
 from typing import Any, Literal
 
 import attrs
@@ -14,10 +15,10 @@ from journeykit._choices import choose
 from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
 from journeykit._labels import label_text
-from journeykit._periods import is_period
+from journeykit._periods import is_period, period_codes
 from journeykit.attribution._protocol import Model, tags_of
 from journeykit.errors import ModelError, ParameterError
-from journeykit.journeys import Journeys
+from journeykit.journeys import Column, Journeys
 from journeykit.milestones import Milestone
 
 __all__ = ["Attribution", "Credit"]
@@ -41,6 +42,13 @@ def _sum_by(keys: NDArray[Any], amounts: NDArray[Any], size: int) -> NDArray[Any
         np.add.at(sums, keys, amounts)
         return sums
     return np.bincount(keys, weights=amounts, minlength=size).astype(np.float64)
+
+
+def dimension(journeys: Journeys, name: str, tz: tzinfo | str | None = None) -> Column:
+    """The column ``name`` of the journeys; a period in the calendar of ``tz`` when given."""
+    if tz is None or not is_period(name) or name in journeys.columns:
+        return journeys.column(name)
+    return Column(*period_codes(journeys, name, tz))
 
 
 def decode_keys(keys: NDArray[np.int64], columns: list[Any], sizes: list[int]) -> list[Any]:
@@ -238,16 +246,23 @@ class Attribution:
         }
 
     # -- roll-ups ----------------------------------------------------------------------------------
-    def by(self, key: Key = "channel", *, measure: Measure = "conversions") -> Credit:
+    def by(
+        self,
+        key: Key = "channel",
+        *,
+        measure: Measure = "conversions",
+        tz: tzinfo | str | None = None,
+    ) -> Credit:
         """Roll credit up by a touch column, or a tuple of them, e.g. ``("team", "channel")``.
 
         Dimensions are the journeys' columns (``channel`` always; ``team``, ``reach``, ``asset``,
         ``campaign``, ``persona``, ``buyer``, ``account``, touch properties such as
         ``utm_campaign`` and others when present), ``"journey"``, and calendar periods: of the
         touch's time (``"week"``, ``"month"``, ``"quarter"``, ``"year"``) or of its journey's
-        conversion (``"conversion_month"``, ...), UTC periods labelled ``2024-W09``,
-        ``2024-03``, ``2024-Q1`` and ``2024``. Keys are ordered by credit, largest first (ties by
-        label), except when the first dimension is a period: then in time order.
+        conversion (``"conversion_month"``, ...), labelled ``2024-W09``, ``2024-03``,
+        ``2024-Q1`` and ``2024``: periods of UTC, or of the calendar of ``tz`` (an IANA name
+        such as ``"America/New_York"``, or a tzinfo). Keys are ordered by credit, largest first
+        (ties by label), except when the first dimension is a period: then in time order.
 
         Examples
         --------
@@ -271,13 +286,22 @@ class Attribution:
         >>> cents = [result.by(key, measure="cents").total for key in ("week", "conversion_year")]
         >>> cents == [result.to_cents().sum()] * 2  # to the cent, either way
         True
+
+        Months of a timezone's calendar: a deal won on the evening of 31 March in New York is
+        March's there, though April's in UTC, and one won early on 1 March (UTC) is February's.
+
+        >>> march = "2025-03"
+        >>> utc = result.by("conversion_month", measure="value")[march]
+        >>> new_york = result.by("conversion_month", measure="value", tz="America/New_York")
+        >>> round(utc), round(new_york[march])
+        (256400, 243000)
         """
         _check_measure(measure)
         names = (key,) if isinstance(key, str) else tuple(key)
         if not names:
             msg = "by() needs at least one dimension"
             raise ParameterError(msg)
-        columns = [self.journeys.column(name) for name in names]
+        columns = [dimension(self.journeys, name, tz) for name in names]
         sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
         n_keys = int(np.prod(sizes, dtype=np.float64))
         keys: NDArray[np.int64]
