@@ -249,6 +249,17 @@ def test_influence_is_at_least_the_attributed_credit(journeys: jk.Journeys) -> N
         assert row["conversions"] <= whole.totals["conversions"] + 1e-9
         assert row["value"] <= whole.totals["value"] * (1 + 1e-12)
     assert whole.totals["conversions"] == pytest.approx(journeys.total_conversions)
+    # By journey and channel: each converting journey once under each of its channels.
+    ids = journeys.journey.labels
+    per_journey = jk.analytics.influence(journeys, by=("journey", "channel"))
+    want = {
+        (ids[j], channel): float(journeys.conversions[j])
+        for j, channel in zip(
+            journeys.journey_of_touch.tolist(), journeys.channel.values(), strict=True
+        )
+        if journeys.converting[j]
+    }
+    assert {key: row["conversions"] for key, row in per_journey.items()} == want
 
 
 @given(jst.records(max_deals=4))

@@ -157,18 +157,18 @@ def _influenced(
     window = journeys if lookback is None else journeys.lookback(lookback)
     columns = [dimension(window, name, tz) for name in names]
     sizes = [len(c.labels) + 1 for c in columns]  # slot 0 of each dimension: no label
-    n_keys = int(np.prod(sizes, dtype=np.int64))
     journey = window.journey_of_touch
     touched = converting[journey]
-    pairs = np.sort(
-        journey[touched] * n_keys + combine(columns, sizes, 0, window.n_touches)[touched]
+    # Number the label combinations present 0 .. n - 1, so journey x label fits an int64.
+    keys, label = np.unique(
+        combine(columns, sizes, 0, window.n_touches)[touched], return_inverse=True
     )
+    pairs = np.sort(journey[touched] * keys.size + label.reshape(-1))
     # Each pair once: a sort and a neighbour test (numpy's hashing unique is ten times slower).
     first = np.ones(pairs.size, dtype=np.bool_)
     first[1:] = pairs[1:] != pairs[:-1]
     pairs = pairs[first]
-    keys, label = np.unique(pairs % n_keys, return_inverse=True)
-    outcome = pairs // n_keys
+    outcome, label = np.divmod(pairs, max(keys.size, 1))
     conversions = np.bincount(label, weights=window.conversions[outcome], minlength=keys.size)
     value = np.bincount(label, weights=window.value[outcome], minlength=keys.size)
     rows = zip(conversions.tolist(), value.tolist(), strict=True)

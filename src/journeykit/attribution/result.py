@@ -147,13 +147,13 @@ class Credit(Mapping[Any, float]):
         return f"<table>{head}{rows}</table>"
 
 
-def ordered(items: Iterable[tuple[Any, float]], dimension: Key) -> list[tuple[Any, float]]:
+def ordered(items: Iterable[tuple[Any, float]], key: Key) -> list[tuple[Any, float]]:
     """Roll-up items in the order of a :class:`Credit`.
 
     By credit, largest first (ties by label), or in time order (missing last) when the first
     dimension is a calendar period.
     """
-    first = dimension if isinstance(dimension, str) else dimension[0]
+    first = key if isinstance(key, str) else key[0]
     if is_period(first):  # a time series reads in time order; period labels sort so as text
         return sorted(items, key=lambda kv: _time_order(kv[0]))
     return sorted(items, key=lambda kv: (-kv[1], _label(kv[0])))
