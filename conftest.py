@@ -63,3 +63,20 @@ def _close_figures() -> Iterator[None]:
     yield
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Give packages back the functions they export under their modules' names.
+
+    Collecting a module's doctests in importlib mode sets the module as its package's attribute,
+    so ``jk.analytics.funnel`` (a function named like its module) would become the module for
+    every later test. A plain ``import`` never does this: the package imported them first.
+    """
+    for name, package in list(sys.modules.items()):
+        if not name.startswith("journeykit") or not hasattr(package, "__all__"):
+            continue
+        for exported in package.__all__:
+            module = sys.modules.get(f"{name}.{exported}")
+            meant = getattr(module, exported, None)
+            if module is not None and getattr(package, exported, None) is module and meant:
+                setattr(package, exported, meant)
