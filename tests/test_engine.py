@@ -226,6 +226,29 @@ def test_entry_points_cannot_take_built_in_names(monkeypatch: pytest.MonkeyPatch
     assert jk.models.model_class("linear") is jk.models.Linear
 
 
+def test_a_plug_in_is_named_by_its_entry_point_before_any_look_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Built-in names no longer scan entry points, so the plug-in's name comes from its instance.
+    class FromEntryPoint(Everything):
+        pass
+
+    class FakeEntryPoint:
+        name = "from_an_entry_point"
+        value = "plugin:FromEntryPoint"
+
+        def load(self) -> type[FromEntryPoint]:
+            return FromEntryPoint
+
+    monkeypatch.setattr(_registry, "entry_points", lambda group: [FakeEntryPoint()])
+    monkeypatch.setattr(_registry, "_ENTRY_POINTS_LOADED", False)
+    monkeypatch.setattr(_registry, "_MODELS", dict(_registry._MODELS))  # (scoped() would scan)
+    monkeypatch.setattr(_registry, "_NAMES", dict(_registry._NAMES))
+    paths = jk.read_paths([{"path": "a > b", "total_conversions": 1}])
+    assert jk.attribute(paths, "linear").name == "linear"
+    assert jk.attribute(paths, FromEntryPoint()).name == "from_an_entry_point"
+
+
 @pytest.mark.parametrize("name", _registry._BUILTINS)
 def test_every_built_in_round_trips_through_its_spec(name: str) -> None:
     params = {"first": 0.4, "last": 0.6} if name == "custom_positions" else {}

@@ -340,6 +340,8 @@ def get(model: str | Model, /, **params: Any) -> Model:
 
 def name_of(model: Any) -> str:
     """The registered name of a model instance (its class name when unregistered)."""
+    if type(model) not in _NAMES:
+        _load_entry_points()  # a plug-in's instance, made before any look-up by name
     return _NAMES.get(type(model), type(model).__name__)
 
 
