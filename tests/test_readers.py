@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import inspect
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import journeykit as jk
 from journeykit.errors import ParameterError
@@ -207,3 +210,41 @@ def test_a_deprecated_role_keyword_set_to_none_leaves_the_role_out(tmp_path: Pat
     with pytest.warns(DeprecationWarning, match="is deprecated"):
         journeys = jk.io.read_journeys(target, value=None)
     assert journeys.total_value == 1.0  # the value column is not read: a conversion is worth 1
+
+
+_BLANKS = " \t\u00a0\u3000\x0b\x1c\x85\u2028"
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.sampled_from(["a", "b", "paid search", ""]), st.text(_BLANKS, max_size=2)),
+            min_size=1,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from([">", " > ", "\t", "->"]),
+)
+def test_a_path_file_and_its_rows_split_alike(
+    tmp_path_factory: pytest.TempPathFactory, paths: list[list[tuple[str, str]]], sep: str
+) -> None:
+    # The file's Arrow reader and the rows' reader trim the same blanks and refuse the same steps.
+    texts = [sep.join(pad + step + pad for step, pad in path) for path in paths]
+    rows = [{"path": text, "total_conversions": 1} for text in texts]
+    file = tmp_path_factory.mktemp("paths") / "paths.csv"
+    with file.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["path", "total_conversions"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+    def read(source: Any) -> Any:
+        try:
+            journeys = jk.read_paths(source, sep=sep)
+        except jk.JourneykitError as error:
+            return type(error).__name__
+        return [j.channels for j in journeys]
+
+    assert read(file) == read(rows)

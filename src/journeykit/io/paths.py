@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -165,7 +166,8 @@ def _stream_csv(
     """Read a clean path CSV block by block with pyarrow, holding one block at a time.
 
     Memory stays near the size of the result instead of several times the file. A worker
-    thread splits each block while the next one is read (Arrow releases the GIL). Anything
+    thread splits each block while the next one is read (Arrow releases the GIL); at most one
+    split waits for the main thread. Anything
     unusual (a missing column, nulls, text in a number column, an empty step, a negative
     count, a type that changes between blocks) returns ``None``, and the whole-file reader then
     names the rows at fault.
@@ -176,7 +178,6 @@ def _stream_csv(
     except ImportError:
         return None
     codes: dict[str, int] = {}
-    blocks: list[tuple[Future[tuple[Any, Any]], NDArray[Any], NDArray[Any], NDArray[Any]]] = []
     try:
         if _holds_nul(source):
             raise _UnusualError  # the core reader names the row
@@ -187,19 +188,8 @@ def _stream_csv(
             raise _UnusualError  # the core reader strips header names
         if path not in names or conversions not in names:
             return None
-        amount = value if value is not None and value in names else None
-        null = nulls if nulls is not None and nulls in names else None
-        with ThreadPoolExecutor(max_workers=1) as splitter:
-            for batch in reader:
-                if any(pa.types.is_binary(t) for t in batch.schema.types):
-                    raise _UnusualError  # Arrow keeps text that is not UTF-8 as bytes
-                split = splitter.submit(_split_steps, batch.column(path), sep)
-                counts = _counts(batch.column(conversions))
-                amounts = counts if amount is None else _counts(batch.column(amount))
-                nulls_ = np.zeros(len(counts)) if null is None else _counts(batch.column(null))
-                blocks.append((split, counts, amounts, nulls_))
-            # In file order, so codes are numbered by first appearance as in one pass.
-            steps = [_code_steps(*split.result(), codes) for split, *_ in blocks]
+        amount, null = (c if c is not None and c in names else None for c in (value, nulls))
+        steps, blocks = _read_blocks(reader, (path, conversions, amount, null), sep, codes)
     except (_UnusualError, pa.ArrowInvalid, OSError, ValueError):  # SchemaError included
         return None
     finally:
@@ -207,18 +197,47 @@ def _stream_csv(
         pa.default_memory_pool().release_unused()
     if not blocks:
         return None
-    for _, counts, amounts, _ in blocks:
+    for counts, amounts, _ in blocks:
         if out_of_range(amounts).size or stray_value(counts, amounts).size:
             return None  # the whole-file reader names the rows
     lengths = np.concatenate([s[0] for s in steps])
     return journeys_from_paths(
         lengths=lengths,
         channel=_sorted_column(codes, [s[1] for s in steps]),
-        conversions=np.concatenate([b[1] for b in blocks]),
-        value=np.concatenate([b[2] for b in blocks]),
-        nulls=np.concatenate([b[3] for b in blocks]),
+        conversions=np.concatenate([b[0] for b in blocks]),
+        value=np.concatenate([b[1] for b in blocks]),
+        nulls=np.concatenate([b[2] for b in blocks]),
         ids=_row_ids(lengths.size),
     )
+
+
+def _read_blocks(
+    reader: Any, columns: tuple[str, str, str | None, str | None], sep: str, codes: dict[str, int]
+) -> tuple[list[tuple[NDArray[np.int64], NDArray[np.int64]]], list[tuple[NDArray[Any], ...]]]:
+    """Each block's (lengths, step codes) and (counts, amounts, nulls), in file order."""
+    import pyarrow as pa  # noqa: PLC0415  # the caller has it
+
+    path, conversions, amount, null = columns
+    steps: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
+    blocks: list[tuple[NDArray[Any], ...]] = []
+    with ThreadPoolExecutor(max_workers=1) as splitter:
+        previous: Future[tuple[Any, Any]] | None = None
+        for batch in reader:
+            if any(pa.types.is_binary(t) for t in batch.schema.types):
+                raise _UnusualError  # Arrow keeps text that is not UTF-8 as bytes
+            split = splitter.submit(_split_steps, batch.column(path), sep)
+            if previous is not None:  # at most one block waits: memory stays bounded, and an
+                # unusual block stops the read at once. Coded in file order, so codes are
+                # numbered by first appearance as in one pass.
+                steps.append(_code_steps(*previous.result(), codes))
+            previous = split
+            counts = _counts(batch.column(conversions))
+            amounts = counts if amount is None else _counts(batch.column(amount))
+            nulls = np.zeros(len(counts)) if null is None else _counts(batch.column(null))
+            blocks.append((counts, amounts, nulls))
+        if previous is not None:
+            steps.append(_code_steps(*previous.result(), codes))
+    return steps, blocks
 
 
 def _split_batch(
@@ -337,16 +356,11 @@ def _split_with_arrow(table: Any, column: str, sep: str) -> tuple[NDArray[np.int
 
 
 def _split_paths(raw_paths: list[str], sep: str, column: str) -> tuple[NDArray[np.int64], Column]:
-    # C-level string replaces drop the blanks around separators, one split makes the steps, and a
-    # dict maps each step to its code: no Python function call per step.
-    if not raw_paths:  # a header and no rows: no journeys ("".split gives one empty step)
-        return np.zeros(0, dtype=np.int64), Column(np.zeros(0, dtype=np.int8), ())
-    joined = sep.join(p.strip() for p in raw_paths)
-    for blank in (" ", "\t"):
-        while blank + sep in joined or sep + blank in joined:
-            joined = joined.replace(blank + sep, sep).replace(sep + blank, sep)
-    tokens = joined.split(sep)
-    lengths = np.array([p.count(sep) + 1 for p in raw_paths], dtype=np.int64)
+    # Each path split on its own (a multi-character separator cannot straddle two paths), every
+    # step trimmed as the Arrow readers trim it, and a dict maps each step to its code.
+    split = [p.split(sep) for p in raw_paths]
+    lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+    tokens = list(map(str.strip, itertools.chain.from_iterable(split)))
     labels = sorted(set(tokens))
     if labels and labels[0] == "":
         row_of_token = np.repeat(np.arange(len(raw_paths)), lengths)
