@@ -200,3 +200,14 @@ def test_transition_counts_and_probabilities_share_their_entries() -> None:
     totals = table.counts.sum(axis=1).A.ravel()
     start = table.labels.index("START")
     assert table.probability("START", "GA") == table.counts[start, 1] / totals[start]
+
+
+def test_a_transition_probability_is_that_of_the_sparse_matrix_and_names_unknown_states() -> None:
+    table = jk.models.get("markov").fit(jk.read_paths(TRANSITION_PATHS)).transitions
+    dense = table.matrix.toarray()
+    for i, source in enumerate(table.labels):
+        for j, target in enumerate(table.labels):
+            assert table.probability(source, target) == dense[i, j]
+    with pytest.raises(jk.NotFoundError, match="'nowhere' is not a state"):
+        table.probability("START", "nowhere")
+    assert "_rows" not in repr(table)

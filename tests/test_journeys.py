@@ -160,8 +160,22 @@ def test_row_numbers_behave_as_the_tuple_of_their_labels(
     else:
         with pytest.raises(IndexError):
             ids[position]
-    window = slice(data.draw(st.integers(-n - 1, n + 1)), data.draw(st.integers(-n - 1, n + 1)))
-    assert ids[window] == labels[window]
+    start, stop = data.draw(st.integers(-n - 1, n + 1)), data.draw(st.integers(-n - 1, n + 1))
+    assert ids[start:stop] == labels[start:stop]
+    probe = str(data.draw(st.integers(0, n + 1)))
+    try:
+        expected: int | str = labels.index(probe, start, stop)
+    except ValueError:
+        expected = "absent"
+    try:
+        found: int | str = ids.index(probe, start, stop)
+    except ValueError:
+        found = "absent"
+    assert found == expected
+    assert ids + ("x",) == (*labels, "x")  # noqa: RUF005  # tuple concatenation is the point
+    assert ("x",) + ids == ("x", *labels)  # noqa: RUF005
+    assert ids != list(labels)  # as a tuple never equals a list
+    assert "1" * 5000 not in ids  # no int() of thousands of digits
 
 
 def test_path_tables_number_their_journeys_without_storing_the_labels() -> None:

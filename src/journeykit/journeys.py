@@ -107,25 +107,33 @@ class RowNumbers(Sequence[str]):
     def index(self, label: Any, start: int = 0, stop: int | None = None) -> int:
         """The position of ``label`` (a ValueError when absent, as for a tuple)."""
         position = self._position(label)
-        end = self._n if stop is None else stop
-        if position is None or not start <= position < end:
+        window = range(self._n)[start:stop]  # negative bounds count from the end, as for a tuple
+        if position is None or position not in window:
             msg = f"{label!r} is not in the row numbers"
             raise ParameterError(msg)  # a ValueError, as tuple.index raises
         return position
 
     def _position(self, label: object) -> int | None:
         # Only the canonical spelling is a row number: "07" and "+7" are not "7".
-        if not isinstance(label, str) or not label.isdecimal() or not label.isascii():
+        if not isinstance(label, str) or not label.isascii() or not label.isdecimal():
             return None
+        if len(label) > len(str(self._n)):
+            return None  # (and int() is never asked for a number of thousands of digits)
         number = int(label)
         return number if str(number) == label and number < self._n else None
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, RowNumbers):
             return self._n == other._n
-        if isinstance(other, Sequence) and not isinstance(other, str):
+        if isinstance(other, tuple):  # what the labels of any other column are
             return len(other) == self._n and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
+
+    def __add__(self, other: tuple[str, ...]) -> tuple[str, ...]:
+        return (*self, *other)
+
+    def __radd__(self, other: tuple[str, ...]) -> tuple[str, ...]:
+        return (*other, *self)
 
     def __hash__(self) -> int:
         return hash(tuple(self))

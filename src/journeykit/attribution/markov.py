@@ -29,7 +29,7 @@ from journeykit.attribution._paths import channel_totals, state_paths
 from journeykit.attribution._protocol import Tags
 from journeykit.attribution._registry import register
 from journeykit.attribution._shares import factorize, sum_by
-from journeykit.errors import ModelError
+from journeykit.errors import ModelError, NotFoundError
 from journeykit.journeys import Journeys
 
 if TYPE_CHECKING:  # scipy is imported when a chain is solved: `import journeykit` stays light
@@ -220,10 +220,14 @@ class TransitionTable:
     labels: tuple[str, ...]
     # The non-zero moves, sorted by (row, column): numpy only, so a small chain is fitted and
     # solved without importing scipy; the sparse matrices are built when first asked for.
-    _rows: NDArray[np.int64]
-    _columns: NDArray[np.int64]
-    _probabilities: NDArray[np.float64]
-    _counts: NDArray[np.float64]
+    _rows: NDArray[np.int64] = attrs.field(repr=False)
+    _columns: NDArray[np.int64] = attrs.field(repr=False)
+    _probabilities: NDArray[np.float64] = attrs.field(repr=False)
+    _counts: NDArray[np.float64] = attrs.field(repr=False)
+
+    def moves(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """Every non-zero move as arrays: source rows, target columns and probabilities."""
+        return self._rows, self._columns, self._probabilities
 
     @functools.cached_property
     def matrix(self) -> sp.csr_matrix:
@@ -243,9 +247,15 @@ class TransitionTable:
 
     def probability(self, source: str, target: str) -> float:
         """The probability of moving from ``source`` to ``target``."""
-        index = {label: i for i, label in enumerate(self.labels)}
-        hit = (self._rows == index[source]) & (self._columns == index[target])
-        return float(self._probabilities[hit].sum())
+        width = len(self.labels)
+        missing = [label for label in (source, target) if label not in self.labels]
+        if missing:
+            msg = f"{missing[0]!r} is not a state of this chain (its labels: {self.labels})"
+            raise NotFoundError(msg)
+        key = self.labels.index(source) * width + self.labels.index(target)
+        keys = self._rows * width + self._columns  # sorted, as the moves are
+        at = int(np.searchsorted(keys, key))
+        return float(self._probabilities[at]) if at < keys.size and keys[at] == key else 0.0
 
     def as_dict(self) -> dict[str, float]:
         """Every non-zero transition as ``{"a>b": probability}`` (``>`` joins the two states)."""
@@ -500,16 +510,16 @@ class Markov:
             raise ModelError(msg)
         size = len(stats.states) + 1
         transitions, inverse = _transitions(stats)
-        rows, columns = transitions._rows, transitions._columns
+        rows, columns, probabilities = transitions.moves()
         into = rows < size  # moves out of transient states
         moving = into & (columns < size)
         reward = np.zeros(size)  # the probability of converting next
         converts = into & (columns == size)
-        reward[rows[converts]] = transitions._probabilities[converts]
+        reward[rows[converts]] = probabilities[converts]
         matrix: Any
         if size <= _DENSE_UP_TO:  # (I - Q) dense: no scipy for the chains most users fit
             matrix = np.eye(size)
-            matrix[rows[moving], columns[moving]] -= transitions._probabilities[moving]
+            matrix[rows[moving], columns[moving]] -= probabilities[moving]
         else:
             import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when a large chain is built
 
