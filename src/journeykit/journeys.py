@@ -513,6 +513,9 @@ class Journeys:
     def select(self, index: ArrayLike) -> Journeys:
         """The journeys at ``index`` (integer positions, in that order, or a boolean mask).
 
+        A run of consecutive journeys (``select(range(a, b))``) shares this table's arrays
+        rather than copying them, so while it lives it keeps the whole table in memory.
+
         Examples
         --------
         >>> import journeykit as jk
