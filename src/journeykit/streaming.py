@@ -8,31 +8,41 @@ time, and the numbers equal those of the in-memory path up to floating-point sum
 
 from __future__ import annotations
 
+import lzma
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Final, Literal, NoReturn
 
 import attrs
 import numpy as np
 
 from journeykit._choices import choose
 from journeykit.attribution import _engine
-from journeykit.attribution._protocol import Mergeable, Model
+from journeykit.attribution._protocol import Mergeable, Model, tags_of
 from journeykit.attribution._registry import name_of
 from journeykit.attribution.result import Credit, Key, _label
 from journeykit.errors import NotFoundError, ParameterError, Problem, SchemaError
-from journeykit.io._csv import csv_rows
+from journeykit.io._csv import _compressed_offset, bad_text, check_header, csv_rows, open_bytes
 from journeykit.io._source import Columns
 from journeykit.io._source import parquet as read_parquet
 from journeykit.io.files import InputKind, file_format, file_kind
+from journeykit.io.frames import _DEFAULTS as _EVENT_DEFAULTS
 from journeykit.io.frames import from_events
+from journeykit.io.paths import _DEFAULTS as _PATH_DEFAULTS
 from journeykit.io.paths import read_paths
 from journeykit.journeys import Journeys
 
-__all__ = ["FileAttribution", "attribute_file"]
+__all__ = [
+    "BASE_BYTES",
+    "BYTES_PER_ROW",
+    "FileAttribution",
+    "attribute_file",
+    "memory_bytes",
+    "rows_for_memory",
+]
 
 _MEASURES = ("conversions", "value")
 
@@ -80,7 +90,8 @@ def attribute_file(
     *,
     input: InputKind = "auto",  # noqa: A002  # the CLI's word for it
     dimensions: Sequence[Key] = ("channel",),
-    chunk_rows: int = 500_000,
+    chunk_rows: int | None = None,
+    memory: int | str | None = None,
     columns: Columns | None = None,
     tz: tzinfo | str | None = None,
     sep: str = ">",
@@ -101,8 +112,13 @@ def attribute_file(
     dimensions : sequence of str or tuple of str
         The roll-ups to compute, each what ``by`` takes elsewhere (``"channel"``,
         ``("team", "channel")``, ...); ``FileAttribution.by`` answers for these only.
-    chunk_rows : int
-        Rows read at a time: memory is bounded by a chunk, not the file.
+    chunk_rows : int, optional
+        Rows read at a time: memory is bounded by a chunk, not the file. Default 500,000 rows
+        (about 750 MB at peak), unless ``memory`` is given.
+    memory : int or str, optional
+        A memory budget for the whole process, in bytes or as text (``"1GB"``, ``"512MiB"``):
+        the chunk size is chosen from it by :func:`rows_for_memory` (the documented cost of a
+        row). Give ``chunk_rows`` or ``memory``, not both.
     columns : mapping of role to column name, or sequence of names, optional
         The file's columns, as every reader takes them (``{"journey": "user_id"}``; see
         :func:`~journeykit.from_events` and :func:`~journeykit.read_paths`).
@@ -116,8 +132,20 @@ def attribute_file(
     **params
         Parameters of the named model.
 
+    Raises
+    ------
+    ParameterError
+        For a ``chunk_rows`` below 1, a ``memory`` that is not a size or too small, or both given.
+    SchemaError
+        Naming the file, row and column of what is wrong in the file, as the whole-file readers
+        do.
+
     Notes
     -----
+    CSV files are parsed by Arrow's block reader when pyarrow is installed; a file it cannot read
+    by the CSV rules (a ragged row, bytes that are not UTF-8, a number column holding text) is
+    read again by the standard-library reader, which names the row at fault.
+
     Event files must keep each journey's rows together (sorted or grouped by journey, any order
     inside): a journey's rows are carried from one chunk to the next, so a journey is never split,
     and a journey ID that appears again after other journeys is an error naming its row.
@@ -135,10 +163,10 @@ def attribute_file(
     >>> in_memory = jk.attribute(jk.read_paths(folder / "paths.csv"), "markov")
     >>> dict(result.by("channel")) == dict(in_memory.by("channel"))
     True
+    >>> attribute_file(folder / "paths.csv", "markov", memory="1GB").chunks
+    1
     """
-    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
-        msg = f"chunk_rows must be a whole number >= 1 (got {chunk_rows!r})"
-        raise ParameterError(msg)
+    rows = _chunk_rows(chunk_rows, memory)
     spec = _engine.resolve(model, params)
     path = Path(source)
     keys = tuple(k if isinstance(k, str) else tuple(k) for k in dimensions)
@@ -147,72 +175,338 @@ def attribute_file(
     if fmt not in ("csv", "parquet"):
         message = "streams CSV and Parquet only; read JSON lines whole with read_journeys()"
         raise SchemaError([Problem(str(path), "", message)])
-
-    # Mergeable models read the file twice (fit, credit); rule models fit on the first chunk.
-    passes = 2 if isinstance(spec, Mergeable) else 1
-
-    def chunks(counted_pass: int | None = None) -> Iterator[Journeys]:
-        def report(fraction: float) -> None:
-            if on_progress is not None and counted_pass is not None:
-                on_progress((counted_pass + fraction) / passes)
-
-        tables = _tables(path, fmt == "parquet", chunk_rows, report)
-        if kind == "paths":
-            return _numbered(tables, lambda t: read_paths(t, columns=columns, sep=sep))
-        roles = dict(columns) if isinstance(columns, Mapping) else {}
-        journey_column = roles.get("journey") or "journey_id"
-        return _numbered(
-            _whole_journeys(tables, journey_column),
-            lambda t: from_events(t, columns=columns, tz=tz),
-        )
-
-    fitted = _engine.fit_chunks(spec, lambda: chunks(0 if passes == 2 else None), where=str(path))
-    credit: dict[tuple[Key, str], dict[Any, float]] = {(k, m): {} for k in keys for m in _MEASURES}
-    n_journeys = n_touches = n_chunks = 0
-    for journeys in chunks(passes - 1):
-        result = _engine.credit(spec, fitted, journeys)
-        for key in keys:
-            for measure in _MEASURES:
-                totals = credit[key, measure]
-                for label, amount in result.by(key, measure=measure).items():  # type: ignore[arg-type]
-                    totals[label] = totals.get(label, 0.0) + amount
-        n_journeys += journeys.n_journeys
-        n_touches += journeys.n_touches
-        n_chunks += 1
+    if not path.exists():
+        raise SchemaError([Problem(str(path), "", "does not exist")])
+    job = _Job(spec, path, kind, fmt == "parquet", rows, columns, tz, sep, _rising(on_progress))
+    try:
+        credit, n_journeys, n_touches, n_chunks = job.run(keys, fast=True)
+    except _ArrowGaveUp:
+        # A file Arrow cannot read by the CSV rules (ragged, not UTF-8, a type that changes
+        # after the first block): the plain reader reads it again and names what is wrong.
+        credit, n_journeys, n_touches, n_chunks = job.run(keys, fast=False)
     return FileAttribution(spec, name_of(spec), keys, credit, n_journeys, n_touches, n_chunks)
 
 
-def _tables(
-    path: Path, is_parquet: bool, chunk_rows: int, report: Callable[[float], None] | None = None
-) -> Iterator[Any]:
-    """The file in chunks of at most ``chunk_rows`` rows (pyarrow tables, or dicts of columns).
+@attrs.frozen
+class _Job:
+    """One file's attribution: how to cut it into chunks of journeys, and the passes over them."""
 
-    ``report`` gets the fraction of the file read after each chunk (rows of a Parquet file, bytes
-    of a CSV file).
+    spec: Model
+    path: Path
+    kind: Literal["events", "paths"]
+    is_parquet: bool
+    chunk_rows: int
+    columns: Columns | None
+    tz: tzinfo | str | None
+    sep: str
+    on_progress: Callable[[float], None] | None
+
+    def run(
+        self, keys: tuple[Key, ...], *, fast: bool
+    ) -> tuple[dict[tuple[Key, str], dict[Any, float]], int, int, int]:
+        """Credit by each key and measure, journeys, touches and chunks."""
+        # Mergeable models read the file twice (fit, credit); rule models fit on the first chunk
+        # of the one pass that credits, so no chunk is read twice.
+        passes = 2 if isinstance(self.spec, Mergeable) else 1
+        where = str(self.path)
+        fitted = None
+        if passes == 2:
+            fitted = _engine.fit_chunks(
+                self.spec, lambda: self.chunks(fast, 0, passes), where=where
+            )
+        elif tags_of(self.spec).data_driven:
+            _engine.fit_chunks(self.spec, lambda: iter(()), where=where)  # refuses it, unread
+        credit: dict[tuple[Key, str], dict[Any, float]] = {
+            (k, m): {} for k in keys for m in _MEASURES
+        }
+        n_journeys = n_touches = n_chunks = 0
+        for journeys in self.chunks(fast, passes - 1, passes):
+            if fitted is None:
+                fitted = _engine.fit(self.spec, journeys)
+            result = _engine.credit(self.spec, fitted, journeys)
+            for key in keys:
+                for measure in _MEASURES:
+                    totals = credit[key, measure]
+                    for label, amount in result.by(key, measure=measure).items():  # type: ignore[arg-type]
+                        totals[label] = totals.get(label, 0.0) + amount
+            n_journeys += journeys.n_journeys
+            n_touches += journeys.n_touches
+            n_chunks += 1
+        if fitted is None:
+            _engine.fit_chunks(self.spec, lambda: iter(()), where=where)  # "has no rows"
+        return credit, n_journeys, n_touches, n_chunks
+
+    def chunks(self, fast: bool, counted_pass: int, passes: int) -> Iterator[Journeys]:
+        """The file's journeys, a chunk at a time; progress counts this pass of ``passes``."""
+
+        def report(fraction: float) -> None:
+            if self.on_progress is not None:
+                self.on_progress((counted_pass + fraction) / passes)
+
+        roles = dict(self.columns) if isinstance(self.columns, Mapping) else {}
+        if self.kind == "paths":
+            numeric = _role_columns(roles, _PATH_DEFAULTS, ("conversions", "value", "nulls"))
+            tables = self._tables(fast, report, numeric, inferred=())
+            return _numbered(tables, lambda t: read_paths(t, columns=self.columns, sep=self.sep))
+        numeric = _role_columns(roles, _EVENT_DEFAULTS, ("value", "cost"))
+        moment = _role_columns(roles, _EVENT_DEFAULTS, ("time",))
+        tables = self._tables(fast, report, numeric, inferred=moment)
+        journey_column = roles.get("journey") or "journey_id"
+        return _numbered(
+            _whole_journeys(tables, journey_column),
+            lambda t: from_events(t, columns=self.columns, tz=self.tz),
+        )
+
+    def _tables(
+        self,
+        fast: bool,
+        report: Callable[[float], None],
+        numeric: Collection[str],
+        inferred: Collection[str],
+    ) -> Iterator[Any]:
+        if self.is_parquet:
+            return _parquet_tables(self.path, self.chunk_rows, report)
+        if fast and _has_arrow():
+            return _arrow_csv_tables(self.path, self.chunk_rows, report, numeric, inferred)
+        return _plain_csv_tables(self.path, self.chunk_rows, report)
+
+
+def _role_columns(
+    roles: Mapping[str, str | None], defaults: Mapping[str, str | None], wanted: Sequence[str]
+) -> set[str]:
+    """The file's columns of the ``wanted`` roles (as a reader resolves them from ``columns``)."""
+    chosen = {role: roles.get(role, defaults[role]) for role in wanted}
+    return {column for column in chosen.values() if column}
+
+
+def _rising(on_progress: Callable[[float], None] | None) -> Callable[[float], None] | None:
+    """``on_progress`` told only of progress that rises (a re-read after a fallback restarts)."""
+    if on_progress is None:
+        return None
+    top = [0.0]
+
+    def tell(fraction: float) -> None:
+        if fraction > top[0]:
+            top[0] = fraction
+            on_progress(fraction)
+
+    return tell
+
+
+_CHUNK_ROWS: Final = 500_000
+"""Rows per chunk when neither ``chunk_rows`` nor ``memory`` is given."""
+
+BYTES_PER_ROW: Final = 1_000
+"""The documented peak cost of one row of a chunk, in bytes (Arrow's copy of the row, the
+journeys built from it, the sort and the model's per-touch arrays), measured on event CSVs."""
+
+BASE_BYTES: Final = 250_000_000
+"""The documented memory of the process before any chunk: Python, numpy, pyarrow, journeykit,
+and the statistics and roll-ups carried between chunks."""
+
+_MIN_CHUNK_ROWS: Final = 10_000
+"""The fewest rows a ``memory`` budget may leave for a chunk (smaller chunks are all overhead)."""
+
+_UNITS: Final = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+def memory_bytes(memory: int | str) -> int:
+    """A memory size in bytes: a whole number of bytes, or text such as ``"1GB"`` or ``"512 MiB"``.
+
+    Units (any case): B, kB, MB, GB, TB (powers of 1000) and KiB, MiB, GiB, TiB (powers of 1024).
+
+    Raises
+    ------
+    ParameterError
+        For anything else, naming the value and the units there are.
+
+    Examples
+    --------
+    >>> memory_bytes("1GB"), memory_bytes("1.5 GiB"), memory_bytes(2_000_000)
+    (1000000000, 1610612736, 2000000)
     """
-    if not path.exists():
-        raise SchemaError([Problem(str(path), "", "does not exist")])
-    tell = report or (lambda _fraction: None)
-    if is_parquet:
-        import pyarrow as pa  # noqa: PLC0415
+    if isinstance(memory, int) and not isinstance(memory, bool):
+        if memory >= 1:
+            return memory
+    elif isinstance(memory, str):
+        match = _SIZE.fullmatch(memory)
+        if match is not None and match[2].lower() in _UNITS:
+            size = int(float(match[1]) * _UNITS[match[2].lower()])
+            if size >= 1:
+                return size
+    msg = (
+        f"memory takes a size such as 1GB or 512MiB, or a number of bytes >= 1 (got {memory!r}; "
+        "units: B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)"
+    )
+    raise ParameterError(msg)
 
-        parquet = read_parquet(path)
-        total, seen = max(parquet.metadata.num_rows, 1), 0
-        batches = parquet.iter_batches(batch_size=chunk_rows)
-        while True:
-            try:
-                batch = next(batches, None)
-            except (OSError, ValueError, pa.ArrowException) as exc:
-                problem = Problem(str(path), "", f"is a damaged Parquet file ({exc})")
-                raise SchemaError([problem]) from None
-            if batch is None:
-                return
-            seen += batch.num_rows
-            yield pa.Table.from_batches([batch])
-            tell(seen / total)
+
+def rows_for_memory(memory: int | str) -> int:
+    """The chunk size a memory budget allows: ``(memory - BASE_BYTES) // BYTES_PER_ROW`` rows.
+
+    Raises
+    ------
+    ParameterError
+        For a budget that is not a size (see :func:`memory_bytes`) or that leaves fewer than
+        10,000 rows for a chunk, naming the smallest budget that works.
+
+    Examples
+    --------
+    >>> rows_for_memory("1GB")
+    750000
+    """
+    size = memory_bytes(memory)
+    rows = (size - BASE_BYTES) // BYTES_PER_ROW
+    if rows < _MIN_CHUNK_ROWS:
+        least = (BASE_BYTES + _MIN_CHUNK_ROWS * BYTES_PER_ROW) / 10**6
+        msg = (
+            f"memory={memory!r} is too little to attribute a file: the process needs about "
+            f"{BASE_BYTES // 10**6} MB before any chunk; give at least {least:.0f}MB"
+        )
+        raise ParameterError(msg)
+    return int(rows)
+
+
+def _chunk_rows(chunk_rows: int | None, memory: int | str | None) -> int:
+    """Rows per chunk, from ``chunk_rows`` or ``memory`` (not both), else the default."""
+    if chunk_rows is not None and memory is not None:
+        msg = "give chunk_rows or memory, not both (memory chooses the chunk size)"
+        raise ParameterError(msg)
+    if memory is not None:
+        return rows_for_memory(memory)
+    if chunk_rows is None:
+        return _CHUNK_ROWS
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+        msg = f"chunk_rows must be a whole number >= 1 (got {chunk_rows!r})"
+        raise ParameterError(msg)
+    return chunk_rows
+
+
+def _has_arrow() -> bool:
+    try:
+        import pyarrow.csv  # noqa: F401, PLC0415  # optional speed-up
+    except ImportError:
+        return False
+    return True
+
+
+def _parquet_tables(path: Path, chunk_rows: int, tell: Callable[[float], None]) -> Iterator[Any]:
+    """A Parquet file in Arrow tables of at most ``chunk_rows`` rows."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    parquet = read_parquet(path)
+    total, seen = max(parquet.metadata.num_rows, 1), 0
+    batches = parquet.iter_batches(batch_size=chunk_rows)
+    while True:
+        try:
+            batch = next(batches, None)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            problem = Problem(str(path), "", f"is a damaged Parquet file ({exc})")
+            raise SchemaError([problem]) from None
+        if batch is None:
+            return
+        seen += batch.num_rows
+        yield pa.Table.from_batches([batch])
+        tell(seen / total)
+
+
+def _plain_csv_tables(path: Path, chunk_rows: int, tell: Callable[[float], None]) -> Iterator[Any]:
+    """A CSV file in dicts of text columns, read with the standard library (no pyarrow)."""
     for header, rows in csv_rows(path, chunk_rows=chunk_rows, progress=tell):
         if rows:
             yield {name: [row[i] for row in rows] for i, name in enumerate(header)}
+    tell(1.0)
+
+
+_BLOCK_BYTES: Final = 4 << 20
+"""Bytes Arrow parses at a time; a row longer than this is read by the plain reader instead."""
+
+
+class _ArrowGaveUp(Exception):  # noqa: N818  # control flow, never seen by a caller
+    """Arrow cannot read this file by the CSV rules: read it again with the plain reader."""
+
+
+def _arrow_csv_tables(
+    path: Path,
+    chunk_rows: int,
+    tell: Callable[[float], None],
+    numeric: Collection[str],
+    inferred: Collection[str],
+) -> Iterator[Any]:
+    """A CSV file in Arrow tables of ``chunk_rows`` rows, parsed in blocks by Arrow's C++ reader.
+
+    The columns in ``numeric`` are read as float64, those in ``inferred`` (times) as Arrow infers
+    them from the first block, and all others as text (IDs and labels stay text, and a sparse
+    column cannot change type between blocks). Whatever the CSV rules refuse, or Arrow cannot
+    read, raises :class:`_ArrowGaveUp`, so the caller re-reads with the plain reader, which names
+    the row at fault.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.csv as pa_csv  # noqa: PLC0415
+
+    failures = (OSError, ValueError, EOFError, lzma.LZMAError, pa.ArrowException)
+    size = max(path.stat().st_size, 1)
+    # As the whole-file reader: an empty cell is missing; "NA" or "null" is text.
+    parse = pa_csv.ParseOptions(newlines_in_values=True)
+    read = pa_csv.ReadOptions(block_size=_BLOCK_BYTES)
+    try:
+        with open_bytes(path) as probe:
+            names = pa_csv.open_csv(probe, read_options=read, parse_options=parse).schema.names
+    except failures:
+        raise _ArrowGaveUp from None
+    check_header(names, str(path))
+    stripped = [name.strip() for name in names]
+    types = {
+        raw: pa.float64() if name in numeric else pa.string()
+        for raw, name in zip(names, stripped, strict=True)
+        if name not in inferred
+    }
+    convert = pa_csv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=True)
+    with open_bytes(path) as raw:
+        try:
+            reader = pa_csv.open_csv(
+                raw, read_options=read, parse_options=parse, convert_options=convert
+            )
+        except failures:
+            raise _ArrowGaveUp from None
+        pending: list[Any] = []
+        held = parsed = 0  # rows waiting for a chunk, rows parsed
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except failures:
+                raise _ArrowGaveUp from None
+            if bad_text(batch):  # bytes that are not UTF-8, or a NUL: the plain reader names it
+                raise _ArrowGaveUp
+            pending.append(batch)
+            held += batch.num_rows
+            parsed += batch.num_rows
+            if held < chunk_rows:
+                continue
+            table, start = pa.Table.from_batches(pending), 0
+            while held - start >= chunk_rows:
+                yield table.slice(start, chunk_rows).rename_columns(stripped)
+                start += chunk_rows
+                # Arrow reads ahead of the rows handed out: scale the bytes read by their share.
+                done = parsed - held + start
+                tell(min(_compressed_offset(raw) / size, 1.0) * done / parsed)
+            pending, held = table.slice(start).to_batches(), held - start
+        if held:
+            yield pa.Table.from_batches(pending).rename_columns(stripped)
     tell(1.0)
 
 

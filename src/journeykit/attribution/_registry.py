@@ -86,6 +86,7 @@ RESERVED: frozenset[str] = frozenset(
         "sep",
         "dimensions",
         "chunk_rows",
+        "memory",
         "on_progress",
         "resamples",
         "level",
