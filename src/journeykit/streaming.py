@@ -8,13 +8,16 @@ time, and the numbers equal those of the in-memory path up to floating-point sum
 
 from __future__ import annotations
 
+import contextlib
 import lzma
 import os
+import pickle
 import re
+import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Final, Literal, NoReturn
+from typing import IO, Any, Final, Literal, NoReturn
 
 import attrs
 import numpy as np
@@ -205,43 +208,50 @@ class _Job:
         self, keys: tuple[Key, ...], *, fast: bool
     ) -> tuple[dict[tuple[Key, str], dict[Any, float]], int, int, int]:
         """Credit by each key and measure, journeys, touches and chunks."""
-        # Mergeable models read the file twice (fit, credit); rule models fit on the first chunk
-        # of the one pass that credits, so no chunk is read twice.
-        passes = 2 if isinstance(self.spec, Mergeable) else 1
         where = str(self.path)
-        fitted = None
-        if passes == 2:
-            fitted = _engine.fit_chunks(
-                self.spec, lambda: self.chunks(fast, 0, passes), where=where
-            )
-        elif tags_of(self.spec).data_driven:
-            _engine.fit_chunks(self.spec, lambda: iter(()), where=where)  # refuses it, unread
-        credit: dict[tuple[Key, str], dict[Any, float]] = {
-            (k, m): {} for k in keys for m in _MEASURES
-        }
-        n_journeys = n_touches = n_chunks = 0
-        for journeys in self.chunks(fast, passes - 1, passes):
+        with contextlib.ExitStack() as stack:
+            fitted = None
+            if isinstance(self.spec, Mergeable):
+                # The fit pass parses the file and keeps each chunk's journeys (about a third of
+                # the CSV's bytes) in a temporary file; the credit pass reads them back.
+                spill = _Spill(stack.enter_context(tempfile.TemporaryFile(prefix="journeykit-")))
+                chunks = self.chunks(fast, 0, 2)
+                fitted = _engine.fit_chunks(self.spec, lambda: spill.keep(chunks), where=where)
+                chunks = spill.replay(lambda fraction: self._report(1, 2, fraction))
+            else:
+                if tags_of(self.spec).data_driven:
+                    _engine.fit_chunks(self.spec, lambda: iter(()), where=where)  # refuses it
+                # Rule models fit on the first chunk of the one pass that credits.
+                chunks = self.chunks(fast, 0, 1)
+            credit: dict[tuple[Key, str], dict[Any, float]] = {
+                (k, m): {} for k in keys for m in _MEASURES
+            }
+            n_journeys = n_touches = n_chunks = 0
+            for journeys in chunks:
+                if fitted is None:
+                    fitted = _engine.fit(self.spec, journeys)
+                result = _engine.credit(self.spec, fitted, journeys)
+                for key in keys:
+                    for measure in _MEASURES:
+                        totals = credit[key, measure]
+                        for label, amount in result.by(key, measure=measure).items():  # type: ignore[arg-type]
+                            totals[label] = totals.get(label, 0.0) + amount
+                n_journeys += journeys.n_journeys
+                n_touches += journeys.n_touches
+                n_chunks += 1
             if fitted is None:
-                fitted = _engine.fit(self.spec, journeys)
-            result = _engine.credit(self.spec, fitted, journeys)
-            for key in keys:
-                for measure in _MEASURES:
-                    totals = credit[key, measure]
-                    for label, amount in result.by(key, measure=measure).items():  # type: ignore[arg-type]
-                        totals[label] = totals.get(label, 0.0) + amount
-            n_journeys += journeys.n_journeys
-            n_touches += journeys.n_touches
-            n_chunks += 1
-        if fitted is None:
-            _engine.fit_chunks(self.spec, lambda: iter(()), where=where)  # "has no rows"
+                _engine.fit_chunks(self.spec, lambda: iter(()), where=where)  # "has no rows"
         return credit, n_journeys, n_touches, n_chunks
+
+    def _report(self, counted_pass: int, passes: int, fraction: float) -> None:
+        if self.on_progress is not None:
+            self.on_progress((counted_pass + fraction) / passes)
 
     def chunks(self, fast: bool, counted_pass: int, passes: int) -> Iterator[Journeys]:
         """The file's journeys, a chunk at a time; progress counts this pass of ``passes``."""
 
         def report(fraction: float) -> None:
-            if self.on_progress is not None:
-                self.on_progress((counted_pass + fraction) / passes)
+            self._report(counted_pass, passes, fraction)
 
         roles = dict(self.columns) if isinstance(self.columns, Mapping) else {}
         if self.kind == "paths":
@@ -269,6 +279,29 @@ class _Job:
         if fast and _has_arrow():
             return _arrow_csv_tables(self.path, self.chunk_rows, report, numeric, inferred)
         return _plain_csv_tables(self.path, self.chunk_rows, report)
+
+
+class _Spill:
+    """Chunks of journeys kept in a temporary file between the passes, in the order read."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self.count = 0
+
+    def keep(self, chunks: Iterator[Journeys]) -> Iterator[Journeys]:
+        """Pass ``chunks`` on, writing each to the file first."""
+        for journeys in chunks:
+            pickle.dump(journeys, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.count += 1
+            yield journeys
+
+    def replay(self, report: Callable[[float], None]) -> Iterator[Journeys]:
+        """The chunks written, read back one at a time."""
+        self.file.seek(0)
+        for index in range(self.count):
+            # Safe to unpickle: this process wrote the file, which no other user can open.
+            yield pickle.load(self.file)
+            report((index + 1) / self.count)
 
 
 def _role_columns(
