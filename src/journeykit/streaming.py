@@ -463,8 +463,8 @@ def _plain_csv_tables(path: Path, chunk_rows: int, tell: Callable[[float], None]
     tell(1.0)
 
 
-_BLOCK_BYTES: Final = 4 << 20
-"""Bytes Arrow parses at a time; a row longer than this is read by the plain reader instead."""
+_SLAB_BYTES: Final = 8 << 20
+"""Bytes of CSV text parsed at a time (Arrow's streaming reader would read the whole file ahead)."""
 
 
 class _ArrowGaveUp(Exception):  # noqa: N818  # control flow, never seen by a caller
@@ -478,11 +478,11 @@ def _arrow_csv_tables(
     numeric: Collection[str],
     inferred: Collection[str],
 ) -> Iterator[Any]:
-    """A CSV file in Arrow tables of ``chunk_rows`` rows, parsed in blocks by Arrow's C++ reader.
+    """A CSV file in Arrow tables of ``chunk_rows`` rows, parsed by Arrow a slab at a time.
 
     The columns in ``numeric`` are read as float64, those in ``inferred`` (times) as Arrow infers
-    them from the first block, and all others as text (IDs and labels stay text, and a sparse
-    column cannot change type between blocks). Whatever the CSV rules refuse, or Arrow cannot
+    them from the first slab, and all others as text (IDs and labels stay text, and a sparse
+    column cannot change type between slabs). Whatever the CSV rules refuse, or Arrow cannot
     read, raises :class:`_ArrowGaveUp`, so the caller re-reads with the plain reader, which names
     the row at fault.
     """
@@ -493,54 +493,80 @@ def _arrow_csv_tables(
     size = max(path.stat().st_size, 1)
     # As the whole-file reader: an empty cell is missing; "NA" or "null" is text.
     parse = pa_csv.ParseOptions(newlines_in_values=True)
-    read = pa_csv.ReadOptions(block_size=_BLOCK_BYTES)
-    try:
-        with open_bytes(path) as probe:
-            names = pa_csv.open_csv(probe, read_options=read, parse_options=parse).schema.names
-    except failures:
-        raise _ArrowGaveUp from None
-    check_header(names, str(path))
-    stripped = [name.strip() for name in names]
-    types = {
-        raw: pa.float64() if name in numeric else pa.string()
-        for raw, name in zip(names, stripped, strict=True)
-        if name not in inferred
-    }
-    convert = pa_csv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=True)
+    names: list[str] = []
+    stripped: list[str] = []
+    read = pa_csv.ReadOptions()
+    convert = pa_csv.ConvertOptions()
+    pending: list[Any] = []
+    held = parsed = 0  # rows waiting for a chunk, rows parsed
     with open_bytes(path) as raw:
         try:
-            reader = pa_csv.open_csv(
-                raw, read_options=read, parse_options=parse, convert_options=convert
-            )
+            for slab in _slabs(raw):
+                if not names:  # the header: the types of every slab, the names of the next
+                    names = pa_csv.open_csv(pa.py_buffer(slab), parse_options=parse).schema.names
+                    check_header(names, str(path))
+                    stripped = [name.strip() for name in names]
+                    types = {
+                        raw: pa.float64() if name in numeric else pa.string()
+                        for raw, name in zip(names, stripped, strict=True)
+                        if name not in inferred
+                    }
+                    convert = pa_csv.ConvertOptions(
+                        column_types=types, null_values=[""], strings_can_be_null=True
+                    )
+                table = pa_csv.read_csv(
+                    pa.py_buffer(slab), read, parse_options=parse, convert_options=convert
+                )
+                if not read.column_names:  # the first slab: what it inferred holds for the rest
+                    read = pa_csv.ReadOptions(column_names=names)
+                    convert.column_types = dict(zip(names, table.schema.types, strict=True))
+                if bad_text(table):  # not UTF-8, or a NUL: the plain reader names the row
+                    raise _ArrowGaveUp
+                pending.extend(table.to_batches())
+                held += table.num_rows
+                parsed += table.num_rows
+                if held < chunk_rows:
+                    continue
+                table, start = pa.Table.from_batches(pending), 0
+                while held - start >= chunk_rows:
+                    yield table.slice(start, chunk_rows).rename_columns(stripped)
+                    start += chunk_rows
+                    done = parsed - held + start  # rows handed out, of those read so far
+                    tell(min(_compressed_offset(raw) / size, 1.0) * done / parsed)
+                pending, held = table.slice(start).to_batches(), held - start
         except failures:
             raise _ArrowGaveUp from None
-        pending: list[Any] = []
-        held = parsed = 0  # rows waiting for a chunk, rows parsed
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except failures:
-                raise _ArrowGaveUp from None
-            if bad_text(batch):  # bytes that are not UTF-8, or a NUL: the plain reader names it
-                raise _ArrowGaveUp
-            pending.append(batch)
-            held += batch.num_rows
-            parsed += batch.num_rows
-            if held < chunk_rows:
-                continue
-            table, start = pa.Table.from_batches(pending), 0
-            while held - start >= chunk_rows:
-                yield table.slice(start, chunk_rows).rename_columns(stripped)
-                start += chunk_rows
-                # Arrow reads ahead of the rows handed out: scale the bytes read by their share.
-                done = parsed - held + start
-                tell(min(_compressed_offset(raw) / size, 1.0) * done / parsed)
-            pending, held = table.slice(start).to_batches(), held - start
-        if held:
-            yield pa.Table.from_batches(pending).rename_columns(stripped)
+    if not names:
+        raise _ArrowGaveUp  # an empty file: the plain reader says so
+    if held:
+        yield pa.Table.from_batches(pending).rename_columns(stripped)
     tell(1.0)
+
+
+def _slabs(raw: IO[bytes]) -> Iterator[bytes]:
+    """The bytes of a CSV file in slabs of about :data:`_SLAB_BYTES`, each ending a row.
+
+    A slab ends at a newline outside quotes: with quotes escaped by doubling them, a newline is
+    outside quotes when an even number of quote characters comes before it in the slab (every
+    slab starts outside quotes).
+    """
+    buffer = b""
+    while True:
+        block = raw.read(_SLAB_BYTES)
+        if not block:
+            if buffer:
+                yield buffer
+            return
+        buffer += block
+        cut = buffer.rfind(b"\n")
+        quotes = buffer.count(b'"', 0, cut) if cut >= 0 else 0
+        while cut >= 0 and quotes % 2:
+            earlier = buffer.rfind(b"\n", 0, cut)
+            quotes -= buffer.count(b'"', max(earlier, 0), cut)
+            cut = earlier
+        if cut >= 0:  # else one row is longer than a slab: read on
+            yield buffer[: cut + 1]
+            buffer = buffer[cut + 1 :]
 
 
 def _numbered(tables: Iterator[Any], read: Callable[[Any], Journeys]) -> Iterator[Journeys]:
