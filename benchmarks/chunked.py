@@ -11,8 +11,8 @@ fitting, writing), as a user runs it; its peak resident memory is the child's ``
 ``os.wait4``, so Arrow and numpy memory count. The parent holds no data (the CSV is written by a
 child), so the fork copies nothing large. Configurations: in memory, ``--chunk-rows 1000000`` (the
 size the command's help suggests), and ``--memory 1GB``/``512MB``. Timings on a shared machine are
-noisy: the table shows each configuration's median and its ratio to the in-memory run of the
-same model, measured side by side.
+noisy: the table shows each configuration's median wall and CPU (user + system) time and their
+ratios to the in-memory run of the same model, measured side by side.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def write_events(path: Path, journeys: int) -> int:
     return int(done.stdout.strip())
 
 
-def run(arguments: list[str]) -> tuple[float, float]:
-    """Run the command once: (wall seconds, peak resident MiB)."""
+def run(arguments: list[str]) -> tuple[float, float, float]:
+    """Run the command once: (wall seconds, CPU seconds, peak resident MiB)."""
     import time  # noqa: PLC0415
 
     start = time.perf_counter()
@@ -65,7 +65,7 @@ def run(arguments: list[str]) -> tuple[float, float]:
     error = child.stderr.read().decode() if child.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"journeykit {' '.join(arguments)} failed:\n{error}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -83,24 +83,28 @@ def main() -> None:
             print(f"{args.journeys:,} journeys, {rows:,} rows -> {path}")
         size = path.stat().st_size / 2**20
         print(f"{path} ({size:.0f} MiB); median of {args.repeat} runs, interleaved\n")
-        print("| model | run | seconds | x in-memory | peak MiB |")
-        print("|---|---|---:|---:|---:|")
+        print("| model | run | wall s | x in-memory | CPU s | x in-memory | peak MiB |")
+        print("|---|---|---:|---:|---:|---:|---:|")
         for model in args.models.split(","):
             configs = args.configs.split(",")
             times: dict[str, list[float]] = {c: [] for c in configs}
+            cpus: dict[str, list[float]] = {c: [] for c in configs}
             peaks: dict[str, list[float]] = {c: [] for c in configs}
             for _ in range(args.repeat):  # interleaved, so load on the machine hits all alike
                 for config in configs:
                     command = ["attribute", str(path), "--model", model, *CONFIGS[config]]
-                    seconds, peak = run(command)
+                    seconds, cpu, peak = run(command)
                     times[config].append(seconds)
+                    cpus[config].append(cpu)
                     peaks[config].append(peak)
             base = statistics.median(times[configs[0]])
+            base_cpu = statistics.median(cpus[configs[0]])
             for config in configs:
                 median = statistics.median(times[config])
+                cpu = statistics.median(cpus[config])
                 print(
-                    f"| {model} | {config} | {median:.2f} | {median / base:.2f} "
-                    f"| {max(peaks[config]):.0f} |",
+                    f"| {model} | {config} | {median:.2f} | {median / base:.2f} | {cpu:.2f} "
+                    f"| {cpu / base_cpu:.2f} | {max(peaks[config]):.0f} |",
                     flush=True,
                 )
 

@@ -116,8 +116,8 @@ def attribute_file(
         The roll-ups to compute, each what ``by`` takes elsewhere (``"channel"``,
         ``("team", "channel")``, ...); ``FileAttribution.by`` answers for these only.
     chunk_rows : int, optional
-        Rows read at a time: memory is bounded by a chunk, not the file. Default 500,000 rows
-        (about 750 MB at peak), unless ``memory`` is given.
+        Rows read at a time: memory is bounded by a chunk, not the file. Default 500,000 rows,
+        unless ``memory`` is given.
     memory : int or str, optional
         A memory budget for the whole process, in bytes or as text (``"1GB"``, ``"512MiB"``):
         the chunk size is chosen from it by :func:`rows_for_memory` (the documented cost of a
@@ -329,13 +329,15 @@ def _rising(on_progress: Callable[[float], None] | None) -> Callable[[float], No
 _CHUNK_ROWS: Final = 500_000
 """Rows per chunk when neither ``chunk_rows`` nor ``memory`` is given."""
 
-BYTES_PER_ROW: Final = 1_000
-"""The documented peak cost of one row of a chunk, in bytes (Arrow's copy of the row, the
-journeys built from it, the sort and the model's per-touch arrays), measured on event CSVs."""
+BYTES_PER_ROW: Final = 500
+"""The documented peak cost of one row of a chunk, in bytes: Arrow's copy of the row, the journeys
+built from it, the sort and the model's per-touch arrays. Measured at about 200 bytes a row on a
+five-column event CSV (about 60 bytes of text a row); 500 leaves room for wider rows."""
 
 BASE_BYTES: Final = 250_000_000
-"""The documented memory of the process before any chunk: Python, numpy, pyarrow, journeykit,
-and the statistics and roll-ups carried between chunks."""
+"""The documented memory of the process besides its chunk: Python, numpy, pyarrow and journeykit
+(about 125 MB), a slab of CSV text being parsed, allocator slack, and the statistics and
+roll-ups carried between chunks (measured at about 225 MB in all)."""
 
 _MIN_CHUNK_ROWS: Final = 10_000
 """The fewest rows a ``memory`` budget may leave for a chunk (smaller chunks are all overhead)."""
@@ -398,7 +400,7 @@ def rows_for_memory(memory: int | str) -> int:
     Examples
     --------
     >>> rows_for_memory("1GB")
-    750000
+    1500000
     """
     size = memory_bytes(memory)
     rows = (size - BASE_BYTES) // BYTES_PER_ROW
@@ -463,7 +465,7 @@ def _plain_csv_tables(path: Path, chunk_rows: int, tell: Callable[[float], None]
     tell(1.0)
 
 
-_SLAB_BYTES: Final = 8 << 20
+_SLAB_BYTES: Final = 2 << 20
 """Bytes of CSV text parsed at a time (Arrow's streaming reader would read the whole file ahead)."""
 
 
