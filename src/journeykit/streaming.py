@@ -331,13 +331,13 @@ _CHUNK_ROWS: Final = 500_000
 
 BYTES_PER_ROW: Final = 500
 """The documented peak cost of one row of a chunk, in bytes: Arrow's copy of the row, the journeys
-built from it, the sort and the model's per-touch arrays. Measured at about 200 bytes a row on a
+built from it, the sort and the model's per-touch arrays. Measured at 170 to 260 bytes a row on a
 five-column event CSV (about 60 bytes of text a row); 500 leaves room for wider rows."""
 
-BASE_BYTES: Final = 250_000_000
+BASE_BYTES: Final = 200_000_000
 """The documented memory of the process besides its chunk: Python, numpy, pyarrow and journeykit
-(about 125 MB), a slab of CSV text being parsed, allocator slack, and the statistics and
-roll-ups carried between chunks (measured at about 225 MB in all)."""
+(about 125 MB), the slab of CSV text being parsed, allocator slack, and the statistics and
+roll-ups carried between chunks (measured at 190 MB in all with 20,000-row chunks)."""
 
 _MIN_CHUNK_ROWS: Final = 10_000
 """The fewest rows a ``memory`` budget may leave for a chunk (smaller chunks are all overhead)."""
@@ -400,7 +400,7 @@ def rows_for_memory(memory: int | str) -> int:
     Examples
     --------
     >>> rows_for_memory("1GB")
-    1500000
+    1600000
     """
     size = memory_bytes(memory)
     rows = (size - BASE_BYTES) // BYTES_PER_ROW
