@@ -519,8 +519,8 @@ def _arrow_csv_tables(
                 table = pa_csv.read_csv(
                     pa.py_buffer(slab), read, parse_options=parse, convert_options=convert
                 )
-                if not read.column_names:  # the first slab: what it inferred holds for the rest
-                    read = pa_csv.ReadOptions(column_names=names)
+                read = pa_csv.ReadOptions(column_names=names)  # the header is read
+                if table.num_rows and not parsed:  # what the first rows inferred holds for all
                     convert.column_types = dict(zip(names, table.schema.types, strict=True))
                 if bad_text(table):  # not UTF-8, or a NUL: the plain reader names the row
                     raise _ArrowGaveUp
