@@ -318,3 +318,30 @@ def test_the_command_takes_a_memory_budget(tmp_path: Path, files: dict[str, Path
     got = {row["label"]: row["conversions"] for row in json.loads(out.read_text())["by"]["channel"]}
     whole = jk.attribute(jk.io.read_journeys(files["events.csv"]), "markov").by("channel")
     assert got == pytest.approx(dict(whole))
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_the_journey_guard_confirms_a_fingerprint_with_the_ids(
+    monkeypatch: pytest.MonkeyPatch, collide: bool
+) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+
+    if collide:  # every ID has the same fingerprint: only the IDs themselves may decide
+        monkeypatch.setattr(streaming, "_fingerprints", lambda v: np.zeros(len(v), np.uint64))
+    guard = streaming._JourneyGuard("journey_id")
+    for block in (["a", "a", "b"], ["c", "", ""], ["d", "e", "e"]):
+        guard.check(pa.array(block))  # no journey comes back: no error, whatever collides
+    with pytest.raises(jk.SchemaError, match=r"row 10: journey_id journey 'b' appears again"):
+        guard.check(pa.array(["f", "b"]))
+
+
+def test_fingerprints_are_equal_for_equal_values_only() -> None:
+    import pyarrow as pa  # noqa: PLC0415
+
+    values = ["x", "", "abc", None, "b", "ab", "ba", "", "12"]
+    prints = streaming._fingerprints(pa.array(["q", *values]).slice(1))
+    again = streaming._fingerprints(pa.array(values[::-1]))[::-1]
+    assert prints.tolist() == again.tolist()
+    distinct = dict(zip(values, prints.tolist(), strict=True))
+    assert len(set(distinct.values())) == len(distinct)  # None, "" and every text apart
+    assert streaming._fingerprints(pa.array([12])).tolist() == [distinct["12"]]

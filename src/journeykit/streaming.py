@@ -21,6 +21,7 @@ from typing import IO, Any, Final, Literal, NoReturn
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from journeykit._choices import choose
 from journeykit.attribution import _engine
@@ -645,14 +646,17 @@ def _trailing_run_start(ids: Any) -> int:
 class _JourneyGuard:
     """Checks that each journey's rows form one run across the whole file.
 
-    It remembers one ID per journey (not per row): as compact Arrow arrays for Arrow tables,
-    checked with Arrow's vectorised ``is_in``; as a set for plain rows.
+    It remembers one ID per journey (not per row). For Arrow tables, a 64-bit fingerprint of
+    every ID seen is kept sorted, so each chunk is checked in time that grows with the chunk,
+    not with the file; a fingerprint seen before is confirmed against the IDs themselves (kept as
+    compact Arrow arrays), so a collision never raises. Plain rows use a set.
     """
 
     def __init__(self, column: str) -> None:
         self.column = column
         self.offset = 0
         self.seen_arrays: list[Any] = []
+        self.seen_prints: NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
         self.seen_set: set[Any] = set()
 
     def check(self, ids: Any) -> None:
@@ -685,11 +689,16 @@ class _JourneyGuard:
         )
         starts = np.concatenate([[0], np.flatnonzero(np.asarray(changes, dtype=np.bool_)) + 1])
         runs = pc.take(ids, pa.array(starts))
+        prints = np.sort(_fingerprints(runs))
         clash = np.zeros(len(runs), dtype=np.bool_)
-        for seen in self.seen_arrays:
-            clash |= np.asarray(
-                pc.is_in(runs, value_set=seen).to_numpy(zero_copy_only=False), dtype=np.bool_
-            )
+        if self.seen_prints.size:
+            at = np.minimum(np.searchsorted(self.seen_prints, prints), self.seen_prints.size - 1)
+            if np.any(self.seen_prints[at] == prints):  # maybe seen: ask the IDs themselves
+                for seen in self.seen_arrays:
+                    clash |= np.asarray(
+                        pc.is_in(runs, value_set=seen).to_numpy(zero_copy_only=False),
+                        dtype=np.bool_,
+                    )
         if pc.count_distinct(runs).as_py() < len(runs):  # a journey split inside this block
             first_seen: dict[Any, int] = {}
             for index, value in enumerate(runs.to_pylist()):
@@ -700,6 +709,48 @@ class _JourneyGuard:
             index = int(np.flatnonzero(clash)[0])
             self._fail(int(starts[index]), runs[index].as_py())
         self.seen_arrays.append(runs)
+        # Two sorted runs: the stable sort (timsort) merges them in linear time.
+        self.seen_prints = np.sort(np.concatenate([self.seen_prints, prints]), kind="stable")
+
+
+_MIX: Final = (
+    np.uint64(0x9E3779B97F4A7C15),
+    np.uint64(0xBF58476D1CE4E5B9),
+    np.uint64(0x94D049BB133111EB),
+)
+
+
+def _fingerprints(values: Any) -> NDArray[np.uint64]:
+    """A 64-bit fingerprint of each value of an Arrow array (equal values, equal fingerprints).
+
+    Each value's bytes as text (or binary) are folded into a polynomial hash, vectorised over
+    Arrow's buffers, then mixed (splitmix64) so that similar IDs spread apart.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+
+    binary = pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type)
+    wide = pa.concat_arrays([values.cast(pa.large_binary() if binary else pa.large_string())])
+    _, offsets_buffer, data_buffer = wide.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[: len(wide) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+    lengths = np.diff(offsets).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        folded = lengths * _MIX[0]
+        if data is not None and offsets[-1] > offsets[0]:
+            text = data[offsets[0] : offsets[-1]].astype(np.uint64) + np.uint64(1)
+            starts = offsets[:-1] - offsets[0]
+            place = np.arange(text.size) - np.repeat(starts, lengths.astype(np.int64))
+            powers = np.cumprod(np.full(int(lengths.max()), _MIX[1], dtype=np.uint64))
+            terms = np.append(text * powers[place], np.uint64(0))  # ends empty tail strings
+            sums = np.add.reduceat(terms, starts)
+            folded += np.where(lengths > 0, sums, np.uint64(0))
+        folded ^= np.asarray(wide.is_null(), dtype=np.uint64) * _MIX[2]
+        folded ^= folded >> np.uint64(30)
+        folded *= _MIX[1]
+        folded ^= folded >> np.uint64(27)
+        folded *= _MIX[2]
+        folded ^= folded >> np.uint64(31)
+    return np.asarray(folded, dtype=np.uint64)
 
 
 def _slice(table: Any, start: int, stop: int) -> Any:
