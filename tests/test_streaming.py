@@ -132,7 +132,7 @@ def test_a_journey_that_comes_back_is_an_error(tmp_path: Path) -> None:
     broken.write_parquet(target)
     with pytest.raises(jk.SchemaError, match="journey 'j000' appears again after other journeys"):
         jk.attribute_file(target, "linear", chunk_rows=3)
-    as_csv = tmp_path / "broken.csv"  # the plain-rows reader takes the other guard
+    as_csv = tmp_path / "broken.csv"  # the CSV slab reader
     broken.with_columns(pl.col("timestamp").dt.to_string("%Y-%m-%dT%H:%M:%S%z")).write_csv(as_csv)
     with pytest.raises(jk.SchemaError, match="journey 'j000' appears again after other journeys"):
         jk.attribute_file(as_csv, "linear", chunk_rows=3)
@@ -345,3 +345,17 @@ def test_fingerprints_are_equal_for_equal_values_only() -> None:
     distinct = dict(zip(values, prints.tolist(), strict=True))
     assert len(set(distinct.values())) == len(distinct)  # None, "" and every text apart
     assert streaming._fingerprints(pa.array([12])).tolist() == [distinct["12"]]
+
+
+def test_without_pyarrow_csv_is_read_with_the_standard_library(
+    monkeypatch: pytest.MonkeyPatch, files: dict[str, Path], tmp_path: Path
+) -> None:
+    arrow = jk.attribute_file(files["events.csv"], "markov", chunk_rows=7)
+    monkeypatch.setattr(streaming, "_has_arrow", lambda: False)
+    monkeypatch.setattr(streaming, "_arrow_csv_tables", None)  # never reached
+    plain = jk.attribute_file(files["events.csv"], "markov", chunk_rows=7)
+    assert dict(plain.by("channel")) == pytest.approx(dict(arrow.by("channel")))
+    target = tmp_path / "back.csv"
+    target.write_text(HEADER + _rows(4) + "j001,2024-01-02T00:00:00+00:00,ad,false,\n")
+    with pytest.raises(jk.SchemaError, match="row 4: journey_id journey 'j001' appears again"):
+        jk.attribute_file(target, "linear", chunk_rows=2)
