@@ -2,8 +2,10 @@
 
 The first pass computes each chunk's sufficient statistics and merges them (data-driven models
 only; rule models skip it); the second credits each chunk with the fitted model and adds its
-roll-ups. Only one chunk (plus the rows of one journey carried between chunks) is in memory at a
-time, and the numbers equal those of the in-memory path up to floating-point summation order.
+roll-ups. The file is parsed once: the first pass keeps each chunk's journeys in a temporary
+file for the second. Only one chunk (plus the rows of one journey carried between chunks) is in
+memory at a time, its size given or chosen from a memory budget, and the numbers equal those of
+the in-memory path up to floating-point summation order.
 """
 
 from __future__ import annotations
