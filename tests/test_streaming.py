@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import polars as pl
 import pytest
 
 import journeykit as jk
+from journeykit import streaming
 
 MODELS: list[tuple[str, dict[str, Any]]] = [
     ("first_touch", {}),
@@ -130,7 +132,7 @@ def test_a_journey_that_comes_back_is_an_error(tmp_path: Path) -> None:
     broken.write_parquet(target)
     with pytest.raises(jk.SchemaError, match="journey 'j000' appears again after other journeys"):
         jk.attribute_file(target, "linear", chunk_rows=3)
-    as_csv = tmp_path / "broken.csv"  # the plain-rows reader takes the other guard
+    as_csv = tmp_path / "broken.csv"  # the CSV slab reader
     broken.with_columns(pl.col("timestamp").dt.to_string("%Y-%m-%dT%H:%M:%S%z")).write_csv(as_csv)
     with pytest.raises(jk.SchemaError, match="journey 'j000' appears again after other journeys"):
         jk.attribute_file(as_csv, "linear", chunk_rows=3)
@@ -174,3 +176,186 @@ def test_progress_rises_to_one_over_both_passes(
         assert any(f == pytest.approx(0.5) for f in seen)
     else:
         assert len(seen) > 3
+
+
+# Chunk sizes from a memory budget, the Arrow slab reader and its fallback, one parse per file.
+
+HEADER = "journey_id,timestamp,channel,converted,value\n"
+
+
+def _rows(n: int, channel: str = "ad") -> str:
+    return "".join(
+        f"j{i:03d},2024-01-01T{i % 24:02d}:00:00+00:00,{channel},{'true' if i % 3 else 'false'},"
+        f"{'5' if i % 3 else ''}\n"
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize(
+    ("memory", "size"),
+    [(2_000_000, 2_000_000), ("1GB", 10**9), ("512 MiB", 512 << 20), ("1.5gib", 3 << 29)],
+)
+def test_memory_sizes_take_units(memory: int | str, size: int) -> None:
+    assert streaming.memory_bytes(memory) == size
+
+
+@pytest.mark.parametrize("memory", ["", "1 XB", "-1GB", "GB", 0, True, 1.5, "1e9"])
+def test_a_memory_that_is_not_a_size_is_an_error(memory: Any) -> None:
+    with pytest.raises(ValueError, match=r"memory takes a size such as 1GB.*units: B, kB"):
+        streaming.memory_bytes(memory)
+
+
+def test_the_chunk_size_follows_the_documented_cost(files: dict[str, Path]) -> None:
+    budget = streaming.BASE_BYTES + 700_000 * streaming.BYTES_PER_ROW
+    assert streaming.rows_for_memory(budget) == 700_000
+    assert streaming.rows_for_memory(budget + streaming.BYTES_PER_ROW - 1) == 700_000
+    with pytest.raises(ValueError, match=r"'100MB' is too little.*give at least 205MB"):
+        streaming.rows_for_memory("100MB")
+    with pytest.raises(ValueError, match="give chunk_rows or memory, not both"):
+        jk.attribute_file(files["events.csv"], chunk_rows=10, memory="1GB")
+    whole = jk.attribute_file(files["events.csv"], "markov", memory="1GB")
+    small = jk.attribute_file(files["events.csv"], "markov", chunk_rows=7)
+    assert whole.chunks <= 2 < small.chunks  # the last journey waits for rows that may follow
+    assert dict(whole.by("channel")) == pytest.approx(dict(small.by("channel")))
+
+
+@pytest.mark.parametrize("model", ["markov", "linear"])
+@pytest.mark.parametrize("name", ["events.csv", "events.parquet", "paths.csv"])
+def test_the_file_is_parsed_once(
+    monkeypatch: pytest.MonkeyPatch, files: dict[str, Path], name: str, model: str
+) -> None:
+    # Before: a two-pass model parsed every chunk twice, a rule model its first chunk twice.
+    calls: list[int] = []
+    for reader in ("from_events", "read_paths"):
+        real = getattr(streaming, reader)
+
+        def counted(table: Any, *, real: Any = real, **options: Any) -> jk.Journeys:
+            calls.append(1)
+            return real(table, **options)  # type: ignore[no-any-return]
+
+        monkeypatch.setattr(streaming, reader, counted)
+    result = jk.attribute_file(files[name], model, chunk_rows=7)
+    assert len(calls) == result.chunks > 3
+
+
+@pytest.mark.parametrize("slab", [16, 64, 1 << 20])
+def test_slabs_end_at_row_ends_outside_quotes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slab: int
+) -> None:
+    monkeypatch.setattr(streaming, "_SLAB_BYTES", slab)
+    monkeypatch.setattr(streaming, "_plain_csv_tables", None)  # Arrow reads it all
+    text = HEADER + "".join(
+        f'j{i:02d},2024-01-0{1 + i % 9}T00:00:00+00:00,"multi\nline, ""quoted"" {i % 4}",'
+        f"{'true' if i % 2 else 'false'},{'3' if i % 2 else ''}\n"
+        for i in range(40)
+    )
+    target = tmp_path / "quoted.csv"
+    target.write_text(text, encoding="utf-8")
+    streamed = jk.attribute_file(target, "markov", chunk_rows=5)
+    whole = jk.attribute(jk.io.read_journeys(target), "markov")
+    assert dict(streamed.by("channel")) == pytest.approx(dict(whole.by("channel")))
+    assert set(dict(streamed.by("channel"))) == {f'multi\nline, "quoted" {k}' for k in range(4)}
+    assert streamed.n_touches == 40
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "fragment"),
+    [
+        ("j900,2024-01-01T00:00:00+00:00,ad,true\n", r"row 30: has 4 fields but the header has 5"),
+        ("j900,yesterday,ad,true,1\n", r"row 30.*timestamp.*is not a time"),
+        ("j900,2024-01-01T00:00:00+00:00,ad,maybe,\n", r"row 30.*converted.*true/false"),
+        ("j900,2024-01-01T00:00:00+00:00,ad,true,lots\n", r"row 30.*value.*number"),
+    ],
+)
+def test_a_problem_in_a_later_slab_names_its_row_as_the_whole_file_reader_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bad_row: str, fragment: str
+) -> None:
+    # A later slab Arrow refuses (a ragged row, a time or a number it cannot convert) is read
+    # again by the plain reader, which names the row; the whole-file reader names the same row.
+    monkeypatch.setattr(streaming, "_SLAB_BYTES", 256)
+    target = tmp_path / "late.csv"
+    target.write_text(HEADER + _rows(30) + bad_row + _rows(5, "email"), encoding="utf-8")
+    with pytest.raises(jk.SchemaError, match=fragment):
+        jk.io.read_journeys(target)
+    seen: list[float] = []
+    with pytest.raises(jk.SchemaError, match=fragment):
+        jk.attribute_file(target, "markov", chunk_rows=4, on_progress=seen.append)
+    assert seen == sorted(seen)  # the re-read does not send the bar back
+
+
+def test_a_column_empty_in_the_first_slab_is_read_from_the_later_ones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Arrow's own streaming reader typed such a column "null" from its first block and failed.
+    monkeypatch.setattr(streaming, "_SLAB_BYTES", 128)
+    monkeypatch.setattr(streaming, "_plain_csv_tables", None)  # Arrow reads it all
+    quiet = "".join(f"a{i:02d},2024-01-01T00:00:00+00:00,ad,false,\n" for i in range(20))
+    late = "b00,2024-02-01T00:00:00+00:00,email,true,12.5\n"
+    target = tmp_path / "sparse.csv"
+    target.write_text(HEADER + quiet + late, encoding="utf-8")
+    streamed = jk.attribute_file(target, "linear", chunk_rows=3)
+    assert dict(streamed.by("channel", measure="value")) == {"email": 12.5, "ad": 0.0}
+    assert streamed.n_journeys == 21
+
+
+def test_the_command_takes_a_memory_budget(tmp_path: Path, files: dict[str, Path]) -> None:
+    from helpers import run_command  # noqa: PLC0415
+
+    both = run_command(
+        "attribute", str(files["events.csv"]), "--memory", "1GB", "--chunk-rows", "5"
+    )
+    assert both.returncode == 2
+    assert "give --chunk-rows or --memory, not both" in both.stderr
+    small = run_command("attribute", str(files["events.csv"]), "--memory", "50MB")
+    assert small.returncode == 2
+    assert "argument --memory: '50MB' is too little" in small.stderr
+    out = tmp_path / "credit.json"
+    done = run_command(
+        "attribute", str(files["events.csv"]), "--model", "markov", "--memory", "1GB",
+        "--format", "json", "-o", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    got = {row["label"]: row["conversions"] for row in json.loads(out.read_text())["by"]["channel"]}
+    whole = jk.attribute(jk.io.read_journeys(files["events.csv"]), "markov").by("channel")
+    assert got == pytest.approx(dict(whole))
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_the_journey_guard_confirms_a_fingerprint_with_the_ids(
+    monkeypatch: pytest.MonkeyPatch, collide: bool
+) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+
+    if collide:  # every ID has the same fingerprint: only the IDs themselves may decide
+        monkeypatch.setattr(streaming, "_fingerprints", lambda v: np.zeros(len(v), np.uint64))
+    guard = streaming._JourneyGuard("journey_id")
+    for block in (["a", "a", "b"], ["c", "", ""], ["d", "e", "e"]):
+        guard.check(pa.array(block))  # no journey comes back: no error, whatever collides
+    with pytest.raises(jk.SchemaError, match=r"row 10: journey_id journey 'b' appears again"):
+        guard.check(pa.array(["f", "b"]))
+
+
+def test_fingerprints_are_equal_for_equal_values_only() -> None:
+    import pyarrow as pa  # noqa: PLC0415
+
+    values = ["x", "", "abc", None, "b", "ab", "ba", "", "12"]
+    prints = streaming._fingerprints(pa.array(["q", *values]).slice(1))
+    again = streaming._fingerprints(pa.array(values[::-1]))[::-1]
+    assert prints.tolist() == again.tolist()
+    distinct = dict(zip(values, prints.tolist(), strict=True))
+    assert len(set(distinct.values())) == len(distinct)  # None, "" and every text apart
+    assert streaming._fingerprints(pa.array([12])).tolist() == [distinct["12"]]
+
+
+def test_without_pyarrow_csv_is_read_with_the_standard_library(
+    monkeypatch: pytest.MonkeyPatch, files: dict[str, Path], tmp_path: Path
+) -> None:
+    arrow = jk.attribute_file(files["events.csv"], "markov", chunk_rows=7)
+    monkeypatch.setattr(streaming, "_has_arrow", lambda: False)
+    monkeypatch.setattr(streaming, "_arrow_csv_tables", None)  # never reached
+    plain = jk.attribute_file(files["events.csv"], "markov", chunk_rows=7)
+    assert dict(plain.by("channel")) == pytest.approx(dict(arrow.by("channel")))
+    target = tmp_path / "back.csv"
+    target.write_text(HEADER + _rows(4) + "j001,2024-01-02T00:00:00+00:00,ad,false,\n")
+    with pytest.raises(jk.SchemaError, match="row 4: journey_id journey 'j001' appears again"):
+        jk.attribute_file(target, "linear", chunk_rows=2)

@@ -355,9 +355,13 @@ def _attribute(args: argparse.Namespace) -> int:
     params = dict(_param(p) for p in args.param or [])
     keys = _keys(args.by)
     result: Any
-    if args.chunk_rows:
+    if args.chunk_rows and args.memory:
+        msg = "give --chunk-rows or --memory, not both (--memory chooses the chunk size)"
+        raise CommandError(msg)
+    if args.chunk_rows or args.memory:
         if str(args.file) == "-" or _is_records(_source(args)):
-            msg = "--chunk-rows streams an events or paths file, not standard input or records"
+            option = "--chunk-rows" if args.chunk_rows else "--memory"
+            msg = f"{option} streams an events or paths file, not standard input or records"
             raise CommandError(msg)
         columns, sep = _columns(args)
         with progress(f"attributing {args.file} in chunks") as shown:
@@ -367,6 +371,7 @@ def _attribute(args: argparse.Namespace) -> int:
                 input=args.input,
                 dimensions=keys,
                 chunk_rows=args.chunk_rows,
+                memory=args.memory,
                 tz=args.tz,
                 columns=columns,
                 sep=sep,
@@ -995,7 +1000,7 @@ def _attribution_commands(commands: Any) -> None:
         "  journeykit attribute paths.csv --model shapley --format json -o credit.json\n"
         "  journeykit attribute export.csv --delimiter ';' --tz Europe/Paris\n"
         "  cat events.jsonl | journeykit attribute - --model time_decay --param half_life=7d\n"
-        "  journeykit attribute big.csv --model markov --chunk-rows 1000000   # out of core",
+        "  journeykit attribute big.csv --model markov --memory 1GB   # out of core",
         formatter_class=raw,
     )
     _file_options(attribute)
@@ -1004,7 +1009,15 @@ def _attribution_commands(commands: Any) -> None:
         "--chunk-rows",
         type=_positive,
         metavar="N",
-        help="stream the file N rows at a time (journeys must be contiguous)",
+        help="stream the file N rows at a time (journeys must be contiguous); --memory "
+        "chooses N for you",
+    )
+    attribute.add_argument(
+        "--memory",
+        type=_memory,
+        metavar="SIZE",
+        help="stream the file in chunks sized to keep the process within SIZE (e.g. 1GB, "
+        "512MiB; journeys must be contiguous)",
     )
     _output_options(attribute)
     attribute.set_defaults(run=_attribute)
@@ -1224,6 +1237,18 @@ def _positive(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return number
+
+
+def _memory(text: str) -> str:
+    """A memory budget (``1GB``), checked here so a bad one fails before any reading."""
+    from journeykit.errors import ParameterError  # noqa: PLC0415
+    from journeykit.streaming import rows_for_memory  # noqa: PLC0415
+
+    try:
+        rows_for_memory(text)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("memory=", "")) from None
+    return text
 
 
 def _write_atomically(target: Path, text: str) -> None:

@@ -85,6 +85,7 @@ RESERVED: frozenset[str] = frozenset(
         "sep",
         "dimensions",
         "chunk_rows",
+        "memory",
         "on_progress",
         "resamples",
         "level",
