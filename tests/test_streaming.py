@@ -112,6 +112,18 @@ def test_streamed_equals_in_memory(
     assert streamed.total == pytest.approx(whole.total)
 
 
+def test_a_streamed_time_roll_up_reads_in_time_order_as_in_memory(tmp_path: Path) -> None:
+    # March earns most, then February: credit order would be 03, 02, 01; time order is 01, 02, 03
+    days = ["2024-01-05", "2024-02-05", "2024-02-06", "2024-03-05", "2024-03-06", "2024-03-07"]
+    lines = ["journey_id,timestamp,channel,converted,value"]
+    lines += [f"j{i},{day}T00:00:00+00:00,ad,true,1" for i, day in enumerate(days)]
+    events = tmp_path / "events.csv"
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    streamed = jk.attribute_file(events, "linear", chunk_rows=2, dimensions=["month"])
+    whole = jk.attribute(jk.from_events(events), "linear").by("month")
+    assert list(streamed.by("month")) == list(whole) == ["2024-01", "2024-02", "2024-03"]
+
+
 def test_small_chunks_never_split_a_journey(files: dict[str, Path]) -> None:
     streamed = jk.attribute_file(files["events.csv"], "linear", chunk_rows=1)
     assert streamed.n_journeys == in_memory(files, "events.csv").n_journeys

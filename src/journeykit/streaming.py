@@ -29,7 +29,7 @@ from journeykit._choices import choose
 from journeykit.attribution import _engine
 from journeykit.attribution._protocol import Mergeable, Model, tags_of
 from journeykit.attribution._registry import name_of
-from journeykit.attribution.result import Credit, Key, _label
+from journeykit.attribution.result import Credit, Key, ordered
 from journeykit.errors import NotFoundError, ParameterError, Problem, SchemaError
 from journeykit.io._csv import _compressed_offset, bad_text, check_header, csv_rows, open_bytes
 from journeykit.io._source import Columns
@@ -75,8 +75,7 @@ class FileAttribution:
             asked = list(self.keys)
             msg = f"attribute_file() rolled up by {asked}; ask for {key!r} with dimensions=[...]"
             raise NotFoundError(msg)
-        items = sorted(self.credit[normal, measure].items(), key=lambda kv: (-kv[1], _label(kv[0])))
-        return Credit(items, normal, measure)
+        return Credit(ordered(self.credit[normal, measure].items(), normal), normal, measure)
 
     @property
     def total(self) -> float:
