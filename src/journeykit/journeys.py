@@ -29,7 +29,7 @@ from journeykit.errors import (
 )
 from journeykit.milestones import Milestone
 
-__all__ = ["NAT", "Column", "JourneyView", "Journeys", "concat"]
+__all__ = ["NAT", "Column", "JourneyView", "Journeys", "RowNumbers", "concat"]
 
 _T = TypeVar("_T")
 _A = TypeVar("_A", bound=np.generic)
