@@ -24,7 +24,7 @@ import numpy as np
 
 from journeykit.datasets.accuracy import DEFAULT_MODELS
 from journeykit.experiments import analyze, assign
-from journeykit.experiments._study import calibration_study, coverage_study
+from journeykit.experiments._study import CALIBRATIONS, calibration_study, coverage_study
 
 
 def _speed(n: int) -> None:
@@ -55,11 +55,37 @@ def _speed(n: int) -> None:
     print(f"| `analyze` (plus unit IDs checked and sample ratio) | {took_checked:.2f} |")
 
 
+def _calibration(seeds: list[int], n_accounts: int, pick: str) -> None:
+    start = time.perf_counter()
+    study = calibration_study(
+        list(DEFAULT_MODELS),
+        seeds=seeds,
+        n_accounts=n_accounts,
+        pick=pick,  # type: ignore[arg-type]
+    )
+    took = time.perf_counter() - start
+    print(
+        f"\n### Calibration: three largest channels by {pick}, {n_accounts:,} accounts, "
+        f"seeds {seeds} (channel-share MAE, pp; {took:.0f} s)\n"
+    )
+    print("before / keep / scale / rest / bound\n")
+    print(study.table(("keep", "scale", "rest", "bound")))
+    cases = len(study.rows) // len(seeds)
+    for calibration in CALIBRATIONS:
+        halved = study.halved(calibration)
+        print(f"\n{calibration}: halved in {len(halved)} of {cases}: {halved}")
+    print(f"\nhold-outs whose 95% interval excludes 0: {study.detected:.0%} "
+          f"of {len(study.experiments)}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--coverage-worlds", type=int, default=50)
-    parser.add_argument("--calibration-seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--calibration-accounts", type=int, default=20_000)
+    parser.add_argument("--calibration-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--calibration-accounts", type=int, default=2000)
+    parser.add_argument(
+        "--calibration-pick", nargs="+", default=["credit"], choices=["credit", "touches"]
+    )
     parser.add_argument("--speed-units", type=int, default=10_000_000)
     parser.add_argument("--skip", default="", help="comma-separated: coverage,calibration,speed")
     args = parser.parse_args()
@@ -74,15 +100,8 @@ def main() -> None:
         width = np.median([hi - lo for *_, lo, hi, _, _ in study.rows])
         print(f"\nmedian interval width of incremental value: {width:,.0f}")
     if "calibration" not in skip:
-        start = time.perf_counter()
-        calibration = calibration_study(
-            list(DEFAULT_MODELS),
-            seeds=args.calibration_seeds,
-            n_accounts=args.calibration_accounts,
-        )
-        took = time.perf_counter() - start
-        print(f"\n### Calibration (channel-share MAE, pp; {took:.0f} s)\n")
-        print(calibration.table())
+        for pick in args.calibration_pick:
+            _calibration(args.calibration_seeds, args.calibration_accounts, pick)
     if "speed" not in skip:
         _speed(args.speed_units)
 

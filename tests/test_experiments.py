@@ -28,6 +28,7 @@ from journeykit.experiments import (
 )
 from journeykit.experiments._design import power_of, unit_hash
 from journeykit.experiments._study import calibration_study, coverage_study
+from journeykit.experiments._text import fingerprint
 
 # numpy's fixed-width strings drop trailing NULs, so IDs never end in one (documented)
 IDS = st.lists(
@@ -198,6 +199,33 @@ def test_frames_of_any_backend_give_the_same_analysis() -> None:
         assert analyze(frame, unit="unit", method="welch")["treatment"] == want
 
 
+def test_frames_string_columns_are_read_from_arrow_and_checked_exactly() -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    data = _experiment(400, 13)
+    data["unit"] = np.array([f"kunde-{i}-ü" for i in range(400)])  # multi-byte UTF-8
+    twice = {k: np.append(v, v[7:8]) for k, v in data.items()}
+    twice["arm"][-1] = "holdout" if data["arm"][7] == "treatment" else "treatment"
+    message = r"unit 'kunde-7-ü': unit appears in arms 'holdout' and 'treatment'"
+    for frame in (pd.DataFrame(twice).astype({"unit": "string[pyarrow]"}), pl.DataFrame(twice)):
+        with pytest.raises(ValidationError, match=message):
+            analyze(frame, unit="unit", method="welch")
+        # a slice starts inside the Arrow buffers: IDs keep their bytes, arms their codes
+        part = frame.iloc[100:] if isinstance(frame, pd.DataFrame) else frame[100:]
+        rows = {k: v[100:] for k, v in twice.items()}
+        assert analyze(part, unit="unit", method="welch") == analyze(rows, method="welch")
+
+
+def test_fingerprints_depend_on_the_text_only() -> None:
+    pa = pytest.importorskip("pyarrow")
+    texts = ["a", "ab", "b", "", "ü", "acct-0000001", "acct-0000001x", "acct-0000001"]
+    for column in (np.array(texts), pa.array(texts), pa.array(["pad", *texts])[1:]):
+        h = fingerprint(column)
+        assert h[5] == h[7]
+        assert len(set(h[:7].tolist())) == 7
+    assert list(fingerprint(pa.array(texts))) == list(fingerprint(pa.array(["x", *texts])[1:]))
+
+
 def test_an_aa_test_rejects_at_about_alpha() -> None:
     rejected = [
         analyze(_experiment(1000, seed), method="welch")["treatment"].conversion_p_value < 0.05
@@ -340,7 +368,7 @@ def test_calibration_sets_tested_totals_and_keeps_untested_credit(
 ) -> None:
     result = jk.attribute(jk.assemble(world.records), "linear")
     measured: dict[str, Estimate | float] = {"webinar": Estimate(3e5, 1e5, 5e5), "demo": 2e5}
-    calibrated = calibrate(result, measured)
+    calibrated = calibrate(result, measured, model_error=None)  # the measurements alone
     before = result.by("channel", measure="value")
     after = calibrated.by("channel", measure="value")
     assert after["webinar"] == pytest.approx(3e5)
@@ -353,10 +381,16 @@ def test_calibration_sets_tested_totals_and_keeps_untested_credit(
         calibration.fit(result.journeys)
     assert calibration.measured["webinar"] == Estimate(3e5, 1e5, 5e5)
     assert calibration.baseline_value == pytest.approx(result.total_value - after.total)
-    rest = calibrate(result, measured, untested="rest").by("channel", measure="value")
-    assert rest.total == pytest.approx(result.total_value)
-    ratio = rest["email"] / before["email"]
-    assert rest["call"] / before["call"] == pytest.approx(ratio)
+    rest = calibrate(result, measured, untested="rest", model_error=None)
+    assert rest.by("channel", measure="value").total == pytest.approx(result.total_value)
+    scale = calibrate(result, measured, untested="scale", model_error=None)
+    tested_credit = before["webinar"] + before["demo"]
+    assert scale.model.untested_factor == pytest.approx(5e5 / tested_credit)
+    for other in (rest, scale):
+        by = other.by("channel", measure="value")
+        ratio = by["email"] / before["email"]
+        assert ratio == pytest.approx(other.model.untested_factor)
+        assert by["call"] / before["call"] == pytest.approx(ratio)
     within = calibrated.by(("channel", "asset"), measure="value")
     shares = result.by(("channel", "asset"), measure="value")
     key = next(k for k in within if k[0] == "webinar")
@@ -370,7 +404,7 @@ def test_calibration_with_a_lift_uses_its_incremental_conversions(
     table = unit_table(world.records, dict(zip(test.accounts, test.arm, strict=True)))
     lift = analyze(table, covariates=["segment"])["treatment"]
     result = jk.attribute(jk.assemble(world.records), "shapley")
-    calibrated = calibrate(result, {"demo": lift})
+    calibrated = calibrate(result, {"demo": lift}, model_error=None)
     if lift.incremental_value.estimate > 0:
         assert calibrated.by("channel", measure="value")["demo"] == pytest.approx(
             lift.incremental_value.estimate
@@ -381,7 +415,31 @@ def test_calibration_with_a_lift_uses_its_incremental_conversions(
     with pytest.raises(ModelError, match="tested channel 'fax' has no touch"):
         calibrate(result, {"fax": 1.0})
     with pytest.raises(ModelError, match="untested must be"):
-        calibrate(result, {"demo": 1.0}, untested="scale")  # type: ignore[arg-type]
+        calibrate(result, {"demo": 1.0}, untested="spread")  # type: ignore[arg-type]
+    with pytest.raises(ModelError, match="model_error must be a finite number > 0"):
+        calibrate(result, {"demo": 1.0}, model_error=0.0)
+
+
+def test_calibration_weighs_measurement_and_model_by_their_precision(
+    world: jk.datasets.Simulation,
+) -> None:
+    result = jk.attribute(jk.assemble(world.records), "linear")
+    credit = result.by("channel", measure="value")["webinar"]
+    se = credit / 2  # the measurement's standard error: half the credit
+    half = 1.959963984540054 * se
+    measured = Estimate(0.0, -half, half)  # the experiment saw nothing, with this precision
+    # model_error=0.5: the credit's standard error equals the measurement's: equal weights
+    calibrated = calibrate(result, {"webinar": measured}, model_error=0.5)
+    assert calibrated.model.weights["webinar"] == pytest.approx(0.5)
+    assert calibrated.by("channel", measure="value")["webinar"] == pytest.approx(credit / 2)
+    # a less trusted model moves further to the measurement: weight 4 / 5 at model_error=1
+    looser = calibrate(result, {"webinar": measured}, model_error=1.0)
+    assert looser.model.weights["webinar"] == pytest.approx(0.8)
+    assert looser.model.calibrated["webinar"] == pytest.approx(credit * 0.2)
+    # an exact measurement (a float) is taken as it is, whatever the model's error
+    exact = calibrate(result, {"webinar": 0.0}, model_error=0.5)
+    assert exact.model.weights["webinar"] == 1.0
+    assert exact.by("channel", measure="value").get("webinar", 0.0) == 0.0
 
 
 # -- the command ---------------------------------------------------------------------------------
