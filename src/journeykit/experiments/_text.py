@@ -38,20 +38,34 @@ def _word_keys(words: int) -> NDArray[np.uint64]:
     return _mix(keys) | np.uint64(1)
 
 
-def _buffers(column: Text) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.int64]]:
-    """The bytes of a column, and each row's start and length in them."""
-    if isinstance(column, np.ndarray):
-        values = column if column.dtype.kind in "US" else column.astype(str)
-        values = np.ascontiguousarray(values)
-        width = values.dtype.itemsize  # the padding of equal IDs is equal: hash every byte
-        starts = np.arange(values.size, dtype=np.int64) * width
-        return values.view(np.uint8).reshape(-1), starts, np.full(values.size, width, np.int64)
+def _arrow_buffers(column: Any) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.int64]]:
+    """An Arrow string array's bytes, and each row's start and length in them."""
     _, offsets_buffer, data = column.buffers()
     wide = str(column.type) == "large_string"
     stored = np.frombuffer(offsets_buffer, dtype=np.int64 if wide else np.int32)
     offsets = stored[column.offset : column.offset + len(column) + 1].astype(np.int64)
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
     return raw, offsets[:-1], np.diff(offsets)
+
+
+def _fixed_width(values: NDArray[Any]) -> NDArray[np.uint64]:
+    """Fingerprints of a fixed-width numpy text array: each row is whole 64-bit words."""
+    values = np.ascontiguousarray(values if values.dtype.kind in "US" else values.astype(str))
+    width = values.dtype.itemsize  # equal IDs have equal padding: hash every byte
+    words = max(1, -(-width // 8))
+    keys = _word_keys(words)
+    out = np.full(values.size, (width * int(_KEY0)) % (1 << 64), dtype=np.uint64)
+    rows = values.view(np.uint8).reshape(values.size, width)
+    padded = np.zeros((min(_ROWS, values.size), words * 8), dtype=np.uint8)
+    for start in range(0, values.size, _ROWS):
+        part = rows[start : start + _ROWS]
+        block = padded[: part.shape[0]]
+        block[:, :width] = part  # the tail bytes of a word past the width stay 0
+        lanes = block.view("<u8")
+        h = out[start : start + part.shape[0]]
+        for k in range(words):
+            h += lanes[:, k] * keys[k]
+    return _mix(out)
 
 
 def fingerprint(column: Text) -> NDArray[np.uint64]:
@@ -69,7 +83,9 @@ def fingerprint(column: Text) -> NDArray[np.uint64]:
     >>> bool(h[0] == h[2]), bool(h[0] == h[1])
     (True, False)
     """
-    raw, starts, lengths = _buffers(column)
+    if isinstance(column, np.ndarray):
+        return _fixed_width(column.reshape(-1))
+    raw, starts, lengths = _arrow_buffers(column)
     padded = np.concatenate([raw, np.zeros(8, np.uint8)])
     # an overlapping view: element i is the 8 bytes that start at byte i (unaligned loads)
     words = np.ndarray((raw.size + 1,), dtype="<u8", buffer=padded, strides=(1,))
