@@ -97,10 +97,12 @@ def _calibration(seeds: list[int], n_accounts: int, pick: str) -> None:
         f"\n### Calibration: three largest channels by {pick}, {n_accounts:,} accounts, "
         f"seeds {seeds} (channel-share MAE, pp; {took:.0f} s)\n"
     )
-    print("before / keep / scale / rest / bound\n")
-    print(study.table(("keep", "scale", "rest", "bound")))
+    print("before / keep / scale / rest / rest, measured only / bound\n")
+    print(study.table(("keep", "scale", "rest", "rest, measured only", "bound")))
+    print("\nbefore / bound / bound 5 / bound 7\n")
+    print(study.table(("bound", "bound 5", "bound 7")))
     cases = len(study.rows) // len(seeds)
-    for calibration in CALIBRATIONS:
+    for calibration in (*CALIBRATIONS, "bound 5", "bound 7"):
         halved = study.halved(calibration)
         print(f"\n{calibration}: halved in {len(halved)} of {cases}: {halved}")
     print(f"\nhold-outs whose 95% interval excludes 0: {study.detected:.0%} "

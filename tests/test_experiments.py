@@ -27,7 +27,7 @@ from journeykit.experiments import (
     unit_table,
 )
 from journeykit.experiments._design import power_of, unit_hash
-from journeykit.experiments._study import calibration_study, coverage_study
+from journeykit.experiments._study import _bound, calibration_study, coverage_study
 from journeykit.experiments._text import fingerprint
 
 # numpy's fixed-width strings drop trailing NULs, so IDs never end in one (documented)
@@ -529,8 +529,25 @@ def test_intervals_cover_the_true_effect() -> None:
 @pytest.mark.slow
 def test_calibration_lowers_the_error_of_a_rule_model() -> None:
     study = calibration_study(["linear"], seeds=[0], settings=["default"], n_accounts=6000)
-    ((_, _, _, tested, before, keep, rest, best),) = study.rows
-    assert tested == ("display", "email", "paid_social")
-    assert keep < before
-    assert rest < before
-    assert best < before
+    (row,) = study.rows
+    e = row.errors
+    assert len(row.tested) == 3
+    assert len(study.experiments) == 3
+    assert e["keep"] < e["before"]
+    assert e["rest"] < e["before"]
+    # the bound knows the truth: no calibration of the same channels does better
+    assert e["bound"] <= min(e["keep"], e["scale"], e["rest"])
+    assert e["bound 7"] <= e["bound 5"] + 1e-3
+    assert study.halved("bound 7") == [("linear", "default")] or e["bound 7"] > e["before"] / 2
+    touches = calibration_study(
+        ["linear"], seeds=[0], settings=["default"], n_accounts=600, pick="touches", deeper=()
+    )
+    assert touches.rows[0].tested == ("display", "email", "paid_social")
+    with pytest.raises(jk.ParameterError, match="pick"):
+        calibration_study(["linear"], seeds=[0], pick="spend")  # type: ignore[arg-type]
+
+
+def test_the_calibration_bound_searches_the_untested_total() -> None:
+    # a at its true 3, b and c keep the model's 1 : 2; truth 50/25/25: best with half untested
+    bound = _bound({"a": 1.0, "b": 1.0, "c": 2.0}, {"a": 3.0}, {"a": 0.5, "b": 0.25, "c": 0.25})
+    assert bound == pytest.approx(1 / 18)

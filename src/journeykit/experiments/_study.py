@@ -107,19 +107,22 @@ PRE_PERIOD: Final = 10_000
 Pick = Literal["credit", "touches"]
 
 #: The calibrations a study scores, in the order of a row's errors after "before".
-CALIBRATIONS: Final = ("keep", "scale", "rest", "bound")
+CALIBRATIONS: Final = ("keep", "scale", "rest", "rest, measured only", "bound")
 
 
 @attrs.frozen
 class CalibrationRow:
     """One model on one world, before and after calibration.
 
-    ``errors`` maps ``"before"`` and each of :data:`CALIBRATIONS` to the channel-share MAE:
+    ``errors`` maps ``"before"`` and each of :data:`CALIBRATIONS` to the channel-share MAE.
     ``"keep"``, ``"scale"`` and ``"rest"`` are :func:`calibrate`'s ``untested`` rules fed the
-    measured lifts; ``"bound"`` gives the tested channels their **true** effects and the
-    untested channels the total (in the model's proportions) that scores best against the truth:
-    the lowest error any calibration by these hold-outs can reach, whatever the experiment's
-    size and the rule for the untested total.
+    measured lifts; ``"rest, measured only"`` is ``"rest"`` with ``model_error=None`` (the
+    measurements taken as they are: calibration before precision weighting). ``"bound"`` gives
+    the tested channels their **true** effects and the untested channels the total (in the
+    model's proportions) that scores best against the truth: the lowest error any calibration by
+    these hold-outs can reach, whatever the experiment's size and the rule for the untested
+    total. ``"bound 5"`` (and so on, see :func:`calibration_study`'s ``deeper``) is the same
+    bound had the model's five largest channels been tested, at their true effects on the world.
     """
 
     setting: str
@@ -224,6 +227,7 @@ def calibration_study(
     holdout: float = 0.5,
     pick: Pick = "credit",
     model_error: float | None = 1.0,
+    deeper: Sequence[int] = (5, 7),
 ) -> CalibrationStudy:
     """Score models before and after calibration with hold-outs on their largest channels.
 
@@ -235,7 +239,8 @@ def calibration_study(
     account (largest ``ChannelSpec.rate``), the same for every model. Each model attributes the
     experiment's world; the hold-outs are analysed (segment as covariate) and :func:`calibrate`
     folds them in; everything is scored with :func:`journeykit.datasets.accuracy.score` against
-    that world's truth, which :func:`calibrate` never sees.
+    that world's truth, which :func:`calibrate` never sees. For each count in ``deeper`` the
+    row also has the bound of testing that many of the model's largest channels.
     """
     from journeykit.assembly import assemble  # noqa: PLC0415  # heavy, study only
     from journeykit.attribution._api import compare  # noqa: PLC0415
@@ -290,6 +295,13 @@ def calibration_study(
                         errors[rule] = score(
                             calibrated.by("channel", measure="value"), world.truth
                         )[0]
+                    raw = calibrate(result, lifts, untested="rest", model_error=None)
+                    errors["rest, measured only"] = score(
+                        raw.by("channel", measure="value"), world.truth
+                    )[0]
                     errors["bound"] = _bound(credit, true, shares)
+                    for more in deeper:  # had more channels been tested (true effects)
+                        known = {c: world.truth.channels[c].value for c in _largest(credit, more)}
+                        errors[f"bound {more}"] = _bound(credit, known, shares)
                     rows.append(CalibrationRow(setting, seed, name, channels, errors))
     return CalibrationStudy(tuple(rows), tuple(experiments), n_accounts, holdout, pick)
