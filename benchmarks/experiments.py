@@ -107,6 +107,8 @@ def _calibration(seeds: list[int], n_accounts: int, pick: str) -> None:
         print(f"\n{calibration}: halved in {len(halved)} of {cases}: {halved}")
     print(f"\nhold-outs whose 95% interval excludes 0: {study.detected:.0%} "
           f"of {len(study.experiments)}")  # fmt: skip
+    median, top = study.true_lifts()
+    print(f"true relative lifts of the tested channels: median {median:+.0%}, 90th pct {top:+.0%}")
 
 
 def main() -> None:

@@ -134,13 +134,18 @@ class CalibrationRow:
 
 @attrs.frozen
 class Experiment:
-    """One simulated hold-out of a calibration study: what was measured and the truth."""
+    """One simulated hold-out of a calibration study: what was measured and the truth.
+
+    ``truth`` is the value the channel added to the treated accounts; ``without`` what they
+    would have won without it, so ``truth / without`` is the true relative lift.
+    """
 
     setting: str
     seed: int
     channel: str
     measured: Estimate
     truth: float
+    without: float
 
 
 @attrs.frozen
@@ -178,6 +183,11 @@ class CalibrationStudy:
     def detected(self) -> float:
         """The share of hold-outs whose 95% interval excludes 0 (the effect was detected)."""
         return float(np.mean([0.0 not in e.measured for e in self.experiments]))
+
+    def true_lifts(self, quantiles: Sequence[float] = (0.5, 0.9)) -> list[float]:
+        """Quantiles of the hold-outs' true relative lifts (``truth / without``)."""
+        lifts = [e.truth / e.without for e in self.experiments if e.without > 0]
+        return [float(q) for q in np.quantile(lifts, quantiles)]
 
     def table(self, calibrations: Sequence[str] = ("keep", "rest", "bound")) -> str:
         """Markdown: per model and setting, MAE in pp before / after each calibration."""
@@ -278,9 +288,11 @@ def calibration_study(
                         world.records, dict(zip(test.accounts, test.arm, strict=True))
                     )
                     lifts[channel] = analyze(table, covariates=["segment"], seed=seed)["treatment"]
+                    treated = ~test.held_out
                     experiments.append(
                         Experiment(setting, seed, channel, lifts[channel].incremental_value,
-                                   test.incremental_value)
+                                   test.incremental_value,
+                                   float(test.value_without[treated].sum()))
                     )  # fmt: skip
                 true = {c: t.incremental_value for c, t in world.holdouts.items()}
                 shares = world.truth.shares()
