@@ -1,16 +1,20 @@
 """Hold-out experiments on simulated worlds: interval coverage, calibration accuracy, speed.
 
-Usage: ``python benchmarks/experiments.py [--coverage-worlds 50] [--calibration-seeds 0 1]
-[--calibration-accounts 20000] [--speed-units 10000000] [--skip coverage,calibration,speed]``.
+Usage: ``python benchmarks/experiments.py [--coverage-worlds 50] [--calibration-seeds 0 1 2]
+[--calibration-accounts 2000] [--calibration-pick credit touches] [--speed-units 10000000]
+[--repeat 3] [--skip coverage,calibration,speed]``.
 
 - **coverage**: one simulated world per seed (2,000 accounts) holds four channels out at once
   (10%, 30% or 50% of accounts, by seed); each hold-out is analysed with the segment as a
   covariate and its 95% interval of incremental value compared with the true effect on the
   treated accounts (replayed in the simulator). 50 worlds give 200 experiments.
-- **calibration**: in every accuracy setting, the three channels with the most touches per
-  account are each held out of half the accounts; every default model is scored (channel-share
-  MAE against the truth) before and after :func:`journeykit.experiments.calibrate`.
-- **speed**: ``assign`` and ``analyze`` of 10M units, each timed once in this process.
+- **calibration**: in every accuracy setting and seed, each model's three largest channels (by
+  its credit in the period before, or by touches) are each held out of half the accounts; every
+  default model is scored (channel-share MAE against the truth) before and after
+  :func:`journeykit.experiments.calibrate` under each rule for the untested channels, beside
+  the bound of a perfect experiment on three, five and seven channels.
+- **speed**: ``assign`` and ``analyze`` of 10M units, best of ``--repeat`` runs each, checked
+  against the targets (exit status 1 if one is missed).
 
 Prints Markdown tables (pasted into docs/experiments.md and benchmarks/README.md).
 """
