@@ -98,6 +98,7 @@ def combine(credit: float, measured: Estimate, model_error: float | None) -> tup
 
     Examples
     --------
+    >>> from journeykit.experiments import Estimate, combine
     >>> value, weight = combine(100.0, Estimate(40.0, 40.0 - 1.96 * 50, 40.0 + 1.96 * 50), 0.5)
     >>> round(value, 2), round(weight, 3)   # standard errors 50 and 0.5 x 100: equal weights
     (70.0, 0.5)
