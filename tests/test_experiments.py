@@ -28,7 +28,7 @@ from journeykit.experiments import (
 )
 from journeykit.experiments._design import power_of, unit_hash
 from journeykit.experiments._study import _bound, calibration_study, coverage_study
-from journeykit.experiments._text import fingerprint
+from journeykit.experiments._text import duplicates, fingerprint
 
 # numpy's fixed-width strings drop trailing NULs, so IDs never end in one (documented)
 IDS = st.lists(
@@ -214,6 +214,24 @@ def test_frames_string_columns_are_read_from_arrow_and_checked_exactly() -> None
         part = frame.iloc[100:] if isinstance(frame, pd.DataFrame) else frame[100:]
         rows = {k: v[100:] for k, v in twice.items()}
         assert analyze(part, unit="unit", method="welch") == analyze(rows, method="welch")
+
+
+@given(
+    texts=st.lists(
+        st.text(
+            st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=20
+        ),
+        max_size=40,
+    ),
+    start=st.integers(0, 3),
+)
+def test_duplicates_are_exactly_the_repeated_texts(texts: list[str], start: int) -> None:
+    pa = pytest.importorskip("pyarrow")
+    want = sorted((i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))
+                  if texts[i] == texts[j] and texts[i] not in texts[i + 1 : j])  # fmt: skip
+    arrow = pa.array(["x"] * start + texts, type=pa.large_string())[start:]
+    for column in (np.array(texts, dtype=str), pa.array(texts, type=pa.string()), arrow):
+        assert sorted(duplicates(column, fingerprint(column))) == want
 
 
 def test_fingerprints_depend_on_the_text_only() -> None:
