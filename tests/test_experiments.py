@@ -27,7 +27,8 @@ from journeykit.experiments import (
     unit_table,
 )
 from journeykit.experiments._design import power_of, unit_hash
-from journeykit.experiments._study import calibration_study, coverage_study
+from journeykit.experiments._study import _bound, calibration_study, coverage_study
+from journeykit.experiments._text import duplicates, fingerprint
 
 # numpy's fixed-width strings drop trailing NULs, so IDs never end in one (documented)
 IDS = st.lists(
@@ -198,6 +199,51 @@ def test_frames_of_any_backend_give_the_same_analysis() -> None:
         assert analyze(frame, unit="unit", method="welch")["treatment"] == want
 
 
+def test_frames_string_columns_are_read_from_arrow_and_checked_exactly() -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    data = _experiment(400, 13)
+    data["unit"] = np.array([f"kunde-{i}-ü" for i in range(400)])  # multi-byte UTF-8
+    twice = {k: np.append(v, v[7:8]) for k, v in data.items()}
+    twice["arm"][-1] = "holdout" if data["arm"][7] == "treatment" else "treatment"
+    message = r"unit 'kunde-7-ü': unit appears in arms 'holdout' and 'treatment'"
+    for frame in (pd.DataFrame(twice).astype({"unit": "string[pyarrow]"}), pl.DataFrame(twice)):
+        with pytest.raises(ValidationError, match=message):
+            analyze(frame, unit="unit", method="welch")
+        # a slice starts inside the Arrow buffers: IDs keep their bytes, arms their codes
+        part = frame.iloc[100:] if isinstance(frame, pd.DataFrame) else frame[100:]
+        rows = {k: v[100:] for k, v in twice.items()}
+        assert analyze(part, unit="unit", method="welch") == analyze(rows, method="welch")
+
+
+@given(
+    texts=st.lists(
+        st.text(
+            st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=20
+        ),
+        max_size=40,
+    ),
+    start=st.integers(0, 3),
+)
+def test_duplicates_are_exactly_the_repeated_texts(texts: list[str], start: int) -> None:
+    pa = pytest.importorskip("pyarrow")
+    want = sorted((i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))
+                  if texts[i] == texts[j] and texts[i] not in texts[i + 1 : j])  # fmt: skip
+    arrow = pa.array(["x"] * start + texts, type=pa.large_string())[start:]
+    for column in (np.array(texts, dtype=str), pa.array(texts, type=pa.string()), arrow):
+        assert sorted(duplicates(column, fingerprint(column))) == want
+
+
+def test_fingerprints_depend_on_the_text_only() -> None:
+    pa = pytest.importorskip("pyarrow")
+    texts = ["a", "ab", "b", "", "ü", "acct-0000001", "acct-0000001x", "acct-0000001"]
+    for column in (np.array(texts), pa.array(texts), pa.array(["pad", *texts])[1:]):
+        h = fingerprint(column)
+        assert h[5] == h[7]
+        assert len(set(h[:7].tolist())) == 7
+    assert list(fingerprint(pa.array(texts))) == list(fingerprint(pa.array(["x", *texts])[1:]))
+
+
 def test_an_aa_test_rejects_at_about_alpha() -> None:
     rejected = [
         analyze(_experiment(1000, seed), method="welch")["treatment"].conversion_p_value < 0.05
@@ -335,12 +381,17 @@ def test_unit_tables_from_records_and_journeys_agree(world: jk.datasets.Simulati
     )
 
 
+def _calibration(result: jk.Attribution) -> Calibration:
+    assert isinstance(result.model, Calibration)
+    return result.model
+
+
 def test_calibration_sets_tested_totals_and_keeps_untested_credit(
     world: jk.datasets.Simulation,
 ) -> None:
     result = jk.attribute(jk.assemble(world.records), "linear")
     measured: dict[str, Estimate | float] = {"webinar": Estimate(3e5, 1e5, 5e5), "demo": 2e5}
-    calibrated = calibrate(result, measured)
+    calibrated = calibrate(result, measured, model_error=None)  # the measurements alone
     before = result.by("channel", measure="value")
     after = calibrated.by("channel", measure="value")
     assert after["webinar"] == pytest.approx(3e5)
@@ -353,10 +404,16 @@ def test_calibration_sets_tested_totals_and_keeps_untested_credit(
         calibration.fit(result.journeys)
     assert calibration.measured["webinar"] == Estimate(3e5, 1e5, 5e5)
     assert calibration.baseline_value == pytest.approx(result.total_value - after.total)
-    rest = calibrate(result, measured, untested="rest").by("channel", measure="value")
-    assert rest.total == pytest.approx(result.total_value)
-    ratio = rest["email"] / before["email"]
-    assert rest["call"] / before["call"] == pytest.approx(ratio)
+    rest = calibrate(result, measured, untested="rest", model_error=None)
+    assert rest.by("channel", measure="value").total == pytest.approx(result.total_value)
+    scale = calibrate(result, measured, untested="scale", model_error=None)
+    tested_credit = before["webinar"] + before["demo"]
+    assert _calibration(scale).untested_factor == pytest.approx(5e5 / tested_credit)
+    for other in (rest, scale):
+        by = other.by("channel", measure="value")
+        ratio = by["email"] / before["email"]
+        assert ratio == pytest.approx(_calibration(other).untested_factor)
+        assert by["call"] / before["call"] == pytest.approx(ratio)
     within = calibrated.by(("channel", "asset"), measure="value")
     shares = result.by(("channel", "asset"), measure="value")
     key = next(k for k in within if k[0] == "webinar")
@@ -370,7 +427,7 @@ def test_calibration_with_a_lift_uses_its_incremental_conversions(
     table = unit_table(world.records, dict(zip(test.accounts, test.arm, strict=True)))
     lift = analyze(table, covariates=["segment"])["treatment"]
     result = jk.attribute(jk.assemble(world.records), "shapley")
-    calibrated = calibrate(result, {"demo": lift})
+    calibrated = calibrate(result, {"demo": lift}, model_error=None)
     if lift.incremental_value.estimate > 0:
         assert calibrated.by("channel", measure="value")["demo"] == pytest.approx(
             lift.incremental_value.estimate
@@ -381,7 +438,31 @@ def test_calibration_with_a_lift_uses_its_incremental_conversions(
     with pytest.raises(ModelError, match="tested channel 'fax' has no touch"):
         calibrate(result, {"fax": 1.0})
     with pytest.raises(ModelError, match="untested must be"):
-        calibrate(result, {"demo": 1.0}, untested="scale")  # type: ignore[arg-type]
+        calibrate(result, {"demo": 1.0}, untested="spread")  # type: ignore[arg-type]
+    with pytest.raises(ModelError, match="model_error must be a finite number > 0"):
+        calibrate(result, {"demo": 1.0}, model_error=0.0)
+
+
+def test_calibration_weighs_measurement_and_model_by_their_precision(
+    world: jk.datasets.Simulation,
+) -> None:
+    result = jk.attribute(jk.assemble(world.records), "linear")
+    credit = result.by("channel", measure="value")["webinar"]
+    se = credit / 2  # the measurement's standard error: half the credit
+    half = 1.959963984540054 * se
+    measured = Estimate(0.0, -half, half)  # the experiment saw nothing, with this precision
+    # model_error=0.5: the credit's standard error equals the measurement's: equal weights
+    calibrated = calibrate(result, {"webinar": measured}, model_error=0.5)
+    assert _calibration(calibrated).weights["webinar"] == pytest.approx(0.5)
+    assert calibrated.by("channel", measure="value")["webinar"] == pytest.approx(credit / 2)
+    # a less trusted model moves further to the measurement: weight 4 / 5 at model_error=1
+    looser = calibrate(result, {"webinar": measured}, model_error=1.0)
+    assert _calibration(looser).weights["webinar"] == pytest.approx(0.8)
+    assert _calibration(looser).calibrated["webinar"] == pytest.approx(credit * 0.2)
+    # an exact measurement (a float) is taken as it is, whatever the model's error
+    exact = calibrate(result, {"webinar": 0.0}, model_error=0.5)
+    assert _calibration(exact).weights["webinar"] == 1.0
+    assert exact.by("channel", measure="value").get("webinar", 0.0) == 0.0
 
 
 # -- the command ---------------------------------------------------------------------------------
@@ -471,8 +552,29 @@ def test_intervals_cover_the_true_effect() -> None:
 @pytest.mark.slow
 def test_calibration_lowers_the_error_of_a_rule_model() -> None:
     study = calibration_study(["linear"], seeds=[0], settings=["default"], n_accounts=6000)
-    ((_, _, _, tested, before, keep, rest, best),) = study.rows
-    assert tested == ("display", "email", "paid_social")
-    assert keep < before
-    assert rest < before
-    assert best < before
+    (row,) = study.rows
+    e = row.errors
+    assert len(row.tested) == 3
+    assert len(study.experiments) == 3
+    assert e["keep"] < e["before"]
+    assert e["rest"] < e["before"]
+    # the bound knows the truth: no calibration of the same channels does better
+    assert e["bound"] <= min(e["keep"], e["scale"], e["rest"])
+    assert e["bound 7"] < e["bound"]  # knowing more channels' true effects can only help
+    assert study.halved("before") == []  # "before" is never half of itself
+    halved = e["bound 7"] <= e["before"] / 2
+    assert study.halved("bound 7") == ([("linear", "default")] if halved else [])
+    seen = [x.measured.low > 0 or x.measured.high < 0 for x in study.experiments]
+    assert study.detected == pytest.approx(np.mean(seen))
+    touches = calibration_study(
+        ["linear"], seeds=[0], settings=["default"], n_accounts=600, pick="touches", deeper=()
+    )
+    assert touches.rows[0].tested == ("display", "email", "paid_social")
+    with pytest.raises(jk.ParameterError, match="pick"):
+        calibration_study(["linear"], seeds=[0], pick="spend")  # type: ignore[arg-type]
+
+
+def test_the_calibration_bound_searches_the_untested_total() -> None:
+    # a at its true 3, b and c keep the model's 1 : 2; truth 50/25/25: best with half untested
+    bound = _bound({"a": 1.0, "b": 1.0, "c": 2.0}, {"a": 3.0}, {"a": 0.5, "b": 0.25, "c": 0.25})
+    assert bound == pytest.approx(1 / 18)

@@ -9,7 +9,8 @@ practical for a marketing or sales team:
 - **analysis**: :func:`analyze` reads one row per unit (:func:`unit_table` builds it from records
   or journeys) and gives per treated arm a :class:`Lift` with 95% intervals, p-values, the
   incremental conversions and value, an optional CUPED adjustment and the sample-ratio check;
-- **calibration**: :func:`calibrate` makes the tested channels' credit equal what was measured.
+- **calibration**: :func:`calibrate` moves the tested channels' credit to what was measured,
+  weighted against the model's credit by precision (:func:`combine`), and reports the baseline.
 """
 
 from journeykit.experiments._analysis import (
@@ -20,7 +21,7 @@ from journeykit.experiments._analysis import (
     SampleRatio,
     analyze,
 )
-from journeykit.experiments._calibration import Calibration, calibrate
+from journeykit.experiments._calibration import Calibration, calibrate, combine
 from journeykit.experiments._design import Assignment, Power, assign, power, sample_size
 from journeykit.experiments._units import unit_table
 
@@ -36,6 +37,7 @@ __all__ = [
     "analyze",
     "assign",
     "calibrate",
+    "combine",
     "power",
     "sample_size",
     "unit_table",

@@ -14,7 +14,7 @@ from scipy import stats
 from journeykit._choices import choice_message
 from journeykit._display import draw
 from journeykit.errors import Problem, ValidationError
-from journeykit.experiments._design import duplicates, unit_hash
+from journeykit.experiments._text import Text, duplicates, fingerprint, text_at, text_of
 
 __all__ = ["Analysis", "Estimate", "Lift", "SampleRatio", "analyze"]
 
@@ -213,8 +213,13 @@ class Analysis(Mapping[str, Lift]):
 # -- reading the table -----------------------------------------------------------------------------
 
 
-def _columns(units: Any, names: Sequence[str]) -> dict[str, NDArray[Any]]:
-    """The named columns of a mapping of arrays or of a pandas / polars / pyarrow frame."""
+def _columns(units: Any, names: Sequence[str], text: Sequence[str] = ()) -> dict[str, NDArray[Any]]:
+    """The named columns of a mapping of arrays or of a pandas / polars / pyarrow frame.
+
+    A frame's string columns named in ``text`` stay Arrow arrays: ten million IDs turned into
+    Python strings (``to_numpy``) would cost more than the whole analysis.
+    """
+    data: dict[str, Any]
     if isinstance(units, Mapping):
         missing = [n for n in names if n not in units]
         data = {n: np.asarray(units[n]) for n in names if n in units}
@@ -223,12 +228,16 @@ def _columns(units: Any, names: Sequence[str]) -> dict[str, NDArray[Any]]:
 
         frame = nw.from_native(units, eager_only=True)
         missing = [n for n in names if n not in frame.columns]
-        data = {n: frame[n].to_numpy() for n in names if n in frame.columns}
+        data = {}
+        for n in names:
+            if n in frame.columns:
+                arrow = text_of(frame[n]) if n in text else None
+                data[n] = arrow if arrow is not None else frame[n].to_numpy()
     if missing:
         raise ValidationError(
             [Problem("units", n, "is not a column of the units table") for n in missing]
         )
-    sizes = {n: a.shape for n, a in data.items()}
+    sizes = {n: (len(a),) if not isinstance(a, np.ndarray) else a.shape for n, a in data.items()}
     if len({s[0] if s else -1 for s in sizes.values()}) > 1 or any(
         len(s) != 1 for s in sizes.values()
     ):
@@ -238,38 +247,39 @@ def _columns(units: Any, names: Sequence[str]) -> dict[str, NDArray[Any]]:
     return data
 
 
-def _label(ids: NDArray[Any] | None, row: int) -> str:
-    return f"unit {str(ids[row])!r}" if ids is not None else f"row {row}"
+def _label(ids: Text | None, row: int) -> str:
+    return f"unit {text_at(ids, row)!r}" if ids is not None else f"row {row}"
 
 
 _FEW: Final = 64  # up to this many distinct labels are found by comparison, not by sorting
 
 
-def _factorize(labels: NDArray[Any]) -> tuple[NDArray[np.intp], list[str]]:
-    """Codes and names of labels in order of first appearance (no sort of 10M strings)."""
-    text = labels if labels.dtype.kind == "U" else labels.astype(str)
-    codes = np.full(text.size, -1, dtype=np.intp)
+def _factorize(labels: Text) -> tuple[NDArray[np.intp], list[str]]:
+    """Codes and names of labels in order of first appearance (no sort of 10M strings).
+
+    Labels are grouped by their 64-bit fingerprints (:func:`fingerprint`): comparing integers
+    is several times faster than comparing strings, and two of a column's few labels collide
+    with probability about 2**-64.
+    """
+    h = fingerprint(labels)
+    codes = np.full(h.size, -1, dtype=np.intp)
     names: list[str] = []
     start = 0
-    while start < text.size and len(names) < _FEW:  # few arms: one comparison pass each
-        codes[text == text[start]] = len(names)
-        names.append(str(text[start]))
+    while start < h.size and len(names) < _FEW:  # few arms: one comparison pass each
+        codes[h == h[start]] = len(names)
+        names.append(text_at(labels, start))
         left = np.flatnonzero(codes[start:] < 0)
-        start = start + int(left[0]) if left.size else text.size
-    if start < text.size:  # many labels (e.g. a categorical covariate): sort hashes once
-        keys, first, inverse = np.unique(
-            unit_hash(text, "label"), return_index=True, return_inverse=True
-        )
+        start = start + int(left[0]) if left.size else h.size
+    if start < h.size:  # many labels (e.g. a categorical covariate): sort hashes once
+        keys, first, inverse = np.unique(h, return_index=True, return_inverse=True)
         order = np.argsort(first)
         rank = np.empty(keys.size, dtype=np.intp)
         rank[order] = np.arange(keys.size)
-        return rank[inverse.reshape(-1)], [str(text[first[i]]) for i in order]
+        return rank[inverse.reshape(-1)], [text_at(labels, int(first[i])) for i in order]
     return codes, names
 
 
-def _finite(
-    data: dict[str, NDArray[Any]], field: str, ids: NDArray[Any] | None
-) -> NDArray[np.float64]:
+def _finite(data: dict[str, NDArray[Any]], field: str, ids: Text | None) -> NDArray[np.float64]:
     try:
         values = data[field].astype(np.float64)
     except (TypeError, ValueError):
@@ -282,9 +292,7 @@ def _finite(
     return values
 
 
-def _covariate(
-    data: dict[str, NDArray[Any]], field: str, ids: NDArray[Any] | None
-) -> NDArray[np.float64]:
+def _covariate(data: dict[str, NDArray[Any]], field: str, ids: Text | None) -> NDArray[np.float64]:
     """A numeric covariate as one column; a categorical one as indicators (first level dropped)."""
     if data[field].dtype.kind in "OUS":
         codes, levels = _factorize(data[field])
@@ -295,12 +303,12 @@ def _covariate(
     return _finite(data, field, ids)[:, None]
 
 
-def _check_units(ids: NDArray[Any], codes: NDArray[np.intp], names: list[str], unit: str) -> None:
+def _check_units(ids: Text, codes: NDArray[np.intp], names: list[str], unit: str) -> None:
     problems = []
-    for a, b in duplicates(ids, unit_hash(ids, "unit"))[:20]:
+    for a, b in duplicates(ids, fingerprint(ids))[:20]:
         arms = sorted({names[codes[a]], names[codes[b]]})
         where = "in arms " + " and ".join(map(repr, arms)) if len(arms) > 1 else "twice"
-        problems.append(Problem(f"unit {str(ids[a])!r}", unit, f"appears {where}"))
+        problems.append(Problem(_label(ids, a), unit, f"appears {where}"))
     if problems:
         raise ValidationError(problems)
 
@@ -455,7 +463,7 @@ def analyze(
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 100:
         raise ValidationError([Problem("analyze", "n_boot", f"must be an int >= 100 ({n_boot!r})")])
     names = [arm, converted, value, *(covariates or ()), *([unit] if unit else [])]
-    data = _columns(units, names)
+    data = _columns(units, names, text=[arm, *([unit] if unit else [])])
     ids = data[unit] if unit else None
     codes, arms = _factorize(data[arm])
     if ids is not None:
@@ -532,7 +540,7 @@ def _check_arms(
     control: str,
     expected: Mapping[str, float] | None,
     *,
-    ids: NDArray[Any] | None,
+    ids: Text | None,
     column: str,
 ) -> None:
     problems = []

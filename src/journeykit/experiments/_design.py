@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -13,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 
 from journeykit.errors import Problem, ValidationError
+from journeykit.experiments._text import duplicates
 
 __all__ = ["Assignment", "Power", "assign", "power", "sample_size"]
 
@@ -164,19 +164,6 @@ def _arms(arms: Mapping[str, float], rest: str) -> dict[str, float]:
     if total < 1.0 - 1e-9:
         out[rest] = 1.0 - total
     return out
-
-
-def duplicates(ids: NDArray[Any], h: NDArray[np.uint64]) -> list[tuple[int, int]]:
-    """Pairs of rows holding the same ID (found through the hashes, confirmed on the IDs)."""
-    ordered = np.sort(h)
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    if not repeated.size:  # the common case costs one sort of 64-bit integers
-        return []
-    rows = np.flatnonzero(np.isin(h, repeated))
-    rows = rows[np.argsort(h[rows], kind="stable")]
-    return [
-        (int(a), int(b)) for a, b in itertools.pairwise(rows) if h[a] == h[b] and ids[a] == ids[b]
-    ]
 
 
 def assign(
