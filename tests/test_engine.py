@@ -208,16 +208,29 @@ def test_a_parameter_named_like_a_front_end_keyword_is_refused() -> None:
         jk.models.register("clashing")(Clashing)
 
 
-def test_entry_points_cannot_take_built_in_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    class FakeEntryPoint:
-        name = "linear"
-        value = "plugin:Linear"
+@attrs.frozen
+class FakeEntryPoint:
+    """An installed plug-in's entry point, as importlib.metadata lists it."""
 
-        def load(self) -> type[Everything]:
-            return Everything
+    name: str
+    cls: type[Everything]
 
-    monkeypatch.setattr(_registry, "entry_points", lambda group: [FakeEntryPoint()])
+    @property
+    def value(self) -> str:
+        return f"plugin:{self.cls.__name__}"
+
+    def load(self) -> type[Everything]:
+        return self.cls
+
+
+def installed(monkeypatch: pytest.MonkeyPatch, *points: FakeEntryPoint) -> None:
+    """Pretend these entry points are installed and not scanned yet."""
+    monkeypatch.setattr(_registry, "entry_points", lambda group: list(points))
     monkeypatch.setattr(_registry, "_ENTRY_POINTS_LOADED", False)
+
+
+def test_entry_points_cannot_take_built_in_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    installed(monkeypatch, FakeEntryPoint("linear", Everything))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         names = jk.models.available()
@@ -233,15 +246,7 @@ def test_a_plug_in_is_named_by_its_entry_point_before_any_look_up(
     class FromEntryPoint(Everything):
         pass
 
-    class FakeEntryPoint:
-        name = "from_an_entry_point"
-        value = "plugin:FromEntryPoint"
-
-        def load(self) -> type[FromEntryPoint]:
-            return FromEntryPoint
-
-    monkeypatch.setattr(_registry, "entry_points", lambda group: [FakeEntryPoint()])
-    monkeypatch.setattr(_registry, "_ENTRY_POINTS_LOADED", False)
+    installed(monkeypatch, FakeEntryPoint("from_an_entry_point", FromEntryPoint))
     monkeypatch.setattr(_registry, "_MODELS", dict(_registry._MODELS))  # (scoped() would scan)
     monkeypatch.setattr(_registry, "_NAMES", dict(_registry._NAMES))
     paths = jk.read_paths([{"path": "a > b", "total_conversions": 1}])
