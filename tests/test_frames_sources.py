@@ -168,3 +168,41 @@ def test_unsupported_sources_name_their_type_and_what_is_accepted(source: Any) -
     assert f"cannot read a source of type {type(source).__qualname__}" in message
     for accepted in ("DuckDB relation", "__arrow_c_stream__", "DB-API cursor", "list of dicts"):
         assert accepted in message
+
+
+REPEATED_SQL = (
+    "select journey_id, timestamp, channel, converted, value, 'zz' as channel from events"
+)
+
+
+def _repeated_sources(connection: Any) -> dict[str, Any]:
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    table = pa.RecordBatchReader.from_stream(connection.sql(REPEATED_SQL)).read_all()
+    return {
+        "DuckDB cursor": connection.execute(REPEATED_SQL),
+        "DuckDB relation": connection.sql(REPEATED_SQL),
+        "Arrow stream": table.to_reader(),
+        "pyarrow table": table,
+        "pandas frame": pd.DataFrame([c.to_pylist() for c in table.columns]).T.set_axis(
+            table.column_names, axis=1
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["DuckDB cursor", "DuckDB relation", "Arrow stream", "pyarrow table", "pandas frame"]
+)
+def test_a_repeated_column_name_is_an_error_naming_it(duckdb_connection: Any, kind: str) -> None:
+    # each library picked a different one of the two channel columns, or blamed another column
+    source = _repeated_sources(duckdb_connection)[kind]
+    with pytest.raises(SchemaError, match=r"^table: channel names 2 columns of .*its own name"):
+        jk.from_events(source)
+
+
+def test_a_repeated_column_name_in_a_sqlite_cursor_is_an_error_naming_it() -> None:
+    connection = sqlite3.connect(":memory:")
+    cursor = connection.execute("select 'u1' as journey_id, 'ad' as channel, 'zz' as channel")
+    with pytest.raises(SchemaError, match=r"channel names 2 columns of a DB-API cursor"):
+        jk.from_events(cursor)
+    connection.close()

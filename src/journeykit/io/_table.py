@@ -5,6 +5,7 @@ Every failure names the row (0-based, in input order) and the column, and nothin
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -97,7 +98,7 @@ def prepare(source: Any) -> Any:
     ):
         return source
     if _is_cursor(source):
-        names = [str(entry[0]) for entry in source.description]
+        names = unique_names([str(entry[0]) for entry in source.description], "a DB-API cursor")
         rows = source.fetchall()
         return {name: [row[i] for row in rows] for i, name in enumerate(names)}
     if hasattr(source, "__arrow_c_stream__"):
@@ -114,6 +115,30 @@ def _is_cursor(source: Any) -> bool:
     )
 
 
+def unique_names(names: Iterable[Any], what: str) -> list[str]:
+    """The column names of ``what``, or a SchemaError naming each name it gives several columns.
+
+    A table with two columns of one name (``SELECT channel, 'x' AS channel``) would otherwise be
+    read by whichever column a library happens to pick.
+    """
+    names = [str(name) for name in names]
+    counts = collections.Counter(names)
+    repeated = [name for name, count in counts.items() if count > 1]
+    if repeated:
+        raise SchemaError(
+            [
+                Problem(
+                    "table",
+                    name,
+                    f"names {counts[name]} columns of {what}: give each column its own name "
+                    "(in SQL: ... AS another_name)",
+                )
+                for name in repeated
+            ]
+        )
+    return names
+
+
 def _type_name(source: Any) -> str:
     kind = type(source)
     module = kind.__module__.split(".")[0]
@@ -126,7 +151,12 @@ def _narwhals_frame(source: Any) -> Any:
         return None
     import narwhals.stable.v2 as nw  # noqa: PLC0415  # only frame users pay for it
 
-    frame = nw.from_native(source, pass_through=True)
+    try:
+        frame = nw.from_native(source, pass_through=True)
+    except nw.exceptions.DuplicateError:  # an eager frame (pandas, pyarrow) with repeated names
+        names = getattr(source, "column_names", None) or getattr(source, "columns", ())
+        unique_names(names, f"a {_type_name(source)}")
+        raise  # narwhals saw a repeat the names do not show: a bug to report, not to hide
     return frame if isinstance(frame, nw.DataFrame | nw.LazyFrame) else None
 
 
@@ -141,7 +171,7 @@ class _ArrowStream:
             msg = f"reading {what} needs pyarrow: pip install pyarrow"
             raise MissingDependencyError(msg) from None
         self.reader = pa.RecordBatchReader.from_stream(source)
-        self.names: list[str] = list(self.reader.schema.names)
+        self.names = unique_names(self.reader.schema.names, "an Arrow stream")
         self.consumed = False
 
     def table(self, columns: Collection[str] | None) -> Any:
@@ -454,6 +484,20 @@ def _foreign_errors(method: _Method) -> _Method:
     return cast("_Method", guarded)
 
 
+def _lazy_names(frame: Any) -> list[str]:
+    """A lazy frame's column names as its library has them, repeats included.
+
+    narwhals lists a DuckDB relation's repeated name once (and collects the first such column),
+    so the names come from the native object, except polars', which warns when asked for them
+    and cannot repeat a name anyway.
+    """
+    native = frame.to_native()
+    names = None if frame.implementation.is_polars() else getattr(native, "columns", None)
+    if isinstance(names, Sequence) and not isinstance(names, str):
+        return [str(name) for name in names]
+    return [str(name) for name in frame.collect_schema().names()]
+
+
 class _FrameTable:
     """A data frame read through narwhals (pandas, polars, pyarrow and more), eager or lazy.
 
@@ -470,7 +514,7 @@ class _FrameTable:
         if isinstance(source, _ArrowStream):
             self.names = source.names
         elif isinstance(source, nw.LazyFrame):
-            self.names = list(source.collect_schema().names())
+            self.names = unique_names(_lazy_names(source), f"a {_type_name(source.to_native())}")
         else:
             self.names = list(source.columns)
 
