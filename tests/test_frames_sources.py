@@ -206,3 +206,16 @@ def test_a_repeated_column_name_in_a_sqlite_cursor_is_an_error_naming_it() -> No
     with pytest.raises(SchemaError, match=r"channel names 2 columns of a DB-API cursor"):
         jk.from_events(cursor)
     connection.close()
+
+
+def test_a_cursor_without_a_result_set_says_to_execute_a_select(duckdb_connection: Any) -> None:
+    connection = sqlite3.connect(":memory:")
+    connection.execute("create table events (journey_id text)")
+    inserted = connection.execute("insert into events values ('u1')")
+    for cursor in (connection.cursor(), inserted, duckdb_connection.cursor()):
+        with pytest.raises(SchemaError) as caught:
+            jk.from_events(cursor)
+        assert str(caught.value) == (
+            "table: a DB-API cursor with no result set: call execute() with a SELECT first"
+        )
+    connection.close()

@@ -98,6 +98,9 @@ def prepare(source: Any) -> Any:
     ):
         return source
     if _is_cursor(source):
+        if source.description is None:  # never executed, or executed an INSERT
+            message = "a DB-API cursor with no result set: call execute() with a SELECT first"
+            raise SchemaError([Problem("table", "", message)])
         names = unique_names([str(entry[0]) for entry in source.description], "a DB-API cursor")
         rows = source.fetchall()
         return {name: [row[i] for row in rows] for i, name in enumerate(names)}
@@ -107,11 +110,12 @@ def prepare(source: Any) -> Any:
 
 
 def _is_cursor(source: Any) -> bool:
-    # DB-API 2.0: after execute(), description names the result's columns
+    # DB-API 2.0: description names a result's columns, and is None until a query returns rows
+    description = getattr(source, "description", False)
     return (
         not isinstance(source, Mapping)
         and callable(getattr(source, "fetchall", None))
-        and isinstance(getattr(source, "description", None), Sequence)
+        and (description is None or isinstance(description, Sequence))
     )
 
 
