@@ -91,14 +91,35 @@ def test_arrow_stream_is_read_batch_by_batch_with_only_the_used_columns() -> Non
     assert list(opened.frame.columns) == ["journey_id", "channel"]  # type: ignore[attr-defined]
 
 
-def test_an_arrow_stream_can_be_read_once() -> None:
+def _one_touch() -> Any:
     pa = pytest.importorskip("pyarrow")
-    table = pa.table({"journey_id": ["u1"], "timestamp": ["2024-03-01T09:00:00+00:00"],
-                      "channel": ["ad"], "converted": [True]})  # fmt: skip
-    stream = load(table.to_reader())
+    return pa.table({"journey_id": ["u1"], "timestamp": ["2024-03-01T09:00:00+00:00"],
+                     "channel": ["ad"], "converted": [True]})  # fmt: skip
+
+
+READ = r"^table: this Arrow stream has already been read \(it yields no batches\): pass a new"
+
+
+def test_an_arrow_stream_can_be_read_once() -> None:
+    stream = load(_one_touch().to_reader())
     assert jk.from_events(stream, value=None).n_journeys == 1
-    with pytest.raises(SchemaError, match="an Arrow stream can be read once"):
+    with pytest.raises(SchemaError, match=READ):
         jk.from_events(stream, value=None)
+
+
+def test_a_record_batch_reader_read_twice_says_it_has_been_read() -> None:
+    reader = _one_touch().to_reader()
+    assert jk.from_events(reader, value=None).n_journeys == 1
+    with pytest.raises(SchemaError, match=READ):  # not "journey_id cannot be read (ArrowTypeError"
+        jk.from_events(reader, value=None)
+
+
+def test_an_empty_pyarrow_table_reads_as_no_journeys() -> None:
+    empty = _one_touch().slice(0, 0)
+    assert repr(jk.from_events(empty, value=None)) == (
+        "Journeys(n_journeys=0, n_touches=0, conversions=0, value=0, channels=0, columns=[])"
+    )
+    assert jk.from_events(empty, value=None, team="channel").n_journeys == 0
 
 
 def test_arrow_stream_without_pyarrow_names_the_dependency(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
@@ -183,17 +184,29 @@ class _ArrowStream:
         self.consumed = False
 
     def table(self, columns: Collection[str] | None) -> Any:
-        """The stream's rows as a pyarrow table of ``columns`` only, batch by batch."""
+        """The stream's rows as a pyarrow table of ``columns`` only, read batch by batch.
+
+        Each batch is cut to ``columns`` as it arrives and the rest of it is let go, so the
+        columns the reader does not use are never all held at once.
+        """
         import pyarrow as pa  # noqa: PLC0415  # imported by __init__
 
-        if self.consumed:
-            msg = "an Arrow stream can be read once; pass a new one (or a pyarrow table)"
-            raise SchemaError([Problem("table", "", msg)])
+        batches = iter(self.reader)
+        # A stream that was read gives no batches; so does an empty one, which Arrow streams do
+        # not tell apart (a table does: an empty table reads as no journeys).
+        first = None if self.consumed else next(batches, None)
         self.consumed = True
+        if first is None:
+            message = (
+                "this Arrow stream has already been read (it yields no batches): pass a new "
+                "stream, or (for a result that may be empty) a pyarrow table"
+            )
+            raise SchemaError([Problem("table", "", message)])
         keep = [n for n in self.names if columns is None or n in columns]
         schema = self.reader.schema
         schema = pa.schema([schema.field(n) for n in keep], metadata=schema.metadata)
-        return pa.Table.from_batches([b.select(keep) for b in self.reader], schema=schema)
+        cut = (batch.select(keep) for batch in itertools.chain([first], batches))
+        return pa.Table.from_batches(cut, schema=schema)
 
 
 def require(table: Table, names: Iterable[str]) -> None:
@@ -572,6 +585,8 @@ class _FrameTable:
         nw = self.nw
         series = self._series(name)
         uniques = series.drop_nulls().unique()
+        if len(uniques) == 0:  # no rows, or all empty: nothing to code (and no type to code it)
+            return np.full(len(series), -1, dtype=np.int64), ()
         try:
             labels = uniques.sort().to_list()
         except Exception:  # unorderable mixed objects: order by type and value
