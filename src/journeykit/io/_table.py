@@ -205,7 +205,17 @@ class _ArrowStream:
         keep = [n for n in self.names if columns is None or n in columns]
         schema = self.reader.schema
         schema = pa.schema([schema.field(n) for n in keep], metadata=schema.metadata)
-        cut = (batch.select(keep) for batch in itertools.chain([first], batches))
+        every = itertools.chain([first], batches)
+        if len(keep) == len(self.names):
+            return pa.Table.from_batches(every, schema=schema)
+        # An imported batch's columns share one owner, so a column kept without a copy would
+        # keep the unused ones alive too: the used columns are copied and the batch let go.
+        cut = (
+            pa.RecordBatch.from_arrays(
+                [pa.concat_arrays([batch.column(n)]) for n in keep], schema=schema
+            )
+            for batch in every
+        )
         return pa.Table.from_batches(cut, schema=schema)
 
 
