@@ -146,6 +146,19 @@ def test_every_models_spec_is_valid(name: str) -> None:
     assert_valid(unstructure(jk.models.get(name, **NEEDS.get(name, {}))))
 
 
+def test_a_whole_float_is_an_integer_to_the_schema_and_to_the_reader() -> None:
+    document = {**unstructure(jk.models.get("markov")), "params": {"order": 2.0}}
+    assert not errors("model", document)
+    model = loads(json.dumps(document))
+    assert model == jk.models.get("markov", order=2)
+    assert type(model.order) is int
+    for fraction in (2.5, True):  # still refused by both
+        bad = {**document, "params": {"order": fraction}}
+        assert errors("model", bad)
+        with pytest.raises(jk.SchemaError, match="order must be a whole number"):
+            loads(json.dumps(bad))
+
+
 def test_model_params_are_checked_per_model() -> None:
     document = unstructure(jk.models.get("time_decay"))
     assert document["params"] == {"half_life": 7 * 86400.0}
@@ -221,7 +234,9 @@ def test_documents_the_schema_must_reject_journeykit_rejects_too(case: str) -> N
 
 # -- the schema and the classes agree field by field ------------------------------------------------
 
-PROBES: list[Any] = [None, " padded ", "", "x", -1, 0, 2.5, True, [], {}, "2024-03-01T09:00:00Z"]
+PROBES: list[Any] = [
+    *(None, " padded ", "", "x", -1, 0, 2.0, 2.5, True, [], {}, "2024-03-01T09:00:00Z"),
+]
 
 
 def _bases() -> dict[str, dict[str, Any]]:

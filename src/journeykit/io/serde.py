@@ -112,6 +112,8 @@ def _strict(kind: type[Any], label: str) -> Any:
             raise _MismatchError(f"must be {label} (got {value!r})")
         if kind is float and isinstance(value, int):
             return float(value)
+        if kind is int and isinstance(value, float) and value.is_integer():
+            return int(value)  # JSON Schema's integer includes 2.0, and so does this reader
         if not isinstance(value, kind):
             raise _MismatchError(f"must be {label} (got {value!r})")
         return value
