@@ -149,7 +149,7 @@ def test_every_models_spec_is_valid(name: str) -> None:
 def test_a_whole_float_is_an_integer_to_the_schema_and_to_the_reader() -> None:
     document = {**unstructure(jk.models.get("markov")), "params": {"order": 2.0}}
     assert not errors("model", document)
-    model = loads(json.dumps(document))
+    model: Any = loads(json.dumps(document))
     assert model == jk.models.get("markov", order=2)
     assert type(model.order) is int
     for fraction in (2.5, True):  # still refused by both
