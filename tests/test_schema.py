@@ -422,7 +422,7 @@ def test_the_commands_chunked_json_is_an_attribution_document(tmp_path: Path) ->
     document = json.loads(result.stdout)
     assert_valid(document)
     assert document["currency"] is None
-    assert document["total"] == pytest.approx({"conversions": 6.0, "value": 75.0})
+    assert document["total"] == {"conversions": 6.0, "value": 75.0}  # summed exactly
     assert "cents" not in document["total"]  # no per-touch credit to round to cents
 
 
@@ -472,3 +472,23 @@ def test_a_model_holding_code_writes_its_name_and_no_params() -> None:
     assert (document["model"], document["params"]) == ("shapley", None)
     with pytest.raises(jk.ParameterTypeError, match="holds code"):
         unstructure(model)
+
+
+def test_one_dimension_name_is_one_roll_up() -> None:
+    result = jk.attribute(_assembled(), "linear")
+    document = json.loads(dumps(result, by="team"))  # not the dimensions t, e, a, m
+    assert list(document["by"]) == ["team"]
+    assert document["by"] == unstructure(result, by=["team"])["by"]
+
+
+def test_totals_are_summed_exactly() -> None:
+    # float addition of these credits gives 6.000000000000001 conversions and 74.99999999999999
+    paths = jk.read_paths(
+        [
+            {"path": "a > b", "total_conversions": 3, "total_conversion_value": 30},
+            {"path": "b", "total_conversions": 1, "total_conversion_value": 5},
+            {"path": "a > c > b", "total_conversions": 2, "total_conversion_value": 40},
+        ]
+    )
+    result = jk.attribute(paths, "linear")
+    assert unstructure(result)["total"] == {"conversions": 6.0, "value": 75.0, "cents": 7500}

@@ -40,6 +40,7 @@ from __future__ import annotations
 import collections.abc
 import enum
 import json
+import math
 import typing
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -83,6 +84,8 @@ document is read as written before it: every deal is new business.
 """
 
 T = TypeVar("T")
+Dimensions = str | Sequence[str | tuple[str, ...]]
+"""A result document's roll-ups: one dimension name, or several (a tuple: dimensions at once)."""
 
 _KINDS: Final[dict[str, type[Any]]] = {
     "persona": Persona,
@@ -237,7 +240,7 @@ def _make_converter() -> cattrs.Converter:
 _CONVERTER: Final = _make_converter()
 
 
-def unstructure(obj: Any, *, by: Sequence[str | tuple[str, ...]] | None = None) -> dict[str, Any]:
+def unstructure(obj: Any, *, by: Dimensions | None = None) -> dict[str, Any]:
     """Turn a domain object, :class:`~journeykit.Records`, a model or a result into a document.
 
     Parameters
@@ -249,10 +252,10 @@ Records, a model, Attribution or Comparison
         each converting journey's touches and their credit (keyed by the journey's and the
         touch's own IDs), roll-ups, the model's name and parameters and the currency; a
         :class:`~journeykit.attribution.Comparison` as one such result per model.
-    by : sequence of str or tuple of str, optional
+    by : str, or sequence of str or tuple of str, optional
         The roll-ups a result document carries (default: ``channel``, and ``team`` when the
-        journeys know it). A tuple rolls up by several dimensions at once, e.g.
-        ``("team", "channel")``; each row then names its labels in ``key``.
+        journeys know it); one name is one roll-up. A tuple rolls up by several dimensions at
+        once, e.g. ``("team", "channel")``; each row then names its labels in ``key``.
 
     Returns
     -------
@@ -317,7 +320,7 @@ def _model_spec(model: Any) -> dict[str, Any] | None:
 def result_document(
     result: Any,
     *,
-    by: Sequence[str | tuple[str, ...]] | None = None,
+    by: Dimensions | None = None,
     touches: bool = True,
 ) -> dict[str, Any]:
     """The document of an attribution result (see :func:`unstructure`).
@@ -327,8 +330,9 @@ def result_document(
     result : Attribution, Comparison or the result of :func:`journeykit.attribute_file`
         The last keeps no per-touch credit: its document has roll-ups only, and ``by`` must
         name dimensions it rolled up by.
-    by : sequence of str or tuple of str, optional
-        The roll-ups (default: ``channel``, and ``team`` when the journeys know it).
+    by : str, or sequence of str or tuple of str, optional
+        The roll-ups (default: ``channel``, and ``team`` when the journeys know it); one name is
+        one roll-up.
     touches : bool
         Whether to write each converting journey's touches (``"journeys"``); roll-ups alone
         are much smaller for large data.
@@ -351,15 +355,14 @@ def result_document(
     return {"schema_version": SCHEMA_VERSION, "type": "attribution", **body}
 
 
-def _result_body(
-    result: Any, by: Sequence[str | tuple[str, ...]] | None, *, touches: bool
-) -> dict[str, Any]:
+def _result_body(result: Any, by: Dimensions | None, *, touches: bool) -> dict[str, Any]:
     spec = _model_spec(result.model) if _is_registered_model(result.model) else None
     journeys = getattr(result, "journeys", None)  # None: attribute_file's roll-ups only
     if by is None:
         columns = journeys.columns if journeys is not None else {}
         by = ["channel", *(["team"] if "team" in columns else [])]
-    keys = [key if isinstance(key, str) else tuple(key) for key in by]
+    dimensions = [by] if isinstance(by, str) else by  # "team" is one dimension, not t, e, a, m
+    keys = [key if isinstance(key, str) else tuple(key) for key in dimensions]
     if not keys:
         msg = "by= needs at least one dimension"
         raise ParameterError(msg)
@@ -368,7 +371,7 @@ def _result_body(
         "model": spec["name"] if spec is not None else result.name,
         "params": spec["params"] if spec is not None else None,
         "currency": getattr(result, "currency", None),
-        "total": {"conversions": float(result.total), "value": float(result.total_value)},
+        "total": _totals(result, keys[0]),
     }
     if journeys is not None:
         body["total"]["cents"] = int(result.to_cents().sum())
@@ -377,6 +380,15 @@ def _result_body(
     if journeys is not None and touches:
         body["journeys"] = _journey_credit(result)
     return body
+
+
+def _totals(result: Any, key: str | tuple[str, ...]) -> dict[str, float]:
+    """Credited conversions and value in all, summed exactly (no 3.0000000000000004)."""
+    if getattr(result, "journeys", None) is not None:
+        credit, value = result.credit.tolist(), result.value_credit.tolist()
+    else:  # attribute_file's roll-ups only: any one of them covers all the credit
+        credit, value = (list(result.by(key, measure=m).values()) for m in ("conversions", "value"))
+    return {"conversions": math.fsum(credit), "value": math.fsum(value)}
 
 
 def _rollup(result: Any, key: str | tuple[str, ...], measures: list[str]) -> list[dict[str, Any]]:
@@ -574,9 +586,7 @@ def _structure_model(document: Mapping[str, Any]) -> Any:
         raise SchemaError(problems) from None
 
 
-def dumps(
-    obj: Any, *, indent: int | None = None, by: Sequence[str | tuple[str, ...]] | None = None
-) -> str:
+def dumps(obj: Any, *, indent: int | None = None, by: Dimensions | None = None) -> str:
     """Write a record, :class:`~journeykit.Records`, a model or a result as a JSON string.
 
     See :func:`unstructure` for what each document holds and what ``by`` does.
