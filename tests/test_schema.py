@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 import math
+import re
 import subprocess
 import sys
 import zipfile
@@ -492,3 +493,49 @@ def test_totals_are_summed_exactly() -> None:
     )
     result = jk.attribute(paths, "linear")
     assert unstructure(result)["total"] == {"conversions": 6.0, "value": 75.0, "cents": 7500}
+
+
+def test_the_reader_knows_a_results_keys_as_the_schema_does() -> None:
+    from journeykit.io.serde import _COMPARISON_KEYS, _RESULT_KEYS  # noqa: PLC0415
+
+    for kind, keys in (("attribution", _RESULT_KEYS), ("comparison", _COMPARISON_KEYS)):
+        published = schema(kind)
+        assert published["required"] == ["schema_version", "type", *keys[0]]
+        assert set(published["properties"]) == {"schema_version", "type", *keys[0], *keys[1]}
+    result = schema("comparison")["$defs"]["result"]
+    assert result["required"] == list(_RESULT_KEYS[0])
+    assert set(result["properties"]) == {*_RESULT_KEYS[0], *_RESULT_KEYS[1]}
+
+
+def test_a_result_document_with_a_missing_or_unknown_key_is_rejected() -> None:
+    comparison = json.loads(dumps(jk.compare(_assembled(), ["linear", "markov"])))
+    attribution = comparison["results"][0] | {"schema_version": 2, "type": "attribution"}
+    assert loads(json.dumps(attribution)) == attribution
+    cases = {
+        "by is required @ $.by": _without(attribution, "by"),
+        "colour is not a known key @ $.colour": {**attribution, "colour": 1},
+        "by is required @ $.results[1].by": {
+            **comparison,
+            "results": [comparison["results"][0], _without(comparison["results"][1], "by")],
+        },
+        "extra is not a known key @ $.results[0].extra": {
+            **comparison,
+            "results": [{**comparison["results"][0], "extra": 1}],
+        },
+        "results is required @ $.results": _without(comparison, "results"),
+        "results must be a list": {**comparison, "results": {}},
+    }
+    for message, document in cases.items():
+        assert errors(document["type"], document), message  # the schema rejects it too
+        with pytest.raises(jk.SchemaError, match=re.escape(message)):
+            loads(json.dumps(document))
+
+
+@pytest.mark.parametrize("kind", ["attribution", "comparison"])
+def test_a_version_1_result_document_is_refused(kind: str) -> None:
+    result = jk.attribute(_assembled(), "linear")
+    document = unstructure(
+        result if kind == "attribution" else jk.compare(_assembled(), ["linear"])
+    )
+    with pytest.raises(jk.SchemaError, match=f"schema_version is 1, which had no {kind} documents"):
+        loads(json.dumps({**document, "schema_version": 1}))

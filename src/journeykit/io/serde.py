@@ -5,7 +5,7 @@ object with ``schema_version`` and ``type`` beside the record's fields. Times ar
 strings with their offset, enums their values, sets sorted lists. Unknown keys, wrong types and
 invalid records are rejected together, each problem with its path in the document. Attribution
 results are written (per-touch credit keyed by the CRM's IDs, roll-ups, model, currency) and read
-back as plain dicts. Every document type has a published JSON Schema
+back as plain dicts, their keys and version checked. Every document type has a published JSON Schema
 (:func:`journeykit.io.schema`); docs/json.md states the contract and its compatibility policy.
 
 Examples
@@ -103,6 +103,14 @@ _META: Final = ("schema_version", "type")
 # Results are written, never rebuilt (their journeys are not in the document): loads() gives
 # these back as plain dicts, checked for their version.
 _RESULTS: Final[dict[str, type[Any]]] = {"attribution": Attribution, "comparison": Comparison}
+# The keys of a result (an attribution document's body, each of a comparison's results): the
+# required ones, then the optional ones (journeys; where the command got its input).
+_RESULT_KEYS: Final = (
+    ("model", "params", "currency", "total", "by"),
+    ("unattributed", "journeys", "command", "file", "goal", "rollup", "lookback"),
+)
+_COMPARISON_KEYS: Final = (("currency", "results"), ())
+_RESULTS_SINCE: Final = 2  # the first schema_version with result documents
 
 
 class _MismatchError(Exception):
@@ -473,8 +481,9 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
     -------
     object
         The record, records or model; a result document (``"attribution"``,
-        ``"comparison"``) comes back as a plain ``dict``, its version checked: a result is
-        written for other systems and not rebuilt, since the journeys it credits are not in it.
+        ``"comparison"``) comes back as a plain ``dict``, its version and keys checked (results
+        exist since version 2): a result is written for other systems and not rebuilt, since
+        the journeys it credits are not in it.
 
     Raises
     ------
@@ -503,6 +512,9 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
         )
         raise ParameterTypeError(msg)
     if kind in _RESULTS and cls is None:
+        wrong = _result_key_problems(document, kind)
+        if wrong:
+            raise SchemaError(wrong)
         return cast("T", dict(document))
     target: type[Any]
     if cls is None:
@@ -542,10 +554,15 @@ def _migrate(document: Mapping[str, Any]) -> Mapping[str, Any]:
     if type(version) is not int or version != 1:
         message = f"must be {SCHEMA_VERSION} or the earlier 1 (got {version!r})"
         raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
+    kind = document.get("type")
+    if kind in _RESULTS:  # migrating would relabel a document no journeykit ever wrote
+        message = (
+            f"is 1, which had no {kind} documents (results were added in version {_RESULTS_SINCE})"
+        )
+        raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
     # Version 1 knew no deal kinds: its deals are new business, and a key that only version 2
     # defines is an unknown key there, as it was when version 1 was current.
     problems: list[Problem] = []
-    kind = document.get("type")
     deals: list[tuple[str, Any]] = []
     if kind == "deal":
         deals = [("$", document)]
@@ -559,6 +576,45 @@ def _migrate(document: Mapping[str, Any]) -> Mapping[str, Any]:
     if problems:
         raise SchemaError(problems)
     return {**document, "schema_version": SCHEMA_VERSION}
+
+
+def _result_key_problems(document: Mapping[str, Any], kind: str) -> list[Problem]:
+    """Missing and unknown keys of a result document, and of each result of a comparison.
+
+    A result is read back as a dict, not rebuilt, but its keys are held to the published
+    schema as every other document's are.
+    """
+    if kind == "attribution":
+        return _key_problems(document, _RESULT_KEYS, "$", meta=True)
+    problems = _key_problems(document, _COMPARISON_KEYS, "$", meta=True)
+    results = document.get("results")
+    if "results" in document and not isinstance(results, list):
+        problems.append(Problem("", "results", f"must be a list (got {results!r})", "$.results"))
+    for i, result in enumerate(results if isinstance(results, list) else []):
+        path = f"$.results[{i}]"
+        if isinstance(result, Mapping):
+            problems += _key_problems(result, _RESULT_KEYS, path, meta=False)
+        else:
+            problems.append(Problem("", "", f"must be an object (got {result!r})", path))
+    return problems
+
+
+def _key_problems(
+    document: Mapping[str, Any],
+    keys: tuple[tuple[str, ...], tuple[str, ...]],
+    path: str,
+    *,
+    meta: bool,
+) -> list[Problem]:
+    required, optional = keys
+    known = {*required, *optional, *(_META if meta else ())}
+    missing = [Problem("", k, "is required", f"{path}.{k}") for k in required if k not in document]
+    unknown = [
+        Problem("", str(k), "is not a known key", f"{path}.{k}")
+        for k in sorted(map(str, document))
+        if k not in known
+    ]
+    return missing + unknown
 
 
 def _is_registered_model(obj: Any) -> bool:
