@@ -493,6 +493,9 @@ def test_totals_are_summed_exactly() -> None:
     )
     result = jk.attribute(paths, "linear")
     assert unstructure(result)["total"] == {"conversions": 6.0, "value": 75.0, "cents": 7500}
+    # the exact sum of these credits is 0.9999999999999999 conversions: the deal's own total
+    w_shaped = unstructure(jk.attribute(_assembled(), "w_shaped"))["total"]
+    assert w_shaped == {"conversions": 1.0, "value": 48000.0, "cents": 4800000}
 
 
 def test_the_reader_knows_a_results_keys_as_the_schema_does() -> None:

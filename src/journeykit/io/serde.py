@@ -391,12 +391,25 @@ def _result_body(result: Any, by: Dimensions | None, *, touches: bool) -> dict[s
 
 
 def _totals(result: Any, key: str | tuple[str, ...]) -> dict[str, float]:
-    """Credited conversions and value in all, summed exactly (no 3.0000000000000004)."""
-    if getattr(result, "journeys", None) is not None:
-        credit, value = result.credit.tolist(), result.value_credit.tolist()
-    else:  # attribute_file's roll-ups only: any one of them covers all the credit
-        credit, value = (list(result.by(key, measure=m).values()) for m in ("conversions", "value"))
-    return {"conversions": math.fsum(credit), "value": math.fsum(value)}
+    """Credited conversions and value in all, without float noise (3.0000000000000004).
+
+    Credit conserves the attributed journeys' own conversions and value up to rounding, so
+    those exact totals are reported; a model whose credit does not conserve gets its credit's
+    exact sum instead.
+    """
+    journeys = getattr(result, "journeys", None)
+    if journeys is None:  # attribute_file's roll-ups only: any one of them covers all the credit
+        return {m: math.fsum(result.by(key, measure=m).values()) for m in ("conversions", "value")}
+    attributed = journeys.converting & (journeys.lengths > 0)
+    totals = {}
+    for measure, credit, owed in (
+        ("conversions", result.credit, journeys.conversions[attributed]),
+        ("value", result.value_credit, journeys.value[attributed]),
+    ):
+        credited, exact = math.fsum(credit.tolist()), math.fsum(owed.tolist())
+        close = math.isclose(credited, exact, rel_tol=1e-9, abs_tol=1e-12)
+        totals[measure] = exact if close else credited
+    return totals
 
 
 def _rollup(result: Any, key: str | tuple[str, ...], measures: list[str]) -> list[dict[str, Any]]:
