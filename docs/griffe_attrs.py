@@ -61,7 +61,7 @@ def _init_of(cls: griffe.Class, runtime: type) -> griffe.Function:
         # all_members: a field a base class declares is typed there (JShaped's per comes from
         # PositionBased), and reaches the subclass as an alias of the base's attribute
         declared = cls.all_members.get(field.name) if field is not None else None
-        if declared is not None and declared.is_alias:
+        if isinstance(declared, griffe.Alias):
             declared = declared.final_target
         annotation = declared.annotation if isinstance(declared, griffe.Attribute) else None
         parameters.append(
