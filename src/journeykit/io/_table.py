@@ -150,7 +150,7 @@ def _type_name(source: Any) -> str:
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
-def _a(source: Any) -> str:
+def _a_type(source: Any) -> str:
     return f"a {_type_name(source)}"
 
 
@@ -164,7 +164,7 @@ def _narwhals_frame(source: Any) -> Any:
         frame = nw.from_native(source, pass_through=True)
     except nw.exceptions.DuplicateError:  # an eager frame (pandas, pyarrow) with repeated names
         names = getattr(source, "column_names", None)  # pyarrow; pandas-like frames: columns
-        unique_names(getattr(source, "columns", ()) if names is None else names, _a(source))
+        unique_names(getattr(source, "columns", ()) if names is None else names, _a_type(source))
         raise  # narwhals saw a repeat the names do not show: a bug to report, not to hide
     return frame if isinstance(frame, nw.DataFrame | nw.LazyFrame) else None
 
@@ -545,7 +545,7 @@ class _FrameTable:
         if isinstance(source, _ArrowStream):
             self.names = source.names
         elif isinstance(source, nw.LazyFrame):
-            self.names = unique_names(_lazy_names(source), _a(source.to_native()))
+            self.names = unique_names(_lazy_names(source), _a_type(source.to_native()))
         else:
             self.names = list(source.columns)
 
