@@ -58,7 +58,11 @@ def _init_of(cls: griffe.Class, runtime: type) -> griffe.Function:
     parameters = [griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword)]
     for parameter in list(signature.parameters.values())[1:]:
         field = fields.get(parameter.name)
-        declared = cls.members.get(field.name) if field is not None else None
+        # all_members: a field a base class declares is typed there (JShaped's per comes from
+        # PositionBased), and reaches the subclass as an alias of the base's attribute
+        declared = cls.all_members.get(field.name) if field is not None else None
+        if isinstance(declared, griffe.Alias):
+            declared = declared.final_target
         annotation = declared.annotation if isinstance(declared, griffe.Attribute) else None
         parameters.append(
             griffe.Parameter(

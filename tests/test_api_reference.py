@@ -122,6 +122,25 @@ def test_attrs_classes_get_the_init_attrs_generates(package: Any) -> None:
         assert shown == runtime, path
 
 
+def _init_parameters(package: Any, path: str) -> list[Any]:
+    return list(package[path.removeprefix("journeykit.")].all_members["__init__"].parameters)
+
+
+def test_every_init_parameter_is_typed_inherited_fields_too(package: Any) -> None:
+    untyped = [
+        f"{path}({parameter.name})"
+        for path in _public_attrs_classes()
+        for parameter in _init_parameters(package, path)
+        if parameter.name != "self" and parameter.annotation is None
+    ]
+    assert untyped == []
+    j_shaped = _init_parameters(package, "journeykit.attribution.rules.JShaped")
+    assert [(p.name, str(p.annotation)) for p in j_shaped][1:3] == [
+        ("per", "Per"),  # declared by PositionBased, the class JShaped derives from
+        ("role_weights", "RoleWeights"),
+    ]
+
+
 def test_every_optional_parameter_is_shown_as_optional(package: Any) -> None:
     assert _wrongly_required(package) == []
     touchpoint = _documented_defaults(package, "journeykit.touchpoints.Touchpoint")

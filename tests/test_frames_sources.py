@@ -75,30 +75,57 @@ def test_arrow_stream_from_duckdb_and_pyarrow(duckdb_connection: Any) -> None:
 
 def test_arrow_stream_is_read_batch_by_batch_with_only_the_used_columns() -> None:
     pa = pytest.importorskip("pyarrow")
-    table = pa.table(
-        {
-            "journey_id": ["u1", "u1", "u2"],
-            "timestamp": ["2024-03-01T09:00:00+00:00"] * 3,
-            "channel": ["ad", "email", "ad"],
-            "converted": [False, True, False],
-            "junk": [[1], [2], [3]],
-        }
-    )
-    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=1))
-    opened = open_table(reader, columns=["journey_id", "channel"])
-    assert opened.names == ["journey_id", "timestamp", "channel", "converted", "junk"]
-    assert opened.n_rows == 3
-    assert list(opened.frame.columns) == ["journey_id", "channel"]  # type: ignore[attr-defined]
+    rows, batches, width = 10_000, 8, 200
+    schema = pa.schema([("journey_id", pa.int8()), ("junk", pa.binary(width))])
+    held: list[int] = []  # bytes pyarrow holds as each batch is made, above the start
+
+    def produce() -> Iterator[Any]:
+        start = pa.total_allocated_bytes()
+        for _ in range(batches):
+            held.append(pa.total_allocated_bytes() - start)
+            ids = pa.repeat(pa.scalar(1, pa.int8()), rows)  # 10 kB, kept
+            junk = pa.repeat(pa.scalar(b"x" * width, pa.binary(width)), rows)  # 2 MB, unused
+            yield pa.record_batch([ids, junk], schema=schema)
+
+    reader = pa.RecordBatchReader.from_batches(schema, produce())
+    opened = open_table(reader, columns=["journey_id"])
+    assert opened.names == ["journey_id", "junk"]
+    assert opened.n_rows == rows * batches
+    assert list(opened.frame.columns) == ["journey_id"]  # type: ignore[attr-defined]
+    # Holding the batches as they came would hold every junk column (7 of them by the last).
+    assert len(held) == batches
+    assert max(held) < 3 * rows * width, held
+
+
+def _one_touch() -> Any:
+    pa = pytest.importorskip("pyarrow")
+    return pa.table({"journey_id": ["u1"], "timestamp": ["2024-03-01T09:00:00+00:00"],
+                     "channel": ["ad"], "converted": [True]})  # fmt: skip
+
+
+READ = r"^table: this Arrow stream has already been read \(it yields no batches\): pass a new"
 
 
 def test_an_arrow_stream_can_be_read_once() -> None:
-    pa = pytest.importorskip("pyarrow")
-    table = pa.table({"journey_id": ["u1"], "timestamp": ["2024-03-01T09:00:00+00:00"],
-                      "channel": ["ad"], "converted": [True]})  # fmt: skip
-    stream = load(table.to_reader())
+    stream = load(_one_touch().to_reader())
     assert jk.from_events(stream, value=None).n_journeys == 1
-    with pytest.raises(SchemaError, match="an Arrow stream can be read once"):
+    with pytest.raises(SchemaError, match=READ):
         jk.from_events(stream, value=None)
+
+
+def test_a_record_batch_reader_read_twice_says_it_has_been_read() -> None:
+    reader = _one_touch().to_reader()
+    assert jk.from_events(reader, value=None).n_journeys == 1
+    with pytest.raises(SchemaError, match=READ):  # not "journey_id cannot be read (ArrowTypeError"
+        jk.from_events(reader, value=None)
+
+
+def test_an_empty_pyarrow_table_reads_as_no_journeys() -> None:
+    empty = _one_touch().slice(0, 0)
+    assert repr(jk.from_events(empty, value=None)) == (
+        "Journeys(n_journeys=0, n_touches=0, conversions=0, value=0, channels=0, columns=[])"
+    )
+    assert jk.from_events(empty, value=None, team="channel").n_journeys == 0
 
 
 def test_arrow_stream_without_pyarrow_names_the_dependency(
@@ -168,3 +195,54 @@ def test_unsupported_sources_name_their_type_and_what_is_accepted(source: Any) -
     assert f"cannot read a source of type {type(source).__qualname__}" in message
     for accepted in ("DuckDB relation", "__arrow_c_stream__", "DB-API cursor", "list of dicts"):
         assert accepted in message
+
+
+REPEATED_SQL = (
+    "select journey_id, timestamp, channel, converted, value, 'zz' as channel from events"
+)
+
+
+def _repeated_sources(connection: Any) -> dict[str, Any]:
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    table = pa.RecordBatchReader.from_stream(connection.sql(REPEATED_SQL)).read_all()
+    return {
+        "DuckDB cursor": connection.execute(REPEATED_SQL),
+        "DuckDB relation": connection.sql(REPEATED_SQL),
+        "Arrow stream": table.to_reader(),
+        "pyarrow table": table,
+        "pandas frame": pd.DataFrame([c.to_pylist() for c in table.columns]).T.set_axis(
+            table.column_names, axis=1
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["DuckDB cursor", "DuckDB relation", "Arrow stream", "pyarrow table", "pandas frame"]
+)
+def test_a_repeated_column_name_is_an_error_naming_it(duckdb_connection: Any, kind: str) -> None:
+    # each library picked a different one of the two channel columns, or blamed another column
+    source = _repeated_sources(duckdb_connection)[kind]
+    with pytest.raises(SchemaError, match=r"^table: channel names 2 columns of .*its own name"):
+        jk.from_events(source)
+
+
+def test_a_repeated_column_name_in_a_sqlite_cursor_is_an_error_naming_it() -> None:
+    connection = sqlite3.connect(":memory:")
+    cursor = connection.execute("select 'u1' as journey_id, 'ad' as channel, 'zz' as channel")
+    with pytest.raises(SchemaError, match=r"channel names 2 columns of a DB-API cursor"):
+        jk.from_events(cursor)
+    connection.close()
+
+
+def test_a_cursor_without_a_result_set_says_to_execute_a_select(duckdb_connection: Any) -> None:
+    connection = sqlite3.connect(":memory:")
+    connection.execute("create table events (journey_id text)")
+    inserted = connection.execute("insert into events values ('u1')")
+    for cursor in (connection.cursor(), inserted, duckdb_connection.cursor()):
+        with pytest.raises(SchemaError) as caught:
+            jk.from_events(cursor)
+        assert str(caught.value) == (
+            "table: a DB-API cursor with no result set: call execute() with a SELECT first"
+        )
+    connection.close()

@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 import math
+import re
 import subprocess
 import sys
 import zipfile
@@ -146,6 +147,19 @@ def test_every_models_spec_is_valid(name: str) -> None:
     assert_valid(unstructure(jk.models.get(name, **NEEDS.get(name, {}))))
 
 
+def test_a_whole_float_is_an_integer_to_the_schema_and_to_the_reader() -> None:
+    document = {**unstructure(jk.models.get("markov")), "params": {"order": 2.0}}
+    assert not errors("model", document)
+    model: Any = loads(json.dumps(document))
+    assert model == jk.models.get("markov", order=2)
+    assert type(model.order) is int
+    for fraction in (2.5, True):  # still refused by both
+        bad = {**document, "params": {"order": fraction}}
+        assert errors("model", bad)
+        with pytest.raises(jk.SchemaError, match="order must be a whole number"):
+            loads(json.dumps(bad))
+
+
 def test_model_params_are_checked_per_model() -> None:
     document = unstructure(jk.models.get("time_decay"))
     assert document["params"] == {"half_life": 7 * 86400.0}
@@ -221,7 +235,9 @@ def test_documents_the_schema_must_reject_journeykit_rejects_too(case: str) -> N
 
 # -- the schema and the classes agree field by field ------------------------------------------------
 
-PROBES: list[Any] = [None, " padded ", "", "x", -1, 0, 2.5, True, [], {}, "2024-03-01T09:00:00Z"]
+PROBES: list[Any] = [
+    *(None, " padded ", "", "x", -1, 0, 2.0, 2.5, True, [], {}, "2024-03-01T09:00:00Z"),
+]
 
 
 def _bases() -> dict[str, dict[str, Any]]:
@@ -407,16 +423,33 @@ def test_the_commands_chunked_json_is_an_attribution_document(tmp_path: Path) ->
     document = json.loads(result.stdout)
     assert_valid(document)
     assert document["currency"] is None
-    assert document["total"] == pytest.approx({"conversions": 6.0, "value": 75.0})
+    assert document["total"] == {"conversions": 6.0, "value": 75.0}  # summed exactly
     assert "cents" not in document["total"]  # no per-touch credit to round to cents
 
 
 # -- the compatibility policy (docs/json.md) --------------------------------------------------------
 
-# The shape of every schema of each schema_version, descriptions left out. A change to any
-# published shape fails here: bump SCHEMA_VERSION, add the migration from the previous version to
-# serde._migrate, and record the new version's fingerprint below (docs/json.md, "Compatibility").
-FINGERPRINTS = {2: "d1cac1fd02dd84bec6e96e6a574cbdb82a46e44b70a94584b3d86d630175547a"}
+# The shape of each document type's schema per schema_version, descriptions left out. A change to
+# any published shape fails here: bump SCHEMA_VERSION, add the migration from the previous version
+# to serde._migrate, and record the new version's fingerprints below (docs/json.md,
+# "Compatibility"). A new document type does not bump the version: add its fingerprint to the
+# current one's, leaving the others as they are.
+FINGERPRINTS = {
+    2: {
+        "persona": "1a531e33b3494da6d6439388cd0e8472f89020950ab9342eca7e659dcb9e284b",
+        "content_asset": "eded3fc52f96df3b83a6a7770b6efa953c11f3e6c4f54e456a5e1cc14990c03b",
+        "account": "c8e412417c1a63ff2286f82070a7d90d2d55005f1dd55c806566569b4fa1ae47",
+        "buyer": "651e4cc1d470e1e18e6886c9bdb92fc5f9804966f0ef307b0519f9fdc0f08449",
+        "touchpoint": "629412f3c21f20c84a023883428baafe877501b903633aace097270db304673c",
+        "deal": "8479fed6d5b7bded2c4dbcd625cf16a1294d1a836b0fc28c42c70379a2d84ce1",
+        "stage_change": "6f8f9308e8fdb7500bff5dd5094678bbd2e1588237fe0923c7807502b93b7b51",
+        "deal_buyer": "147d1bdc30fe83921c1653600660be8810a475ee37189833d3f3c0e26646c442",
+        "records": "00bb9a211f532707e245c94e78026bca503e28e8083fb6130062295a44259e7a",
+        "model": "d3cee04b6c0684413cb0b1ed6319d0f28229f3a2f1ff7fc8c330b4101ad55987",
+        "attribution": "0b745c5cfb639c6c4ffb0e54dfc6707b79399f2f020e3da2024f0065d5d92a27",
+        "comparison": "1a67cadb5268f734007665418f71789c273ea8881ecd39eb93a7c65a5b5a1448",
+    }
+}
 
 
 def _shape(node: Any) -> Any:
@@ -429,13 +462,33 @@ def _shape(node: Any) -> Any:
     return node
 
 
+def _fingerprint(document: dict[str, Any]) -> str:
+    text = json.dumps(_shape(document), sort_keys=True, ensure_ascii=True).encode()
+    return hashlib.sha256(text).hexdigest()
+
+
+def _changes(now: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The published types whose shape changed (or went), and the new types, by fingerprint."""
+    published = FINGERPRINTS.get(jk.io.SCHEMA_VERSION, {})
+    changed = [kind for kind, print_ in published.items() if now.get(kind) != print_]
+    return changed, [kind for kind in now if kind not in published]
+
+
 def test_a_changed_contract_bumps_the_schema_version() -> None:
-    shapes = {kind: _shape(schema(kind)) for kind in SCHEMA_KINDS}
-    text = json.dumps(shapes, sort_keys=True, ensure_ascii=True).encode()
-    fingerprint = hashlib.sha256(text).hexdigest()
-    assert FINGERPRINTS.get(jk.io.SCHEMA_VERSION) == fingerprint, (
-        "the published JSON shape changed: bump SCHEMA_VERSION and migrate (docs/json.md)"
+    changed, new = _changes({kind: _fingerprint(schema(kind)) for kind in SCHEMA_KINDS})
+    assert changed == [], (
+        f"the published JSON shape of {changed} changed: bump SCHEMA_VERSION and migrate "
+        "(docs/json.md)"
     )
+    assert new == [], f"a new document type {new}: record its fingerprint (no version bump)"
+
+
+def test_a_new_document_type_leaves_the_published_fingerprints_alone() -> None:
+    now = {kind: _fingerprint(schema(kind)) for kind in SCHEMA_KINDS}
+    assert _changes({**now, "invoice": _fingerprint(schema("model"))}) == ([], ["invoice"])
+    touch = json.loads(json.dumps(schema("touchpoint")))
+    touch["properties"]["colour"] = {"type": "string"}
+    assert _changes({**now, "touchpoint": _fingerprint(touch)}) == (["touchpoint"], [])
 
 
 def test_a_version_1_document_is_migrated() -> None:
@@ -457,3 +510,72 @@ def test_a_model_holding_code_writes_its_name_and_no_params() -> None:
     assert (document["model"], document["params"]) == ("shapley", None)
     with pytest.raises(jk.ParameterTypeError, match="holds code"):
         unstructure(model)
+
+
+def test_one_dimension_name_is_one_roll_up() -> None:
+    result = jk.attribute(_assembled(), "linear")
+    document = json.loads(dumps(result, by="team"))  # not the dimensions t, e, a, m
+    assert list(document["by"]) == ["team"]
+    assert document["by"] == unstructure(result, by=["team"])["by"]
+
+
+def test_totals_are_summed_exactly() -> None:
+    # float addition of these credits gives 6.000000000000001 conversions and 74.99999999999999
+    paths = jk.read_paths(
+        [
+            {"path": "a > b", "total_conversions": 3, "total_conversion_value": 30},
+            {"path": "b", "total_conversions": 1, "total_conversion_value": 5},
+            {"path": "a > c > b", "total_conversions": 2, "total_conversion_value": 40},
+        ]
+    )
+    result = jk.attribute(paths, "linear")
+    assert unstructure(result)["total"] == {"conversions": 6.0, "value": 75.0, "cents": 7500}
+    # the exact sum of these credits is 0.9999999999999999 conversions: the deal's own total
+    w_shaped = unstructure(jk.attribute(_assembled(), "w_shaped"))["total"]
+    assert w_shaped == {"conversions": 1.0, "value": 48000.0, "cents": 4800000}
+
+
+def test_the_reader_knows_a_results_keys_as_the_schema_does() -> None:
+    from journeykit.io.serde import _COMPARISON_KEYS, _RESULT_KEYS  # noqa: PLC0415
+
+    for kind, keys in (("attribution", _RESULT_KEYS), ("comparison", _COMPARISON_KEYS)):
+        published = schema(kind)
+        assert published["required"] == ["schema_version", "type", *keys[0]]
+        assert set(published["properties"]) == {"schema_version", "type", *keys[0], *keys[1]}
+    result = schema("comparison")["$defs"]["result"]
+    assert result["required"] == list(_RESULT_KEYS[0])
+    assert set(result["properties"]) == {*_RESULT_KEYS[0], *_RESULT_KEYS[1]}
+
+
+def test_a_result_document_with_a_missing_or_unknown_key_is_rejected() -> None:
+    comparison = json.loads(dumps(jk.compare(_assembled(), ["linear", "markov"])))
+    attribution = comparison["results"][0] | {"schema_version": 2, "type": "attribution"}
+    assert loads(json.dumps(attribution)) == attribution
+    cases = {
+        "by is required @ $.by": _without(attribution, "by"),
+        "colour is not a known key @ $.colour": {**attribution, "colour": 1},
+        "by is required @ $.results[1].by": {
+            **comparison,
+            "results": [comparison["results"][0], _without(comparison["results"][1], "by")],
+        },
+        "extra is not a known key @ $.results[0].extra": {
+            **comparison,
+            "results": [{**comparison["results"][0], "extra": 1}],
+        },
+        "results is required @ $.results": _without(comparison, "results"),
+        "results must be a list": {**comparison, "results": {}},
+    }
+    for message, document in cases.items():
+        assert errors(document["type"], document), message  # the schema rejects it too
+        with pytest.raises(jk.SchemaError, match=re.escape(message)):
+            loads(json.dumps(document))
+
+
+@pytest.mark.parametrize("kind", ["attribution", "comparison"])
+def test_a_version_1_result_document_is_refused(kind: str) -> None:
+    result = jk.attribute(_assembled(), "linear")
+    document = unstructure(
+        result if kind == "attribution" else jk.compare(_assembled(), ["linear"])
+    )
+    with pytest.raises(jk.SchemaError, match=f"schema_version is 1, which had no {kind} documents"):
+        loads(json.dumps({**document, "schema_version": 1}))

@@ -5,7 +5,9 @@ Every failure names the row (0-based, in input order) and the column, and nothin
 
 from __future__ import annotations
 
+import collections
 import functools
+import itertools
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
@@ -97,7 +99,10 @@ def prepare(source: Any) -> Any:
     ):
         return source
     if _is_cursor(source):
-        names = [str(entry[0]) for entry in source.description]
+        if source.description is None:  # never executed, or executed an INSERT
+            message = "a DB-API cursor with no result set: call execute() with a SELECT first"
+            raise SchemaError([Problem("table", "", message)])
+        names = unique_names([str(entry[0]) for entry in source.description], "a DB-API cursor")
         rows = source.fetchall()
         return {name: [row[i] for row in rows] for i, name in enumerate(names)}
     if hasattr(source, "__arrow_c_stream__"):
@@ -106,12 +111,37 @@ def prepare(source: Any) -> Any:
 
 
 def _is_cursor(source: Any) -> bool:
-    # DB-API 2.0: after execute(), description names the result's columns
+    # DB-API 2.0: description names a result's columns, and is None until a query returns rows
+    description = getattr(source, "description", False)
     return (
         not isinstance(source, Mapping)
         and callable(getattr(source, "fetchall", None))
-        and isinstance(getattr(source, "description", None), Sequence)
+        and (description is None or isinstance(description, Sequence))
     )
+
+
+def unique_names(names: Iterable[Any], what: str) -> list[str]:
+    """The column names of ``what``, or a SchemaError naming each name it gives several columns.
+
+    A table with two columns of one name (``SELECT channel, 'x' AS channel``) would otherwise be
+    read by whichever column a library happens to pick.
+    """
+    names = [str(name) for name in names]
+    counts = collections.Counter(names)
+    repeated = [name for name, count in counts.items() if count > 1]
+    if repeated:
+        raise SchemaError(
+            [
+                Problem(
+                    "table",
+                    name,
+                    f"names {counts[name]} columns of {what}: give each column its own name "
+                    "(in SQL: ... AS another_name)",
+                )
+                for name in repeated
+            ]
+        )
+    return names
 
 
 def _type_name(source: Any) -> str:
@@ -120,13 +150,22 @@ def _type_name(source: Any) -> str:
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
+def _a_type(source: Any) -> str:
+    return f"a {_type_name(source)}"
+
+
 def _narwhals_frame(source: Any) -> Any:
     """The narwhals DataFrame or LazyFrame of a native table, or ``None``."""
     if isinstance(source, str | bytes | list | tuple | Mapping | _ArrowStream):
         return None
     import narwhals.stable.v2 as nw  # noqa: PLC0415  # only frame users pay for it
 
-    frame = nw.from_native(source, pass_through=True)
+    try:
+        frame = nw.from_native(source, pass_through=True)
+    except nw.exceptions.DuplicateError:  # an eager frame (pandas, pyarrow) with repeated names
+        names = getattr(source, "column_names", None)  # pyarrow; pandas-like frames: columns
+        unique_names(getattr(source, "columns", ()) if names is None else names, _a_type(source))
+        raise  # narwhals saw a repeat the names do not show: a bug to report, not to hide
     return frame if isinstance(frame, nw.DataFrame | nw.LazyFrame) else None
 
 
@@ -141,21 +180,43 @@ class _ArrowStream:
             msg = f"reading {what} needs pyarrow: pip install pyarrow"
             raise MissingDependencyError(msg) from None
         self.reader = pa.RecordBatchReader.from_stream(source)
-        self.names: list[str] = list(self.reader.schema.names)
+        self.names = unique_names(self.reader.schema.names, "an Arrow stream")
         self.consumed = False
 
     def table(self, columns: Collection[str] | None) -> Any:
-        """The stream's rows as a pyarrow table of ``columns`` only, batch by batch."""
+        """The stream's rows as a pyarrow table of ``columns`` only, read batch by batch.
+
+        Each batch is cut to ``columns`` as it arrives and the rest of it is let go, so the
+        columns the reader does not use are never all held at once.
+        """
         import pyarrow as pa  # noqa: PLC0415  # imported by __init__
 
-        if self.consumed:
-            msg = "an Arrow stream can be read once; pass a new one (or a pyarrow table)"
-            raise SchemaError([Problem("table", "", msg)])
+        batches = iter(self.reader)
+        # A stream that was read gives no batches; so does an empty one, which Arrow streams do
+        # not tell apart (a table does: an empty table reads as no journeys).
+        first = None if self.consumed else next(batches, None)
         self.consumed = True
+        if first is None:
+            message = (
+                "this Arrow stream has already been read (it yields no batches): pass a new "
+                "stream, or (for a result that may be empty) a pyarrow table"
+            )
+            raise SchemaError([Problem("table", "", message)])
         keep = [n for n in self.names if columns is None or n in columns]
         schema = self.reader.schema
         schema = pa.schema([schema.field(n) for n in keep], metadata=schema.metadata)
-        return pa.Table.from_batches([b.select(keep) for b in self.reader], schema=schema)
+        every = itertools.chain([first], batches)
+        if len(keep) == len(self.names):
+            return pa.Table.from_batches(every, schema=schema)
+        # An imported batch's columns share one owner, so a column kept without a copy would
+        # keep the unused ones alive too: the used columns are copied and the batch let go.
+        cut = (
+            pa.RecordBatch.from_arrays(
+                [pa.concat_arrays([batch.column(n)]) for n in keep], schema=schema
+            )
+            for batch in every
+        )
+        return pa.Table.from_batches(cut, schema=schema)
 
 
 def require(table: Table, names: Iterable[str]) -> None:
@@ -454,6 +515,20 @@ def _foreign_errors(method: _Method) -> _Method:
     return cast("_Method", guarded)
 
 
+def _lazy_names(frame: Any) -> list[str]:
+    """A lazy frame's column names as its library has them, repeats included.
+
+    narwhals lists a DuckDB relation's repeated name once (and collects the first such column),
+    so the names come from the native object, except polars', which warns when asked for them
+    and cannot repeat a name anyway.
+    """
+    native = frame.to_native()
+    names = None if frame.implementation.is_polars() else getattr(native, "columns", None)
+    if isinstance(names, Sequence) and not isinstance(names, str):
+        return [str(name) for name in names]
+    return [str(name) for name in frame.collect_schema().names()]
+
+
 class _FrameTable:
     """A data frame read through narwhals (pandas, polars, pyarrow and more), eager or lazy.
 
@@ -470,7 +545,7 @@ class _FrameTable:
         if isinstance(source, _ArrowStream):
             self.names = source.names
         elif isinstance(source, nw.LazyFrame):
-            self.names = list(source.collect_schema().names())
+            self.names = unique_names(_lazy_names(source), _a_type(source.to_native()))
         else:
             self.names = list(source.columns)
 
@@ -520,6 +595,8 @@ class _FrameTable:
         nw = self.nw
         series = self._series(name)
         uniques = series.drop_nulls().unique()
+        if len(uniques) == 0:  # no rows, or all empty: nothing to code (and no type to code it)
+            return np.full(len(series), -1, dtype=np.int64), ()
         try:
             labels = uniques.sort().to_list()
         except Exception:  # unorderable mixed objects: order by type and value

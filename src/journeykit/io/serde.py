@@ -5,7 +5,7 @@ object with ``schema_version`` and ``type`` beside the record's fields. Times ar
 strings with their offset, enums their values, sets sorted lists. Unknown keys, wrong types and
 invalid records are rejected together, each problem with its path in the document. Attribution
 results are written (per-touch credit keyed by the CRM's IDs, roll-ups, model, currency) and read
-back as plain dicts. Every document type has a published JSON Schema
+back as plain dicts, their keys and version checked. Every document type has a published JSON Schema
 (:func:`journeykit.io.schema`); docs/json.md states the contract and its compatibility policy.
 
 Examples
@@ -40,6 +40,7 @@ from __future__ import annotations
 import collections.abc
 import enum
 import json
+import math
 import typing
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -83,6 +84,8 @@ document is read as written before it: every deal is new business.
 """
 
 T = TypeVar("T")
+Dimensions = str | Sequence[str | tuple[str, ...]]
+"""A result document's roll-ups: one dimension name, or several (a tuple: dimensions at once)."""
 
 _KINDS: Final[dict[str, type[Any]]] = {
     "persona": Persona,
@@ -100,6 +103,14 @@ _META: Final = ("schema_version", "type")
 # Results are written, never rebuilt (their journeys are not in the document): loads() gives
 # these back as plain dicts, checked for their version.
 _RESULTS: Final[dict[str, type[Any]]] = {"attribution": Attribution, "comparison": Comparison}
+# The keys of a result (an attribution document's body, each of a comparison's results): the
+# required ones, then the optional ones (journeys; where the command got its input).
+_RESULT_KEYS: Final = (
+    ("model", "params", "currency", "total", "by"),
+    ("unattributed", "journeys", "command", "file", "goal", "rollup", "lookback"),
+)
+_COMPARISON_KEYS: Final = (("currency", "results"), ())
+_RESULTS_SINCE: Final = 2  # the first schema_version with result documents
 
 
 class _MismatchError(Exception):
@@ -112,6 +123,8 @@ def _strict(kind: type[Any], label: str) -> Any:
             raise _MismatchError(f"must be {label} (got {value!r})")
         if kind is float and isinstance(value, int):
             return float(value)
+        if kind is int and isinstance(value, float) and value.is_integer():
+            return int(value)  # JSON Schema's integer includes 2.0, and so does this reader
         if not isinstance(value, kind):
             raise _MismatchError(f"must be {label} (got {value!r})")
         return value
@@ -235,7 +248,7 @@ def _make_converter() -> cattrs.Converter:
 _CONVERTER: Final = _make_converter()
 
 
-def unstructure(obj: Any, *, by: Sequence[str | tuple[str, ...]] | None = None) -> dict[str, Any]:
+def unstructure(obj: Any, *, by: Dimensions | None = None) -> dict[str, Any]:
     """Turn a domain object, :class:`~journeykit.Records`, a model or a result into a document.
 
     Parameters
@@ -247,10 +260,10 @@ Records, a model, Attribution or Comparison
         each converting journey's touches and their credit (keyed by the journey's and the
         touch's own IDs), roll-ups, the model's name and parameters and the currency; a
         :class:`~journeykit.attribution.Comparison` as one such result per model.
-    by : sequence of str or tuple of str, optional
+    by : str, or sequence of str or tuple of str, optional
         The roll-ups a result document carries (default: ``channel``, and ``team`` when the
-        journeys know it). A tuple rolls up by several dimensions at once, e.g.
-        ``("team", "channel")``; each row then names its labels in ``key``.
+        journeys know it); one name is one roll-up. A tuple rolls up by several dimensions at
+        once, e.g. ``("team", "channel")``; each row then names its labels in ``key``.
 
     Returns
     -------
@@ -315,7 +328,7 @@ def _model_spec(model: Any) -> dict[str, Any] | None:
 def result_document(
     result: Any,
     *,
-    by: Sequence[str | tuple[str, ...]] | None = None,
+    by: Dimensions | None = None,
     touches: bool = True,
 ) -> dict[str, Any]:
     """The document of an attribution result (see :func:`unstructure`).
@@ -325,8 +338,9 @@ def result_document(
     result : Attribution, Comparison or the result of :func:`journeykit.attribute_file`
         The last keeps no per-touch credit: its document has roll-ups only, and ``by`` must
         name dimensions it rolled up by.
-    by : sequence of str or tuple of str, optional
-        The roll-ups (default: ``channel``, and ``team`` when the journeys know it).
+    by : str, or sequence of str or tuple of str, optional
+        The roll-ups (default: ``channel``, and ``team`` when the journeys know it); one name is
+        one roll-up.
     touches : bool
         Whether to write each converting journey's touches (``"journeys"``); roll-ups alone
         are much smaller for large data.
@@ -349,15 +363,14 @@ def result_document(
     return {"schema_version": SCHEMA_VERSION, "type": "attribution", **body}
 
 
-def _result_body(
-    result: Any, by: Sequence[str | tuple[str, ...]] | None, *, touches: bool
-) -> dict[str, Any]:
+def _result_body(result: Any, by: Dimensions | None, *, touches: bool) -> dict[str, Any]:
     spec = _model_spec(result.model) if _is_registered_model(result.model) else None
     journeys = getattr(result, "journeys", None)  # None: attribute_file's roll-ups only
     if by is None:
         columns = journeys.columns if journeys is not None else {}
         by = ["channel", *(["team"] if "team" in columns else [])]
-    keys = [key if isinstance(key, str) else tuple(key) for key in by]
+    dimensions = [by] if isinstance(by, str) else by  # "team" is one dimension, not t, e, a, m
+    keys = [key if isinstance(key, str) else tuple(key) for key in dimensions]
     if not keys:
         msg = "by= needs at least one dimension"
         raise ParameterError(msg)
@@ -366,7 +379,7 @@ def _result_body(
         "model": spec["name"] if spec is not None else result.name,
         "params": spec["params"] if spec is not None else None,
         "currency": getattr(result, "currency", None),
-        "total": {"conversions": float(result.total), "value": float(result.total_value)},
+        "total": _totals(result, keys[0]),
     }
     if journeys is not None:
         body["total"]["cents"] = int(result.to_cents().sum())
@@ -375,6 +388,28 @@ def _result_body(
     if journeys is not None and touches:
         body["journeys"] = _journey_credit(result)
     return body
+
+
+def _totals(result: Any, key: str | tuple[str, ...]) -> dict[str, float]:
+    """Credited conversions and value in all, without float noise (3.0000000000000004).
+
+    Credit conserves the attributed journeys' own conversions and value up to rounding, so
+    those exact totals are reported; a model whose credit does not conserve gets its credit's
+    exact sum instead.
+    """
+    journeys = getattr(result, "journeys", None)
+    if journeys is None:  # attribute_file's roll-ups only: any one of them covers all the credit
+        return {m: math.fsum(result.by(key, measure=m).values()) for m in ("conversions", "value")}
+    attributed = journeys.converting & (journeys.lengths > 0)
+    totals = {}
+    for measure, credit, owed in (
+        ("conversions", result.credit, journeys.conversions[attributed]),
+        ("value", result.value_credit, journeys.value[attributed]),
+    ):
+        credited, exact = math.fsum(credit.tolist()), math.fsum(owed.tolist())
+        close = math.isclose(credited, exact, rel_tol=1e-9, abs_tol=1e-12)
+        totals[measure] = exact if close else credited
+    return totals
 
 
 def _rollup(result: Any, key: str | tuple[str, ...], measures: list[str]) -> list[dict[str, Any]]:
@@ -459,8 +494,9 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
     -------
     object
         The record, records or model; a result document (``"attribution"``,
-        ``"comparison"``) comes back as a plain ``dict``, its version checked: a result is
-        written for other systems and not rebuilt, since the journeys it credits are not in it.
+        ``"comparison"``) comes back as a plain ``dict``, its version and keys checked (results
+        exist since version 2): a result is written for other systems and not rebuilt, since
+        the journeys it credits are not in it.
 
     Raises
     ------
@@ -489,6 +525,9 @@ def structure(document: Mapping[str, Any], cls: type[T] | None = None) -> T:
         )
         raise ParameterTypeError(msg)
     if kind in _RESULTS and cls is None:
+        wrong = _result_key_problems(document, kind)
+        if wrong:
+            raise SchemaError(wrong)
         return cast("T", dict(document))
     target: type[Any]
     if cls is None:
@@ -528,10 +567,15 @@ def _migrate(document: Mapping[str, Any]) -> Mapping[str, Any]:
     if type(version) is not int or version != 1:
         message = f"must be {SCHEMA_VERSION} or the earlier 1 (got {version!r})"
         raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
+    kind = document.get("type")
+    if kind in _RESULTS:  # migrating would relabel a document no journeykit ever wrote
+        message = (
+            f"is 1, which had no {kind} documents (results were added in version {_RESULTS_SINCE})"
+        )
+        raise SchemaError([Problem("", "schema_version", message, "$.schema_version")])
     # Version 1 knew no deal kinds: its deals are new business, and a key that only version 2
     # defines is an unknown key there, as it was when version 1 was current.
     problems: list[Problem] = []
-    kind = document.get("type")
     deals: list[tuple[str, Any]] = []
     if kind == "deal":
         deals = [("$", document)]
@@ -545,6 +589,45 @@ def _migrate(document: Mapping[str, Any]) -> Mapping[str, Any]:
     if problems:
         raise SchemaError(problems)
     return {**document, "schema_version": SCHEMA_VERSION}
+
+
+def _result_key_problems(document: Mapping[str, Any], kind: str) -> list[Problem]:
+    """Missing and unknown keys of a result document, and of each result of a comparison.
+
+    A result is read back as a dict, not rebuilt, but its keys are held to the published
+    schema as every other document's are.
+    """
+    if kind == "attribution":
+        return _key_problems(document, _RESULT_KEYS, "$", meta=True)
+    problems = _key_problems(document, _COMPARISON_KEYS, "$", meta=True)
+    results = document.get("results")
+    if "results" in document and not isinstance(results, list):
+        problems.append(Problem("", "results", f"must be a list (got {results!r})", "$.results"))
+    for i, result in enumerate(results if isinstance(results, list) else []):
+        path = f"$.results[{i}]"
+        if isinstance(result, Mapping):
+            problems += _key_problems(result, _RESULT_KEYS, path, meta=False)
+        else:
+            problems.append(Problem("", "", f"must be an object (got {result!r})", path))
+    return problems
+
+
+def _key_problems(
+    document: Mapping[str, Any],
+    keys: tuple[tuple[str, ...], tuple[str, ...]],
+    path: str,
+    *,
+    meta: bool,
+) -> list[Problem]:
+    required, optional = keys
+    known = {*required, *optional, *(_META if meta else ())}
+    missing = [Problem("", k, "is required", f"{path}.{k}") for k in required if k not in document]
+    unknown = [
+        Problem("", str(k), "is not a known key", f"{path}.{k}")
+        for k in sorted(map(str, document))
+        if k not in known
+    ]
+    return missing + unknown
 
 
 def _is_registered_model(obj: Any) -> bool:
@@ -572,9 +655,7 @@ def _structure_model(document: Mapping[str, Any]) -> Any:
         raise SchemaError(problems) from None
 
 
-def dumps(
-    obj: Any, *, indent: int | None = None, by: Sequence[str | tuple[str, ...]] | None = None
-) -> str:
+def dumps(obj: Any, *, indent: int | None = None, by: Dimensions | None = None) -> str:
     """Write a record, :class:`~journeykit.Records`, a model or a result as a JSON string.
 
     See :func:`unstructure` for what each document holds and what ``by`` does.
