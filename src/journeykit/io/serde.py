@@ -302,10 +302,10 @@ Records, a model, Attribution or Comparison
         raise ParameterError(msg)
     kind = _KIND_OF.get(type(obj))
     if kind is None and _is_registered_model(obj):
-        spec = _model_spec(obj)
-        if spec is None:
-            msg = f"cannot write {name_of(obj)}: a parameter holds code, not data"
-            raise ParameterTypeError(msg)
+        try:
+            spec = _plain_spec(to_spec(obj))
+        except ModelError as error:  # a parameter holds code: the message names it
+            raise ParameterTypeError(str(error)) from None
         return {"schema_version": SCHEMA_VERSION, "type": "model", **spec}
     if kind is None:
         known = ", ".join([*(c.__name__ for c in _KIND_OF), "a model, Attribution, Comparison"])
@@ -318,9 +318,12 @@ Records, a model, Attribution or Comparison
 def _model_spec(model: Any) -> dict[str, Any] | None:
     """``{"name", "params"}`` in JSON types, or ``None`` when a parameter holds code."""
     try:
-        spec = to_spec(model)
+        return _plain_spec(to_spec(model))
     except ModelError:
         return None
+
+
+def _plain_spec(spec: dict[str, Any]) -> dict[str, Any]:
     params = {name: _CONVERTER.unstructure(value) for name, value in spec["params"].items()}
     return {"name": spec["name"], "params": params}
 
