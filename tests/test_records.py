@@ -148,3 +148,18 @@ def test_large_records_build_in_seconds() -> None:
     records = jk.Records(buyers=buyers, touchpoints=touches)
     assert len(records.touches_of_buyer("b7")) == 50
     assert time.perf_counter() - start < 30
+
+
+def test_rows_from_a_db_api_cursor_and_rows_that_are_not_mappings() -> None:
+    import sqlite3  # noqa: PLC0415
+
+    connection = sqlite3.connect(":memory:")
+    connection.execute("create table touches (id, buyer, channel, reach, time)")
+    connection.execute(
+        "insert into touches values ('t-1', 'b-1', 'call', 'one_to_one', '2024-03-01T10:00Z')"
+    )
+    cursor = connection.execute("select * from touches")
+    records = jk.Records.from_rows(buyers=[{"id": "b-1"}], touchpoints=cursor)
+    assert records.touchpoint("t-1").channel == "call"
+    with pytest.raises(jk.ValidationError, match=r"touchpoints row 0.*mapping.*got tuple"):
+        jk.Records.from_rows(touchpoints=[("t-1", "b-1")])

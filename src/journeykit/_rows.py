@@ -221,6 +221,11 @@ def build_many(
     built: list[T] = []
     problems: list[Problem] = []
     for number, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            got = type(row).__name__
+            message = f"must be a mapping of column to value (got {got})"
+            problems.append(Problem(f"row {number}", "", message))
+            continue
         try:
             built.append(build(row))
         except ValidationError as exc:

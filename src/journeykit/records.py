@@ -249,12 +249,21 @@ class Records:
         )
         for name, rows, parse in sources:
             try:
-                tables[name] = build_many(rows, functools.partial(parse, tz=tz))
+                tables[name] = build_many(_mappings(rows), functools.partial(parse, tz=tz))
             except ValidationError as exc:
                 problems += [attrs.evolve(p, record=f"{name} {p.record}") for p in exc.problems]
         if problems:
             raise ValidationError(problems)
         return cls(**tables)
+
+
+def _mappings(rows: Iterable[Any]) -> Iterable[Any]:
+    """Rows as given, or a DB-API cursor's rows (tuples) as mappings of its column names."""
+    description = getattr(rows, "description", None)
+    if isinstance(description, Sequence) and callable(getattr(rows, "fetchall", None)):
+        names = [str(column[0]) for column in description]
+        return [dict(zip(names, row, strict=True)) for row in rows.fetchall()]  # type: ignore[attr-defined]
+    return rows
 
 
 _PUBLIC_FIELDS = [f for f in attrs.fields(Records) if f.init]
