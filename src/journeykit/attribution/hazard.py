@@ -1188,6 +1188,8 @@ def _still_converting(  # noqa: PLR0915  # one forward run, clearer unsplit
     """
     import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when crediting
 
+    if row_episode.size == 0:
+        return np.ones(0)
     layout = problem.layout
     n_stages, n_kernels = layout.n_stages, layout.n_kernels
     n_channels = len(stats.channels) + 1  # the last: channels the fit never saw
