@@ -221,8 +221,14 @@ def test_a_channel_absent_from_converting_journeys_gets_nothing(
 @given(journeys=jst.journeys(times=True, milestones=False))
 def test_more_non_converting_touches_never_raise_a_channels_credit(journeys: Journeys) -> None:
     model = Hazard()
-    before = shares(journeys, model).get("a", 0.0)
     start = int(journeys.time.min())
+    # the same observation window on both sides: the credit's horizon is as_of, and the extra
+    # journey must add evidence, not time
+    ends = [int(journeys.time.max()), start + 2 * DAY]
+    if journeys.goal_time is not None and np.any(journeys.goal_time != NAT):
+        ends.append(int(journeys.goal_time[journeys.goal_time != NAT].max()))
+    journeys = attrs.evolve(journeys, as_of=max(ends))
+    before = shares(journeys, model).get("a", 0.0)
     extra = Journeys(
         offsets=[0, 3],
         time=[start, start + DAY, start + 2 * DAY],
