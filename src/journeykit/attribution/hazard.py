@@ -31,14 +31,21 @@ estimate is their penalised maximum (projected Newton with the exact Hessian, de
 
 Counterfactual credit
 ---------------------
-For a converting journey, stage event ``e`` had probability ``P_e = 1 - exp(-Lambda_e(R_e))`` of
-happening by when it did; without channel ``c`` it would have had ``P_e^{-c}`` (the same with
-``c``'s touches removed). The journey is lost without ``c`` with probability
-``l_i(c) = 1 - prod_e P_e^{-c} / P_e``. That loss is spread over ``c``'s touches: over the stages
-in proportion to ``-log(P_e^{-c} / P_e)``, within a stage in proportion to each touch's released
-hazard. ``allocation="global"`` scales these per-touch losses by one factor so total conversions
-(value) conserve: channel totals are the expected losses the model computes. ``"journey"``
-normalises them within each converting journey.
+Additive hazards are competing causes: each touch, and the baseline, is a clock of its own, and a
+stage event happens when the first one rings. For a converting journey, channel ``c`` fired stage
+event ``e`` with probability ``pi_e(c)``, the hazard ``c``'s touches released in the event's window
+``[L, R]`` over all the hazard released there. Had it not fired, the journey would still be in that
+stage at ``R``; the fitted model is then run forward without ``c`` until ``as_of`` (every other
+touch raising the hazard of the stage the journey is in, and a constant per-stage hazard of
+leaving without converting, such as a lost deal, competing): ``q_e(c)`` is the chance it still
+converts, divided by the chance of converting from the next stage at ``R`` with every touch and
+capped at 1. The journey is lost without ``c`` with probability
+``l_i(c) = 1 - prod_e (1 - pi_e(c) (1 - q_e(c)))``, spread over ``c``'s touches in proportion to
+``pi_e(c) (1 - q_e(c))`` and, within a stage, to the hazard each released in the window. A touch
+that only hastened a stage which had time to spare therefore costs little. ``allocation="global"``
+scales these per-touch losses by one factor so total conversions (value) conserve: channel totals
+are the expected losses the model computes. ``"journey"`` normalises them within each converting
+journey.
 """
 
 from __future__ import annotations
