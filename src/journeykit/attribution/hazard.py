@@ -1233,9 +1233,14 @@ def _still_converting(  # noqa: PLR0915  # one forward run, clearer unsplit
         k = np.flatnonzero((row_journey >= r[0]) & (row_journey <= r[-1]))
         # hazard each touch releases into each stage in each step: (touches, stages, steps)
         age = (start[r][t_row] - stats.touch_time[t]).astype(np.float64) / _DAY
-        age = age[:, None] + step[r][t_row][:, None] * edges[None, :]
-        cumulative = -np.expm1(-decay[None, :, None] * np.maximum(age, 0.0)[:, None, :])
-        released = np.einsum("tsk,tkm->tsm", table[channel[t]], np.diff(cumulative, axis=2))
+        age = np.maximum(age[:, None] + step[r][t_row][:, None] * edges[None, :], 0.0)
+        released = np.zeros((t.size, n_stages, _STEPS))
+        for kernel in range(n_kernels):  # fitted mixtures are sparse: only kernels in use
+            weight = table[channel[t], :, kernel]
+            used = np.flatnonzero(weight.any(axis=1))
+            if used.size:
+                cumulative = -np.expm1(-decay[kernel] * age[used])
+                released[used] += weight[used][:, :, None] * np.diff(cumulative, axis=1)[:, None]
         flat = released.reshape(t.size, -1)
         group = t_row * n_channels + channel[t]
         groups, t_group = np.unique(group, return_inverse=True)
