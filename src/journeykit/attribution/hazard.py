@@ -36,10 +36,11 @@ stage event happens when the first one rings. For a converting journey, channel 
 event ``e`` with probability ``pi_e(c)``, the hazard ``c``'s touches released in the event's window
 ``[L, R]`` over all the hazard released there. Had it not fired, the journey would still be in that
 stage at ``R``; the fitted model is then run forward without ``c`` until ``as_of`` (every other
-touch raising the hazard of the stage the journey is in, and a constant per-stage hazard of
-leaving without converting, such as a lost deal, competing): ``q_e(c)`` is the chance it still
-converts, divided by the chance of converting from the next stage at ``R`` with every touch and
-capped at 1. The journey is lost without ``c`` with probability
+touch raising the hazard of the stage the journey is in, touches continuing after the last
+observed one at the rate each channel touches journeys in that stage, and a constant per-stage
+hazard of leaving without converting, such as a lost deal, competing): ``q_e(c)`` is the chance
+it still converts, divided by the chance of converting from the next stage at ``R`` with every
+touch and capped at 1. The journey is lost without ``c`` with probability
 ``l_i(c) = 1 - prod_e (1 - pi_e(c) (1 - q_e(c)))``, spread over ``c``'s touches in proportion to
 ``pi_e(c) (1 - q_e(c))`` and, within a stage, to the hazard each released in the window. A touch
 that only hastened a stage which had time to spare therefore costs little. ``allocation="global"``
