@@ -463,7 +463,7 @@ class _Problem:
     to_censor: Any  # ... before C
     touch_pair: NDArray[np.int64]  # per touch, its pair's row in layout.pairs (-1: none)
     touch_episode: NDArray[np.int64]
-    touch_left: NDArray[np.float64]  # (touches, kernels): released by L per unit effect
+    touch_left_age: NDArray[np.float64]  # days from the touch to L (0 before it)
     touch_right: NDArray[np.float64]  # (touches, kernels): released by R per unit effect
     touch_censor_age: NDArray[np.float64]  # days from the touch to C
     total_weight: float
@@ -502,7 +502,8 @@ class _Problem:
             out: NDArray[np.float64] = -np.expm1(-age[:, None] * rate[None, :])
             return out
 
-        g_left = released(days(left[episode], stats.touch_time))
+        left_age = days(left[episode], stats.touch_time)
+        g_left = released(left_age)
         g_right = released(days(right[episode], stats.touch_time))
         g_censor = released(days(censor[episode], stats.touch_time))
         mine = touch_pair >= 0
@@ -543,7 +544,7 @@ class _Problem:
             to_censor=matrix(g_censor),
             touch_pair=touch_pair,
             touch_episode=episode,
-            touch_left=g_left,
+            touch_left_age=left_age,
             touch_right=g_right,
             touch_censor_age=days(censor[episode], stats.touch_time),
             total_weight=float(stats.event_weight.sum() + stats.censor_weight.sum()),
@@ -985,7 +986,8 @@ class FittedHazard:
         n_episodes = problem.stage.size
         # Each touch is a competing cause of its stage's event: the hazard it released inside the
         # event's window [L, R], against all the hazard released there, is the chance it fired.
-        released = problem.touch_effects(self.theta) * (problem.touch_right - problem.touch_left)
+        by_left = -np.expm1(-problem.touch_left_age[:, None] * (_LN2 / problem.layout.half_lives))
+        released = problem.touch_effects(self.theta) * (problem.touch_right - by_left)
         converting = journeys.converting[stats.journey[episode]] & (
             problem.event_weight[episode] > 0
         )
