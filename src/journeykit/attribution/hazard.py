@@ -986,12 +986,11 @@ class FittedHazard:
         n_episodes = problem.stage.size
         # Each touch is a competing cause of its stage's event: the hazard it released inside the
         # event's window [L, R], against all the hazard released there, is the chance it fired.
-        by_left = -np.expm1(-problem.touch_left_age[:, None] * (_LN2 / problem.layout.half_lives))
-        released = problem.touch_effects(self.theta) * (problem.touch_right - by_left)
         converting = journeys.converting[stats.journey[episode]] & (
             problem.event_weight[episode] > 0
         )
-        fired = np.where(converting, released.sum(axis=1), 0.0)
+        fired = _released_in_window(problem, self.theta)
+        fired[~converting] = 0.0
         window = problem.base(self.theta) * problem.exposure_event + sum_by(
             episode, fired, n_episodes
         )
@@ -1154,6 +1153,22 @@ def _align(stats: HazardStats, fitted: HazardStats) -> HazardStats:
 
 _STEPS: Final = 96  # time steps of the forward run over each journey's horizon
 _BLOCK: Final = 16_384  # touches run forward at once (memory: touches x kernels x steps)
+
+
+def _released_in_window(problem: _Problem, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per touch, the hazard it released inside its event's window ``[L, R]``.
+
+    One kernel at a time, so that nothing of size touches x kernels is made besides the design.
+    """
+    layout = problem.layout
+    effects = np.vstack(
+        [theta[layout.head :].reshape(-1, layout.n_kernels), np.zeros((1, layout.n_kernels))]
+    )
+    out = np.zeros(problem.touch_pair.size)
+    for kernel, half_life in enumerate(layout.half_lives.tolist()):
+        by_left = -np.expm1(-problem.touch_left_age * (_LN2 / half_life))
+        out += effects[problem.touch_pair, kernel] * (problem.touch_right[:, kernel] - by_left)
+    return out
 
 
 def _loss_rates(stats: HazardStats, problem: _Problem) -> NDArray[np.float64]:
