@@ -1152,7 +1152,7 @@ def _align(stats: HazardStats, fitted: HazardStats) -> HazardStats:
 
 
 _STEPS: Final = 96  # time steps of the forward run over each journey's horizon
-_BLOCK: Final = 16_384  # touches run forward at once (memory: touches x kernels x steps)
+_BLOCK: Final = 16_384  # touches run forward at once (memory: touches x stages x steps)
 
 
 def _released_in_window(problem: _Problem, theta: NDArray[np.float64]) -> NDArray[np.float64]:
