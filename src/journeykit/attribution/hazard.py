@@ -36,10 +36,9 @@ stage event happens when the first one rings. For a converting journey, channel 
 event ``e`` with probability ``pi_e(c)``, the hazard ``c``'s touches released in the event's window
 ``[L, R]`` over all the hazard released there. Had it not fired, the journey would still be in that
 stage at ``R``; the fitted model is then run forward without ``c`` until ``as_of`` (every other
-touch raising the hazard of the stage the journey is in, touches continuing after the last
-observed one at the rate each channel touches journeys in that stage, and a constant per-stage
-hazard of leaving without converting, such as a lost deal, competing): ``q_e(c)`` is the chance
-it still converts, divided by the chance of converting from the next stage at ``R`` with every
+touch raising the hazard of the stage the journey is in, and a constant per-stage hazard of
+leaving without converting, such as a lost deal, competing): ``q_e(c)`` is the chance it still
+converts, divided by the chance of converting from the next stage at ``R`` with every
 touch and capped at 1. The journey is lost without ``c`` with probability
 ``l_i(c) = 1 - prod_e (1 - pi_e(c) (1 - q_e(c)))``, spread over ``c``'s touches in proportion to
 ``pi_e(c) (1 - q_e(c))`` and, within a stage, to the hazard each released in the window. A touch
@@ -1003,7 +1002,6 @@ class FittedHazard:
         share = np.divide(by_key, key_window, out=np.zeros(keys.size), where=key_window > 0)
         if "loss_rates" not in self._cache:
             self._cache["loss_rates"] = _loss_rates(self.stats, self._problem)
-            self._cache["arrivals"] = _arrival_rates(self.stats, self._problem)
         # Had the channel's touch not fired, the journey would still be in that stage at R: the
         # chance it converts from there all the same.
         still = _still_converting(
@@ -1011,7 +1009,6 @@ class FittedHazard:
             problem,
             self.theta,
             loss_rates=self._cache["loss_rates"],
-            arrivals=self._cache["arrivals"],
             row_episode=keys // n_channels,
             row_channel=keys % n_channels,
         )
@@ -1194,36 +1191,12 @@ def _loss_rates(stats: HazardStats, problem: _Problem) -> NDArray[np.float64]:
     return out
 
 
-def _arrival_rates(stats: HazardStats, problem: _Problem) -> NDArray[np.float64]:
-    """Touches per day at risk, per channel (the last: unseen channels, none) and stage."""
-    n_stages = problem.layout.n_stages
-    n_channels = len(stats.channels) + 1
-    weight = problem.event_weight + problem.censor_weight
-    exposure = sum_by(
-        problem.stage,
-        problem.event_weight * (problem.exposure_left + problem.exposure_event)
-        + problem.censor_weight * problem.exposure_censor,
-        n_stages,
-    )
-    channel = np.where(stats.touch_channel >= 0, stats.touch_channel, n_channels - 1)
-    episode = stats.touch_episode
-    counts = sum_by(
-        channel * n_stages + problem.stage[episode], weight[episode], n_channels * n_stages
-    ).reshape(n_channels, n_stages)
-    counts[-1] = 0.0
-    out: NDArray[np.float64] = np.divide(
-        counts, exposure[None, :], out=np.zeros_like(counts), where=exposure[None, :] > 0
-    )
-    return out
-
-
 def _still_converting(  # noqa: PLR0915  # one forward run, clearer unsplit
     stats: HazardStats,
     problem: _Problem,
     theta: NDArray[np.float64],
     *,
     loss_rates: NDArray[np.float64],
-    arrivals: NDArray[np.float64],
     row_episode: NDArray[np.int64],
     row_channel: NDArray[np.int64],
 ) -> NDArray[np.float64]:
@@ -1233,9 +1206,7 @@ def _still_converting(  # noqa: PLR0915  # one forward run, clearer unsplit
     steps over the journey's span: the journey is still in the episode's stage, the channel's
     touches are gone, and every other touch raises the hazard of whichever stage the journey is
     in while it releases it; in each stage the journey may also leave without converting
-    (``loss_rates``, a competing event). After the journey's last observed moment touches keep
-    arriving as they arrive in each stage (``arrivals``, per channel and stage, per day), each
-    adding its channel's effect there. The result is divided by the chance of converting from
+    (``loss_rates``, a competing event). The result is divided by the chance of converting from
     the next stage at ``R`` with every touch (1 after the last stage), so that what the forward
     run cannot see (future touches, later thresholds) weighs on both sides, and capped at 1.
     """
@@ -1260,12 +1231,6 @@ def _still_converting(  # noqa: PLR0915  # one forward run, clearer unsplit
     horizon = np.maximum(np.maximum(event_end, np.int64(as_of)), start + _DAY)
     step = (horizon - start).astype(np.float64) / _DAY / _STEPS  # days
     multiplier = problem.multiplier(theta)[first]
-    # Expected hazard per day from touches yet to come, per channel and stage.
-    future = arrivals * table.sum(axis=2)
-    seen = (event_end - start).astype(np.float64) / _DAY  # days observed
-    after = np.clip(
-        (np.arange(1, _STEPS + 1)[None, :] - seen[:, None] / step[:, None]), 0.0, 1.0
-    )  # per journey and step, the part of the step after the last observed moment
     at = np.where(stats.right[row_episode] != NAT, stats.right[row_episode], start[row_journey])
     elapsed = (at - start[row_journey]).astype(np.float64) / _DAY
     begin = np.clip((elapsed / step[row_journey]).astype(np.int64), 0, _STEPS - 1)
@@ -1304,13 +1269,9 @@ def _still_converting(  # noqa: PLR0915  # one forward run, clearer unsplit
         mine_k = np.searchsorted(groups, local * n_channels + row_channel[k])
         without = np.maximum(every - np.asarray(by_group @ flat)[mine_k], 0.0)
         which = np.concatenate([row_journey[k], row_journey[k]])
-        coming = np.vstack(
-            [future.sum(axis=0) - future[row_channel[k]], np.tile(future.sum(axis=0), (k.size, 1))]
-        )  # (rows, stages) per day
-        expected = (coming * step[which][:, None])[:, :, None] * after[which][:, None, :]
         stage = problem.stage[row_episode[k]]
         chance = _run_forward(
-            np.vstack([without, every]).reshape(-1, n_stages, _STEPS) + expected,
+            np.vstack([without, every]).reshape(-1, n_stages, _STEPS),
             rates[None, :] * (multiplier[which] * step[which])[:, None],
             loss_rates[None, :] * step[which][:, None],
             np.concatenate([stage, stage + 1]),
