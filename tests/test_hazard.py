@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from numpy.typing import NDArray
 
 import journeykit as jk
-from journeykit.attribution.hazard import FittedHazard, Hazard
+from journeykit.attribution.hazard import FittedHazard, Hazard, _run_forward
 from journeykit.datasets import simulate
 from journeykit.errors import ModelError
 from journeykit.journeys import NAT, Column, Journeys
@@ -54,12 +54,15 @@ TRUTH = Truth(
 )
 
 
-def own_world(truth: Truth, n: int, seed: int, *, watch: float | None = None) -> Journeys:
+def own_world(
+    truth: Truth, n: int, seed: int, *, watch: float | None = None, off: str | None = None
+) -> Journeys:
     """Journeys whose conversion times follow the model: one stage, exponential decays.
 
     Every journey starts with a touch at its time 0; the other touches are uniform over the
     period; the conversion time solves ``Lambda(T) = E`` with ``E`` exponential (bisection).
-    Touches after the conversion do not happen. ``watch`` ends the observation early.
+    Touches after the conversion do not happen. ``watch`` ends the observation early. ``off``
+    switches a channel off: the same draws, without its touches' effect (a true counterfactual).
     """
     rng = np.random.default_rng(seed)
     names = sorted(truth.effects)
@@ -76,7 +79,7 @@ def own_world(truth: Truth, n: int, seed: int, *, watch: float | None = None) ->
     order = np.argsort(times, axis=1, kind="stable")
     times = np.take_along_axis(times, order, axis=1)
     codes = np.take_along_axis(codes, order, axis=1)
-    effect = np.array([truth.effects[c] for c in names] + [0.0])[codes]
+    effect = np.array([0.0 if c == off else truth.effects[c] for c in names] + [0.0])[codes]
     rate = np.log(2) / np.array([truth.half_lives[c] for c in names] + [1.0])[codes]
 
     def hazard(t: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -150,6 +153,39 @@ def test_inert_channel_gets_almost_nothing_and_its_interval_covers_zero() -> Non
     assert touches[2] > touches[0] + touches[1]
 
 
+def test_credit_shares_are_the_true_counterfactual_shares_of_the_models_own_world() -> None:
+    # switching a channel off and replaying the same draws is the truth the credit estimates
+    journeys, _ = recovered()
+    converted = journeys.conversions.sum()
+    lost = {c: converted - own_world(TRUTH, 2000, seed=11, off=c).conversions.sum() for c in "xyz"}
+    credit = jk.attribute(journeys, Hazard(resolution=timedelta(hours=1))).by("channel")
+    total, true_total = sum(credit.values()), sum(lost.values())
+    assert lost["z"] == 0 < lost["y"] < lost["x"]
+    for channel in "xyz":
+        share, true = credit[channel] / total, lost[channel] / true_total
+        assert abs(share - true) <= 0.06, (channel, share, true)
+
+
+def test_the_forward_run_is_a_competing_risks_chain() -> None:
+    steps, hazard, loss = 40, 0.03, 0.01
+    pushes = np.zeros((3, 2, steps))
+    pushes[:, 1, :] = hazard  # the second (last) stage only
+    base = np.zeros((3, 2))
+    base[:, 0] = hazard
+    chance = _run_forward(
+        pushes,
+        base,
+        np.full((3, 2), loss),
+        np.array([1, 0, 2]),  # in the last stage, in the first, already converted
+        np.array([0, 0, steps - 1]),
+    )
+    leave = -np.expm1(-(hazard + loss) * steps)
+    one_stage = hazard / (hazard + loss) * leave
+    assert chance[0] == pytest.approx(one_stage, rel=1e-12)
+    assert 0.0 < chance[1] < one_stage**2 * 1.01  # two stages in a row, within the same time
+    assert chance[2] == 1.0
+
+
 def test_effects_table_repr_and_frame() -> None:
     _, fitted = recovered()
     frame = fitted.effects.to_frame()
@@ -221,8 +257,14 @@ def test_a_channel_absent_from_converting_journeys_gets_nothing(
 @given(journeys=jst.journeys(times=True, milestones=False))
 def test_more_non_converting_touches_never_raise_a_channels_credit(journeys: Journeys) -> None:
     model = Hazard()
-    before = shares(journeys, model).get("a", 0.0)
     start = int(journeys.time.min())
+    # the same observation window on both sides: the credit's horizon is as_of, and the extra
+    # journey must add evidence, not time
+    ends = [int(journeys.time.max()), start + 2 * DAY]
+    if journeys.goal_time is not None and np.any(journeys.goal_time != NAT):
+        ends.append(int(journeys.goal_time[journeys.goal_time != NAT].max()))
+    journeys = attrs.evolve(journeys, as_of=max(ends))
+    before = shares(journeys, model).get("a", 0.0)
     extra = Journeys(
         offsets=[0, 3],
         time=[start, start + DAY, start + 2 * DAY],

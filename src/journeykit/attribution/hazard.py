@@ -31,14 +31,21 @@ estimate is their penalised maximum (projected Newton with the exact Hessian, de
 
 Counterfactual credit
 ---------------------
-For a converting journey, stage event ``e`` had probability ``P_e = 1 - exp(-Lambda_e(R_e))`` of
-happening by when it did; without channel ``c`` it would have had ``P_e^{-c}`` (the same with
-``c``'s touches removed). The journey is lost without ``c`` with probability
-``l_i(c) = 1 - prod_e P_e^{-c} / P_e``. That loss is spread over ``c``'s touches: over the stages
-in proportion to ``-log(P_e^{-c} / P_e)``, within a stage in proportion to each touch's released
-hazard. ``allocation="global"`` scales these per-touch losses by one factor so total conversions
-(value) conserve: channel totals are the expected losses the model computes. ``"journey"``
-normalises them within each converting journey.
+Additive hazards are competing causes: each touch, and the baseline, is a clock of its own, and a
+stage event happens when the first one rings. For a converting journey, channel ``c`` fired stage
+event ``e`` with probability ``pi_e(c)``, the hazard ``c``'s touches released in the event's window
+``[L, R]`` over all the hazard released there. Had it not fired, the journey would still be in that
+stage at ``R``; the fitted model is then run forward without ``c`` until ``as_of`` (every other
+touch raising the hazard of the stage the journey is in, and a constant per-stage hazard of
+leaving without converting, such as a lost deal, competing): ``q_e(c)`` is the chance it still
+converts, divided by the chance of converting from the next stage at ``R`` with every
+touch and capped at 1. The journey is lost without ``c`` with probability
+``l_i(c) = 1 - prod_e (1 - pi_e(c) (1 - q_e(c)))``, spread over ``c``'s touches in proportion to
+``pi_e(c) (1 - q_e(c))`` and, within a stage, to the hazard each released in the window. A touch
+that only hastened a stage which had time to spare therefore costs little. ``allocation="global"``
+scales these per-touch losses by one factor so total conversions (value) conserve: channel totals
+are the expected losses the model computes. ``"journey"`` normalises them within each converting
+journey.
 """
 
 from __future__ import annotations
@@ -455,6 +462,7 @@ class _Problem:
     to_censor: Any  # ... before C
     touch_pair: NDArray[np.int64]  # per touch, its pair's row in layout.pairs (-1: none)
     touch_episode: NDArray[np.int64]
+    touch_left_age: NDArray[np.float64]  # days from the touch to L (0 before it)
     touch_right: NDArray[np.float64]  # (touches, kernels): released by R per unit effect
     touch_censor_age: NDArray[np.float64]  # days from the touch to C
     total_weight: float
@@ -493,7 +501,8 @@ class _Problem:
             out: NDArray[np.float64] = -np.expm1(-age[:, None] * rate[None, :])
             return out
 
-        g_left = released(days(left[episode], stats.touch_time))
+        left_age = days(left[episode], stats.touch_time)
+        g_left = released(left_age)
         g_right = released(days(right[episode], stats.touch_time))
         g_censor = released(days(censor[episode], stats.touch_time))
         mine = touch_pair >= 0
@@ -534,6 +543,7 @@ class _Problem:
             to_censor=matrix(g_censor),
             touch_pair=touch_pair,
             touch_episode=episode,
+            touch_left_age=left_age,
             touch_right=g_right,
             touch_censor_age=days(censor[episode], stats.touch_time),
             total_weight=float(stats.event_weight.sum() + stats.censor_weight.sum()),
@@ -971,36 +981,50 @@ class FittedHazard:
             end = max(stats.end, self.stats.end)
             stats = _align(attrs.evolve(stats, as_of=self.stats.as_of, end=end), self.stats)
             problem = _Problem.of(stats, self._problem.layout)
-        base = problem.base(self.theta)
         episode = problem.touch_episode
-        n = problem.stage.size
-        # Hazard each touch has released by R (its event's right end); events only.
-        event = problem.event_weight > 0
-        released = (problem.touch_effects(self.theta) * problem.touch_right).sum(axis=1)
-        pushed = np.where(event[episode], released, 0.0)
-        total = base * (problem.exposure_left + problem.exposure_event) + sum_by(episode, pushed, n)
+        n_episodes = problem.stage.size
+        # Each touch is a competing cause of its stage's event: the hazard it released inside the
+        # event's window [L, R], against all the hazard released there, is the chance it fired.
+        converting = journeys.converting[stats.journey[episode]] & (
+            problem.event_weight[episode] > 0
+        )
+        fired = _released_in_window(problem, self.theta)
+        fired[~converting] = 0.0
+        window = problem.base(self.theta) * problem.exposure_event + sum_by(
+            episode, fired, n_episodes
+        )
         n_channels = len(stats.channels) + 1
         channel = np.where(stats.touch_channel >= 0, stats.touch_channel, n_channels - 1)
-        group = episode * n_channels + channel
-        keys, inverse = np.unique(group, return_inverse=True)
-        by_group = sum_by(inverse, pushed, keys.size)
-        group_episode = keys // n_channels
-        with_all = -np.expm1(-total[group_episode])
-        without = -np.expm1(-(total[group_episode] - by_group))
-        ratio = np.divide(without, with_all, out=np.ones(keys.size), where=with_all > 0)
-        log_kept = np.log(np.clip(ratio, 1e-300, 1.0))  # <= 0: the stage is less likely without
-        # Journey level: the channel's loss over all its stages.
-        journey_channel = stats.journey[group_episode] * n_channels + keys % n_channels
-        jc_keys, jc_inverse = np.unique(journey_channel, return_inverse=True)
-        jc_log = sum_by(jc_inverse, log_kept, jc_keys.size)
-        jc_loss = -np.expm1(jc_log)
-        # loss per unit of -log kept, then per unit of hazard pushed within the stage
-        per_log = np.divide(jc_loss, -jc_log, out=np.zeros(jc_keys.size), where=jc_log < 0)
-        per_push = np.divide(
-            -log_kept * per_log[jc_inverse], by_group, out=np.zeros(keys.size), where=by_group > 0
+        pair = episode * n_channels + channel
+        keys, inverse = np.unique(pair[converting], return_inverse=True)
+        by_key = sum_by(inverse, fired[converting], keys.size)
+        key_window = window[keys // n_channels]
+        share = np.divide(by_key, key_window, out=np.zeros(keys.size), where=key_window > 0)
+        if "loss_rates" not in self._cache:
+            self._cache["loss_rates"] = _loss_rates(self.stats, self._problem)
+        # Had the channel's touch not fired, the journey would still be in that stage at R: the
+        # chance it converts from there all the same.
+        still = _still_converting(
+            stats,
+            problem,
+            self.theta,
+            loss_rates=self._cache["loss_rates"],
+            row_episode=keys // n_channels,
+            row_channel=keys % n_channels,
         )
-        losses = pushed * per_push[inverse]
-        return np.where(journeys.converting[journeys.journey_of_touch], losses, 0.0)
+        lost = share * (1.0 - still)
+        # Without the channel the journey converts only if every stage it fired in still does.
+        journey_channel = stats.journey[keys // n_channels] * n_channels + keys % n_channels
+        jc, jc_inverse = np.unique(journey_channel, return_inverse=True)
+        kept = np.exp(sum_by(jc_inverse, np.log1p(-np.minimum(lost, 1.0 - 1e-12)), jc.size))
+        total = sum_by(jc_inverse, lost, jc.size)
+        scale = np.divide(1.0 - kept, total, out=np.zeros(jc.size), where=total > 0)
+        per_fired = np.divide(
+            lost * scale[jc_inverse], by_key, out=np.zeros(keys.size), where=by_key > 0
+        )
+        losses = np.zeros(journeys.n_touches)
+        losses[converting] = fired[converting] * per_fired[inverse]
+        return losses
 
     def _touch_losses_cached(self, journeys: Journeys) -> NDArray[np.float64]:
         # credit() and credit_value() of the same journeys share one computation (the last only)
@@ -1122,6 +1146,171 @@ def _align(stats: HazardStats, fitted: HazardStats) -> HazardStats:
         touch_channel=lookup[stats.touch_channel],
         covariate_codes=codes,
     )
+
+
+_STEPS: Final = 96  # time steps of the forward run over each journey's horizon
+_BLOCK: Final = 16_384  # touches run forward at once (memory: touches x stages x steps)
+
+
+def _released_in_window(problem: _Problem, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per touch, the hazard it released inside its event's window ``[L, R]``.
+
+    One kernel at a time, so that nothing of size touches x kernels is made besides the design.
+    """
+    layout = problem.layout
+    effects = np.vstack(
+        [theta[layout.head :].reshape(-1, layout.n_kernels), np.zeros((1, layout.n_kernels))]
+    )
+    out = np.zeros(problem.touch_pair.size)
+    for kernel, half_life in enumerate(layout.half_lives.tolist()):
+        by_left = -np.expm1(-problem.touch_left_age * (_LN2 / half_life))
+        out += effects[problem.touch_pair, kernel] * (problem.touch_right[:, kernel] - by_left)
+    return out
+
+
+def _loss_rates(stats: HazardStats, problem: _Problem) -> NDArray[np.float64]:
+    """Per stage, the hazard (per day) of leaving without converting: a competing event.
+
+    A journey that stopped being watched before ``as_of`` (a lost deal, at its loss) left its
+    stage for good; one still open at ``as_of`` is censored. Constant per stage: events over
+    exposure.
+    """
+    as_of = stats.as_of if stats.as_of is not None else stats.end
+    left = (stats.stop != NAT) & (stats.stop < as_of) & (problem.censor_weight > 0)
+    n_stages = problem.layout.n_stages
+    events = sum_by(problem.stage, np.where(left, problem.censor_weight, 0.0), n_stages)
+    exposure = sum_by(
+        problem.stage,
+        problem.event_weight * (problem.exposure_left + problem.exposure_event)
+        + problem.censor_weight * problem.exposure_censor,
+        n_stages,
+    )
+    out: NDArray[np.float64] = np.divide(
+        events, exposure, out=np.zeros(n_stages), where=exposure > 0
+    )
+    return out
+
+
+def _still_converting(  # noqa: PLR0915  # one forward run, clearer unsplit
+    stats: HazardStats,
+    problem: _Problem,
+    theta: NDArray[np.float64],
+    *,
+    loss_rates: NDArray[np.float64],
+    row_episode: NDArray[np.int64],
+    row_channel: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """Per (episode, channel) row: the chance the journey still converts had its event not fired.
+
+    The fitted model is run forward from the episode's event time ``R`` to ``as_of`` on a grid of
+    steps over the journey's span: the journey is still in the episode's stage, the channel's
+    touches are gone, and every other touch raises the hazard of whichever stage the journey is
+    in while it releases it; in each stage the journey may also leave without converting
+    (``loss_rates``, a competing event). The result is divided by the chance of converting from
+    the next stage at ``R`` with every touch (1 after the last stage), so that what the forward
+    run cannot see (future touches, later thresholds) weighs on both sides, and capped at 1.
+    """
+    import scipy.sparse as sp  # noqa: PLC0415  # heavy: only when crediting
+
+    if row_episode.size == 0:
+        return np.ones(0)
+    layout = problem.layout
+    n_stages, n_kernels = layout.n_stages, layout.n_kernels
+    n_channels = len(stats.channels) + 1  # the last: channels the fit never saw
+    flat_table = np.zeros((n_channels * n_stages, n_kernels))
+    flat_table[layout.pairs] = theta[layout.head :].reshape(-1, n_kernels)
+    table = flat_table.reshape(n_channels, n_stages, n_kernels)
+    rates = theta[:n_stages]
+    decay = _LN2 / layout.half_lives
+    as_of = stats.as_of if stats.as_of is not None else stats.end
+    rows, row_journey = np.unique(stats.journey[row_episode], return_inverse=True)
+    first = np.searchsorted(stats.journey, rows)
+    last = np.searchsorted(stats.journey, rows, side="right") - 1
+    start = stats.start[first]
+    event_end = np.where(stats.right[last] != NAT, stats.right[last], start)
+    horizon = np.maximum(np.maximum(event_end, np.int64(as_of)), start + _DAY)
+    step = (horizon - start).astype(np.float64) / _DAY / _STEPS  # days
+    multiplier = problem.multiplier(theta)[first]
+    at = np.where(stats.right[row_episode] != NAT, stats.right[row_episode], start[row_journey])
+    elapsed = (at - start[row_journey]).astype(np.float64) / _DAY
+    begin = np.clip((elapsed / step[row_journey]).astype(np.int64), 0, _STEPS - 1)
+    owner = stats.journey[stats.touch_episode]
+    channel = np.where(stats.touch_channel >= 0, stats.touch_channel, n_channels - 1)
+    position = np.searchsorted(rows, owner)
+    mine = (position < rows.size) & (rows[np.minimum(position, rows.size - 1)] == owner)
+    touches = np.flatnonzero(mine)  # a journey's touches are contiguous, journeys in order
+    per_row = np.bincount(position[touches], minlength=rows.size)
+    block_of_row = np.cumsum(per_row) // _BLOCK
+    out = np.ones(row_episode.size)
+    edges = np.arange(_STEPS + 1, dtype=np.float64)
+    for block in np.unique(block_of_row):
+        r = np.flatnonzero(block_of_row == block)
+        t = touches[(position[touches] >= r[0]) & (position[touches] <= r[-1])]
+        t_row = position[t] - r[0]
+        k = np.flatnonzero((row_journey >= r[0]) & (row_journey <= r[-1]))
+        # hazard each touch releases into each stage in each step: (touches, stages, steps)
+        age = (start[r][t_row] - stats.touch_time[t]).astype(np.float64) / _DAY
+        age = np.maximum(age[:, None] + step[r][t_row][:, None] * edges[None, :], 0.0)
+        released = np.zeros((t.size, n_stages, _STEPS))
+        for kernel in range(n_kernels):  # fitted mixtures are sparse: only kernels in use
+            weight = table[channel[t], :, kernel]
+            used = np.flatnonzero(weight.any(axis=1))
+            if used.size:
+                cumulative = -np.expm1(-decay[kernel] * age[used])
+                released[used] += weight[used][:, :, None] * np.diff(cumulative, axis=1)[:, None]
+        flat = released.reshape(t.size, -1)
+        group = t_row * n_channels + channel[t]
+        groups, t_group = np.unique(group, return_inverse=True)
+        ones = np.ones(t.size)
+        by_row = sp.csr_matrix((ones, (t_row, np.arange(t.size))), shape=(r.size, t.size))
+        by_group = sp.csr_matrix((ones, (t_group, np.arange(t.size))), shape=(groups.size, t.size))
+        local = row_journey[k] - r[0]
+        every = np.asarray(by_row @ flat)[local]
+        mine_k = np.searchsorted(groups, local * n_channels + row_channel[k])
+        without = np.maximum(every - np.asarray(by_group @ flat)[mine_k], 0.0)
+        which = np.concatenate([row_journey[k], row_journey[k]])
+        stage = problem.stage[row_episode[k]]
+        chance = _run_forward(
+            np.vstack([without, every]).reshape(-1, n_stages, _STEPS),
+            rates[None, :] * (multiplier[which] * step[which])[:, None],
+            loss_rates[None, :] * step[which][:, None],
+            np.concatenate([stage, stage + 1]),
+            np.concatenate([begin[k], begin[k]]),
+        )
+        numerator, denominator = chance[: k.size], chance[k.size :]
+        kept = np.divide(numerator, denominator, out=np.ones(k.size), where=denominator > 0)
+        out[k] = np.minimum(kept, 1.0)
+    return out
+
+
+def _run_forward(
+    pushes: NDArray[np.float64],
+    base: NDArray[np.float64],
+    loss: NDArray[np.float64],
+    stage0: NDArray[np.int64],
+    begin: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """The chance of having left the last stage by the end of ``pushes``' steps.
+
+    ``pushes`` (rows, stages, steps): touch hazard per step; ``base`` and ``loss`` (rows, stages):
+    baseline and leaving hazards per step; each row starts in ``stage0`` at step ``begin``.
+    Within a step the stages are passed in order, so a journey can pass several in one step.
+    """
+    n_rows, n_stages, n_steps = pushes.shape
+    mass = np.zeros((n_rows, n_stages + 1))
+    mass[np.arange(n_rows), stage0] = 1.0
+    for m in range(int(begin.min(initial=n_steps)), n_steps):
+        running = begin <= m
+        for s in range(n_stages):
+            hazard = np.where(running, base[:, s] + pushes[:, s, m], 0.0)
+            both = hazard + np.where(running, loss[:, s], 0.0)
+            leaving = mass[:, s] * -np.expm1(-both)
+            mass[:, s] -= leaving
+            mass[:, s + 1] += leaving * np.divide(
+                hazard, both, out=np.zeros(n_rows), where=both > 0
+            )
+    out: NDArray[np.float64] = mass[:, n_stages]
+    return out
 
 
 _Z: Final = 1.959964  # the 97.5% normal quantile
