@@ -74,3 +74,31 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def build_site(directory: Any) -> None:
+    """Build the docs site into ``directory`` with ``mkdocs build --strict``; fail on any warning.
+
+    Skips where the docs tools are not installed, except in CI, which installs the dev extra.
+    """
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    import pytest  # noqa: PLC0415
+
+    for module in ("mkdocs", "material", "mkdocstrings_handlers.python"):
+        if os.environ.get("CI", "").lower() == "true":  # a missing tool there is a failure
+            __import__(module)
+        else:
+            pytest.importorskip(module)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(directory)],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
