@@ -286,3 +286,10 @@ def test_repr_and_iteration() -> None:
     assert view.touches[0]["team"] == "marketing"
     with pytest.raises(IndexError):
         journeys[2]
+
+
+def test_the_repr_prints_money_as_money() -> None:
+    paths = jk.read_paths(
+        [{"path": "a", "total_conversions": 2, "total_conversion_value": 5512300}]
+    )
+    assert "value=5,512,300," in repr(paths)  # not 5.5123e+06

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_TOTAL_VALUE",
     "MAX_VALUE",
     "STRAY_MESSAGE",
+    "amount_text",
     "money_problems",
     "out_of_range",
     "range_message",
@@ -45,6 +46,11 @@ def out_of_range(values: NDArray[np.float64]) -> NDArray[np.intp]:
 def stray_value(conversions: NDArray[np.float64], values: NDArray[np.float64]) -> NDArray[np.intp]:
     """Positions that carry a value without any conversion."""
     return np.flatnonzero((conversions <= 0) & (values != 0))
+
+
+def amount_text(total: float) -> str:
+    """Whole units in the millions (5,512,300, not 5.5123e+06); six digits below."""
+    return f"{total:,.0f}" if abs(total) >= 1e6 else f"{total:,.6g}"
 
 
 def range_message(value: float) -> str:

@@ -17,7 +17,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from journeykit._money import money_problems
+from journeykit._money import amount_text, money_problems
 from journeykit._periods import PERIODS, is_period, period_codes
 from journeykit.errors import (
     OutOfRangeError,
@@ -505,7 +505,7 @@ class Journeys:
         extra = [n for n in self.columns if n != "channel"]
         return (
             f"Journeys(n_journeys={self.n_journeys}, n_touches={self.n_touches}, "
-            f"conversions={self.total_conversions:g}, value={self.total_value:g}, "
+            f"conversions={self.total_conversions:g}, value={amount_text(self.total_value)}, "
             f"channels={len(self.channel.labels)}, columns={extra})"
         )
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from journeykit._display import draw
 from journeykit._frames import Backend, to_frame
+from journeykit._money import amount_text
 from journeykit.attribution.result import Attribution, Measure
 from journeykit.errors import Problem, SchemaError
 
@@ -69,14 +70,9 @@ class Split:
             )
 
         return (
-            f"Split({self.measure} {_amount(self.total)}: by team {shares(self.by_team)}; "
+            f"Split({self.measure} {amount_text(self.total)}: by team {shares(self.by_team)}; "
             f"by reach {shares(self.by_reach)}; content influence {shares(self.content)})"
         )
-
-
-def _amount(total: float) -> str:
-    """Whole units in the millions (5,512,300, not 5.5123e+06); six digits below."""
-    return f"{total:,.0f}" if abs(total) >= 1e6 else f"{total:,.6g}"
 
 
 def split(result: Attribution, *, measure: Measure = "conversions") -> Split:
